@@ -1,0 +1,289 @@
+"""Turn one chunk of text into findings: candidates from each rule, their roles, confidence and pairs.
+
+`detect()` is the single entry point that every source (files, the staged index, git history) and the
+detect-secrets plugin call, so there is exactly one copy of the detection logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from binance_secrets.allowlist import is_line_allowlisted
+from binance_secrets.detectors.context import (
+    NAME_WINDOW_BYTES,
+    POSITIONAL_CLIENTS,
+    AssignedName,
+    assigned_name,
+    context_window,
+    has_binance_keyword,
+    name_has_binance_word,
+    role_of_name,
+)
+from binance_secrets.detectors.credentials import credential_assignments
+from binance_secrets.detectors.private_keys import private_keys
+from binance_secrets.detectors.tokens import TokenSpan, alphanumeric_runs, rejection_reason
+from binance_secrets.finding import Confidence, Finding, sha256_hex
+
+# Lines within which an API key and a secret are taken to belong together.
+PAIR_WINDOW_LINES = 12
+# Two unnamed tokens this close (a key file, a CSV row) are read as key then secret.
+UNNAMED_PAIR_WINDOW_LINES = 3
+# Neighbours examined when looking for a partner; keeps a file of thousands of tokens linear.
+PAIR_SEARCH_LIMIT = 16
+# How far back a line is searched for its start when only a bounded window is needed.
+LINE_SEARCH_BYTES = 4096
+
+Role = Literal["key", "secret", "unknown"]
+
+
+@dataclass
+class _Candidate:
+    rule_id: str
+    start: int
+    end: int
+    secret: str
+    role: Role
+    named: bool
+    binance_context: bool
+    display_length: int = 0  # characters on the first line, for end_column; 0 = len(secret)
+    line: int = 0
+    column: int = 0
+    end_column: int = 0
+    partner: _Candidate | None = field(default=None, repr=False)
+    # Private keys that are not PKCS#8 Ed25519/RSA are not Binance's format: reported at low only.
+    weak_shape: bool = False
+
+
+def detect(data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
+    """All Binance credentials in `data`, in order of position, unfiltered by confidence."""
+    path_mentions_binance = "binance" in path.lower()
+    candidates = _token_candidates(data, path_mentions_binance)
+    token_spans = {(c.start, c.end) for c in candidates}
+    candidates += _private_key_candidates(data, path_mentions_binance)
+    candidates += _credential_candidates(data, token_spans, path_mentions_binance)
+    if not candidates:
+        return []
+    candidates.sort(key=lambda c: c.start)
+    candidates = _position_and_filter(data, candidates, first_line)
+    _pair(candidates)
+    return [_to_finding(candidate, path) for candidate in candidates]
+
+
+def _token_candidates(data: bytes, path_mentions_binance: bool) -> list[_Candidate]:
+    candidates: list[_Candidate] = []
+    previous_by_end: dict[int, _Candidate] = {}
+    file_mentions_binance: bool | None = None
+    for span in alphanumeric_runs(data):
+        if rejection_reason(data, span) is not None:
+            continue
+        line_start = max(data.rfind(b"\n", max(0, span.start - LINE_SEARCH_BYTES), span.start) + 1, 0)
+        name = _effective_name(data, span, line_start)
+        role: Role = "unknown"
+        named = False
+        binance = path_mentions_binance or has_binance_keyword(context_window(data, span.start, span.end))
+        previous = _previous_positional(data, span, line_start, previous_by_end)
+        if previous is not None and previous.role == "key":
+            role, named = "secret", True
+            binance = binance or previous.binance_context
+        elif name is not None and name.adjacent:
+            name_role = role_of_name(name)
+            binance = binance or name_has_binance_word(name)
+            if name_role == "api_key":
+                role, named = "key", True
+            elif name_role == "secret_key":
+                role, named = "secret", True
+            elif name_role == "call":
+                role, named = "key", True
+                if "".join(name.words) in POSITIONAL_CLIENTS:
+                    if file_mentions_binance is None:
+                        file_mentions_binance = b"binance" in data.lower()
+                    binance = binance or file_mentions_binance
+        candidate = _Candidate(
+            rule_id="binance-api-key",
+            start=span.start,
+            end=span.end,
+            secret=data[span.start : span.end].decode("ascii"),
+            role=role,
+            named=named,
+            binance_context=binance,
+        )
+        candidates.append(candidate)
+        previous_by_end[span.end] = candidate
+    return candidates
+
+
+def _effective_name(data: bytes, span: TokenSpan, line_start: int) -> AssignedName | None:
+    name = assigned_name(data, span.start, line_start)
+    if name is not None and name.words in (("value",), ("values",)):
+        # `<add key="BinanceApiKey" value="…"/>` and `{"name": "apiKey", "value": "…"}`: the
+        # meaningful name is the one before `value`.
+        value_word = data.rfind(b"value", max(line_start, span.start - NAME_WINDOW_BYTES), span.start)
+        outer = assigned_name(data, value_word, line_start) if value_word > line_start else None
+        if outer is not None:
+            return AssignedName(outer.text, outer.words, adjacent=True)
+    return name
+
+
+def _previous_positional(
+    data: bytes, span: TokenSpan, line_start: int, previous_by_end: dict[int, _Candidate]
+) -> _Candidate | None:
+    """The token just before this one when only `", "` or a newline separates them (positional args)."""
+    position = span.start
+    limit = max(0, span.start - 16)
+    while position > limit and data[position - 1] in b" \t\r\n\"'`,;|\\":
+        position -= 1
+    return previous_by_end.get(position)
+
+
+def _private_key_candidates(data: bytes, path_mentions_binance: bool) -> list[_Candidate]:
+    candidates = []
+    for pem in private_keys(data):
+        binance = path_mentions_binance or has_binance_keyword(context_window(data, pem.start, pem.start + 1))
+        weak = pem.algorithm not in ("ed25519", "rsa", "encrypted")
+        candidates.append(
+            _Candidate(
+                rule_id="binance-private-key",
+                start=pem.start,
+                end=pem.end,
+                secret=pem.canonical,
+                role="secret",
+                # Ed25519 PKCS#8 is the format Binance recommends; RSA and encrypted keys are common
+                # everywhere else (TLS), so they need Binance context to rise above `low`.
+                named=pem.algorithm == "ed25519",
+                binance_context=binance and not weak,
+                display_length=len(pem.label) + 16,
+                weak_shape=weak,
+            )
+        )
+    return candidates
+
+
+def _credential_candidates(
+    data: bytes, token_spans: set[tuple[int, int]], path_mentions_binance: bool
+) -> list[_Candidate]:
+    candidates = []
+    for match in credential_assignments(data):
+        if (match.value_start, match.value_end) in token_spans:
+            continue  # already reported as a 64-character secret key
+        words = set(match.words)
+        binance = (
+            path_mentions_binance
+            or bool(words & {"binance", "bnb", "mbx"})
+            or has_binance_keyword(context_window(data, match.value_start, match.value_end))
+        )
+        # `api_secret`, `apiSecret`, `secret_key`: named like an exchange credential. Plain
+        # `SECRET_KEY` or `client_secret` (Django, OAuth) need Binance context to be reported.
+        exchange_like = "api" in words or bool(words & {"binance", "bnb"})
+        candidates.append(
+            _Candidate(
+                rule_id="hardcoded-api-secret",
+                start=match.value_start,
+                end=match.value_end,
+                secret=match.value,
+                role="unknown",
+                named=exchange_like,
+                binance_context=binance,
+            )
+        )
+    return candidates
+
+
+def _position_and_filter(data: bytes, candidates: list[_Candidate], first_line: int) -> list[_Candidate]:
+    """Line and column numbers in one forward sweep, dropping candidates on allowlisted lines."""
+    kept = []
+    line = first_line
+    cursor = 0
+    line_start = 0
+    column_offset, column = 0, 1
+    allowlisted_lines: dict[int, bool] = {}
+    for candidate in candidates:
+        newlines = data.count(b"\n", cursor, candidate.start)
+        if newlines:
+            line += newlines
+            line_start = data.rfind(b"\n", cursor, candidate.start) + 1
+            column_offset, column = line_start, 1
+        cursor = candidate.start
+        column += len(data[column_offset : candidate.start].decode("utf-8", "replace"))
+        column_offset = candidate.start
+        if line_start not in allowlisted_lines:
+            allowlisted_lines[line_start] = is_line_allowlisted(data, line_start)
+        if allowlisted_lines[line_start]:
+            continue
+        candidate.line = line
+        candidate.column = column
+        candidate.end_column = column + (candidate.display_length or len(candidate.secret))
+        kept.append(candidate)
+    return kept
+
+
+def _pair(candidates: list[_Candidate]) -> None:
+    pairable = [c for c in candidates if c.rule_id != "hardcoded-api-secret"]
+    for index, candidate in enumerate(pairable):
+        if candidate.role == "key" and candidate.partner is None:
+            _pair_with_nearest(pairable, index, wanted=("secret", "unknown"), window=PAIR_WINDOW_LINES)
+    for index, candidate in enumerate(pairable):
+        if candidate.role == "secret" and candidate.partner is None:
+            _pair_with_nearest(pairable, index, wanted=("unknown",), window=PAIR_WINDOW_LINES)
+    unknown = [c for c in pairable if c.role == "unknown" and c.partner is None]
+    for first, second in zip(unknown, unknown[1:]):
+        if first.partner is None and second.partner is None:
+            if second.line - first.line <= UNNAMED_PAIR_WINDOW_LINES:
+                first.role, second.role = "key", "secret"
+                first.partner, second.partner = second, first
+    for candidate in pairable:
+        if candidate.role == "unknown":
+            candidate.role = "key"
+        if candidate.rule_id == "binance-api-key" and candidate.role == "secret":
+            candidate.rule_id = "binance-secret-key"
+
+
+def _pair_with_nearest(pairable: list[_Candidate], index: int, wanted: tuple[Role, ...], window: int) -> None:
+    candidate = pairable[index]
+    best: _Candidate | None = None
+    best_distance = window + 1
+    neighbours = pairable[max(0, index - PAIR_SEARCH_LIMIT) : index] + pairable[
+        index + 1 : index + 1 + PAIR_SEARCH_LIMIT
+    ]
+    for other in neighbours:
+        if other.partner is not None or other.role not in wanted:
+            continue
+        distance = abs(other.line - candidate.line)
+        # An explicit secret beats an unnamed token at the same distance.
+        if distance < best_distance or (
+            distance == best_distance and best is not None and best.role == "unknown" and other.role == "secret"
+        ):
+            best, best_distance = other, distance
+    if best is None:
+        return
+    if candidate.role == "key":
+        best.role = "secret"
+    else:
+        best.role = "key"
+    candidate.partner, best.partner = best, candidate
+
+
+def _confidence(candidate: _Candidate) -> Confidence:
+    if candidate.weak_shape:
+        return "low"
+    partner = candidate.partner
+    paired_by_name = partner is not None and candidate.named and partner.named
+    if candidate.binance_context or paired_by_name:
+        return "high"
+    if candidate.named:
+        return "medium"
+    return "low"
+
+
+def _to_finding(candidate: _Candidate, path: str) -> Finding:
+    partner = candidate.partner
+    return Finding(
+        rule_id=candidate.rule_id,
+        confidence=_confidence(candidate),
+        path=path,
+        line=candidate.line,
+        column=candidate.column,
+        end_column=candidate.end_column,
+        secret=candidate.secret,
+        pair_sha256=sha256_hex(partner.secret) if partner is not None else None,
+    )

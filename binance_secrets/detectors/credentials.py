@@ -1,0 +1,135 @@
+"""Hardcoded values assigned to API-secret-like names (`API_SECRET = "…"`), whatever their length.
+
+The cheap prefilter is a plain `bytes.find` for `ecret`/`ECRET`; only around each hit is a regex run,
+on a bounded window, so a huge line costs a constant per occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from binance_secrets.detectors.context import name_words, shannon_entropy
+
+_NAME_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_MAX_NAME_BYTES = 80
+_MAX_VALUE_BYTES = 512
+
+# After the name: an optional closing quote or bracket of a key (`"apiSecret":`, `cfg["secret"] =`,
+# JSON-escaped `\"secret\":`), an assignment operator (`=`, `:`, `:=`, `=>`, or the space of a
+# Dockerfile `ENV NAME value`), then a quoted literal (escaped quotes allowed, for notebooks) or an
+# unquoted config value (.env, YAML, INI, TOML, properties). Every repetition is bounded, so one
+# attempt costs at most a few hundred steps whatever the line holds.
+_ASSIGNMENT = re.compile(
+    rb"""
+    (?:\\?["'])?\]?[ \t]{0,8}
+    (?P<op>:=|=>|=|:|[ \t](?=[ \t]{0,8}\S))
+    [ \t]{0,8}
+    (?:
+        (?P<escape>\\{0,2})(?P<quote>["'`])
+        (?P<quoted>[^"'`\r\n\\]{1,512})
+        (?P=escape)(?P=quote)
+      | (?P<bare>[^\s"'`#;,(){}\[\]<>$\\]{1,512})(?=[\s#;,\\]|$)
+    )
+    """,
+    re.VERBOSE,
+)
+
+# Names that merely point at a secret (its name, id, path, file...) or hold many of them.
+_REFERENCE_WORDS = frozenset(
+    {
+        "name", "id", "arn", "path", "file", "ref", "env", "type", "len", "length", "field", "header",
+        "version", "store", "manager", "dir", "url", "hash", "var", "param", "label", "prompt",
+        "regex", "pattern", "secrets", "provider", "mount", "source", "class", "format", "size",
+        "count", "prefix", "suffix", "template", "description", "help", "placeholder", "input",
+    }
+)  # fmt: skip
+
+# Values that are not a secret but a pointer to one, a placeholder, or a type.
+_PLACEHOLDER_MARKERS = (
+    "your", "example", "placeholder", "changeme", "change_me", "change-me", "xxx", "***", "...",
+    "todo", "replace", "insert", "dummy", "fake", "sample", "redacted", "secret", "password",
+    "getenv", "environ", "process.env", "env(", "env[", "vault:", "ssm:", "<", ">", "{{", "}}",
+    "${", "%(", "%s",
+)  # fmt: skip
+_NON_VALUES = frozenset({"none", "null", "nil", "undefined", "true", "false", "string", "str", "bytes"})
+
+MIN_VALUE_LENGTH = 6
+MIN_BARE_VALUE_LENGTH = 8
+MIN_VALUE_ENTROPY = 2.0
+
+
+@dataclass(frozen=True)
+class CredentialMatch:
+    name: str
+    words: tuple[str, ...]
+    value_start: int
+    value_end: int
+    value: str
+
+
+def credential_assignments(data: bytes) -> Iterator[CredentialMatch]:
+    seen_names: set[int] = set()
+    for needle in (b"ecret", b"ECRET"):
+        position = data.find(needle)
+        while position != -1:
+            name_start = _name_start(data, position - 1)
+            if name_start not in seen_names:
+                seen_names.add(name_start)
+                match = _match_at(data, name_start, position + len(needle))
+                if match is not None:
+                    yield match
+            position = data.find(needle, position + len(needle))
+
+
+def _name_start(data: bytes, position: int) -> int:
+    limit = max(0, position - _MAX_NAME_BYTES)
+    while position >= limit and data[position] in _NAME_CHARS:
+        position -= 1
+    return position + 1
+
+
+def _match_at(data: bytes, name_start: int, after_needle: int) -> CredentialMatch | None:
+    name_end = after_needle
+    limit = min(len(data), after_needle + _MAX_NAME_BYTES)
+    while name_end < limit and data[name_end] in _NAME_CHARS:
+        name_end += 1
+    name = data[name_start:name_end].decode("ascii", "replace").strip(".-")
+    words = name_words(name)
+    if not words or words[-1] in _REFERENCE_WORDS or not any("secret" in word for word in words):
+        return None
+    window_end = min(len(data), name_end + _MAX_VALUE_BYTES + 64)
+    match = _ASSIGNMENT.match(data, name_end, window_end)
+    if match is None:
+        return None
+    if match.group("op") in (" ", "\t") and not _is_dockerfile_env(data, name_start):
+        return None
+    group = "quoted" if match.group("quoted") is not None else "bare"
+    value_bytes = match.group(group)
+    value = value_bytes.decode("utf-8", "replace")
+    if not _is_plausible_value(value, bare=group == "bare", name=name):
+        return None
+    return CredentialMatch(name, words, match.start(group), match.end(group), value)
+
+
+def _is_dockerfile_env(data: bytes, name_start: int) -> bool:
+    line_start = data.rfind(b"\n", 0, name_start) + 1
+    return data[line_start:name_start].strip().upper() in (b"ENV", b"ARG")
+
+
+def _is_plausible_value(value: str, *, bare: bool, name: str) -> bool:
+    value = value.strip()
+    if len(value) < (MIN_BARE_VALUE_LENGTH if bare else MIN_VALUE_LENGTH):
+        return False
+    lowered = value.lower()
+    if lowered == name.lower() or lowered in _NON_VALUES:
+        return False
+    if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
+        return False
+    if bare and not any(char.isdigit() for char in value):
+        # An unquoted word without digits is a reference (`settings.API_SECRET`) or a placeholder.
+        return False
+    if len(set(value)) <= 2:
+        return False
+    return shannon_entropy(value) >= MIN_VALUE_ENTROPY

@@ -1,0 +1,145 @@
+"""The one `Finding` type that flows from detectors to reports.
+
+A finding carries the raw secret because verification needs it, but the raw value is kept out of
+`repr`, out of equality and out of every default output: reports print `redacted` unless the user
+asked for `--show-secrets`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["api_key", "secret_key", "private_key", "credential"]
+Confidence = Literal["low", "medium", "high"]
+VerificationStatus = Literal["live", "rejected", "unknown"]
+Risk = Literal["critical", "high", "medium", "low"]
+
+CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
+
+RULE_KINDS: dict[str, Kind] = {
+    "binance-api-key": "api_key",
+    "binance-secret-key": "secret_key",
+    "binance-private-key": "private_key",
+    "hardcoded-api-secret": "credential",
+}
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def redact(secret: str) -> str:
+    """Keep enough to recognise a key in API Management, never enough to use it."""
+    if secret.startswith("-----BEGIN"):
+        header_end = secret.find("-----", 10)
+        return secret[: header_end + 5] + "…" if header_end > 0 else "-----BEGIN…"
+    if len(secret) <= 8:
+        return "*" * len(secret)
+    return secret[:4] + "…" + secret[-2:] if len(secret) >= 32 else secret[:2] + "…"
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    author_name: str
+    author_email: str
+    date: str  # ISO 8601
+    summary: str
+
+
+@dataclass(frozen=True)
+class Permissions:
+    reading: bool = False
+    spot_margin_trading: bool = False
+    margin: bool = False
+    futures: bool = False
+    options: bool = False
+    withdrawals: bool = False
+    internal_transfer: bool = False
+    universal_transfer: bool = False
+    portfolio_margin: bool = False
+
+    @property
+    def can_trade(self) -> bool:
+        return (
+            self.spot_margin_trading or self.margin or self.futures or self.options or self.portfolio_margin
+        )
+
+    @property
+    def can_move_funds(self) -> bool:
+        return self.withdrawals or self.internal_transfer or self.universal_transfer
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: VerificationStatus
+    reason: str
+    endpoint: str
+    checked_at: str  # ISO 8601
+    permissions: Permissions | None = None
+    ip_restricted: bool | None = None
+    risk: Risk | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    confidence: Confidence
+    path: str  # relative to the scanned root, POSIX separators
+    line: int  # 1-based
+    column: int  # 1-based, first character of the secret
+    end_column: int  # 1-based, the column after the secret
+    secret: str = field(repr=False, compare=False)
+    secret_sha256: str = ""
+    pair_sha256: str | None = None
+    commit: CommitInfo | None = None
+    in_head: bool | None = None
+    occurrences: int = 1
+    verification: Verification | None = None
+
+    def __post_init__(self) -> None:
+        if not self.secret_sha256:
+            object.__setattr__(self, "secret_sha256", sha256_hex(self.secret))
+
+    @property
+    def kind(self) -> Kind:
+        return RULE_KINDS[self.rule_id]
+
+    @property
+    def fingerprint(self) -> str:
+        # No line, commit or verification in it: the identity of a leak survives edits and re-checks.
+        return hashlib.sha256(f"{self.rule_id}:{self.path}:{self.secret_sha256}".encode()).hexdigest()
+
+    @property
+    def redacted(self) -> str:
+        return redact(self.secret)
+
+    def with_changes(self, **changes: object) -> Finding:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ScanError:
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    files: int = 0
+    commits: int = 0
+    blobs: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanError, ...]
+    stats: ScanStats
+    # True when nothing at all could be scanned (exit code 3).
+    failed: bool = False
