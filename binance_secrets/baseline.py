@@ -1,0 +1,58 @@
+"""Secrets already recorded in a baseline: a previous JSON report of ours, or a detect-secrets baseline.
+
+Our reports carry `secret_sha256`; detect-secrets baselines carry `hashed_secret` (SHA-1 of the
+secret). Both identify a secret without holding it, so a baseline is safe to commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from binance_secrets.errors import UsageError
+from binance_secrets.finding import Finding
+
+
+@dataclass(frozen=True)
+class Baseline:
+    sha256: frozenset[str] = frozenset()
+    sha1: frozenset[str] = frozenset()
+
+    def contains(self, finding: Finding) -> bool:
+        if finding.secret_sha256 in self.sha256:
+            return True
+        if not self.sha1:
+            return False
+        return hashlib.sha1(finding.secret.encode("utf-8", "surrogateescape")).hexdigest() in self.sha1
+
+
+def load_baseline(path: str) -> Baseline:
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"baseline {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read baseline {path}: {error}") from None
+    except json.JSONDecodeError as error:
+        raise UsageError(f"baseline {path} is not JSON: {error}") from None
+    if isinstance(document, dict) and isinstance(document.get("findings"), list):
+        hashes = {
+            entry.get("secret_sha256")
+            for entry in document["findings"]
+            if isinstance(entry, dict) and isinstance(entry.get("secret_sha256"), str)
+        }
+        return Baseline(sha256=frozenset(h.lower() for h in hashes if h))
+    if isinstance(document, dict) and isinstance(document.get("results"), dict):
+        sha1 = {
+            entry["hashed_secret"].lower()
+            for entries in document["results"].values()
+            if isinstance(entries, list)
+            for entry in entries
+            if isinstance(entry, dict) and isinstance(entry.get("hashed_secret"), str)
+        }
+        return Baseline(sha1=frozenset(sha1))
+    raise UsageError(
+        f"baseline {path} is neither a binance-secrets JSON report nor a detect-secrets baseline"
+    )

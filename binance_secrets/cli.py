@@ -1,0 +1,81 @@
+"""`binance-secrets`: the command line. Each command lives in `binance_secrets.commands`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from binance_secrets import __version__
+from binance_secrets.errors import UserError
+from binance_secrets.exit_codes import ExitCode
+
+
+class _LazyGroup(click.Group):
+    """Imports a command's module only when that command runs, so `scan` never loads GitPython."""
+
+    COMMANDS = {
+        "scan": ("binance_secrets.commands.scan", "scan_command"),
+        "staged": ("binance_secrets.commands.staged", "staged_command"),
+        "history": ("binance_secrets.commands.history", "history_command"),
+        "verify": ("binance_secrets.commands.verify", "verify_command"),
+        "install-hooks": ("binance_secrets.commands.install_hooks", "install_hooks_command"),
+        "detect-secrets-plugin-path": (
+            "binance_secrets.commands.plugin_path",
+            "plugin_path_command",
+        ),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in self.COMMANDS if self._available(name)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.COMMANDS or not self._available(cmd_name):
+            return None
+        import importlib
+
+        module_name, attribute = self.COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+    def _available(self, name: str) -> bool:
+        import importlib.util
+
+        return importlib.util.find_spec(self.COMMANDS[name][0]) is not None
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="binance-secrets")
+def cli() -> None:
+    """Find Binance API credentials in files, staged changes and git history."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="binance-secrets", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.ctx.get_help() if error.ctx else str(error), err=True)
+        return ExitCode.USAGE
+    except click.ClickException as error:
+        error.show()
+        return ExitCode.USAGE if error.exit_code == 2 else int(error.exit_code)
+    except click.exceptions.Exit as error:
+        return int(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("binance-secrets: aborted", err=True)
+        return 130
+    except UserError as error:
+        click.echo(f"binance-secrets: error: {error}", err=True)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("binance-secrets: interrupted", err=True)
+        return 130
+    if isinstance(result, int):
+        return result
+    return ExitCode.CLEAN
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

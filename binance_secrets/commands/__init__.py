@@ -1,0 +1,1 @@
+"""One module per CLI command; `binance_secrets.cli` assembles them."""

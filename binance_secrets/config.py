@@ -1,0 +1,99 @@
+"""`[tool.binance-secrets]` in pyproject.toml, or a `.binance-secrets.toml` file."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from binance_secrets.errors import UsageError
+from binance_secrets.finding import CONFIDENCE_ORDER
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE_NAMES = (".binance-secrets.toml", "pyproject.toml")
+_KNOWN_KEYS = frozenset({"exclude", "allow", "min-confidence", "max-file-size"})
+
+
+@dataclass(frozen=True)
+class Config:
+    exclude: tuple[str, ...] = ()
+    allow: frozenset[str] = frozenset()  # secret_sha256 values
+    min_confidence: str | None = None
+    max_file_size: int | None = None  # bytes; history blobs above it are skipped with a warning
+    source: str | None = None
+
+
+def find_config(directory: Path) -> Path | None:
+    for name in CONFIG_FILE_NAMES:
+        candidate = directory / name
+        if candidate.is_file():
+            if name == "pyproject.toml" and not _pyproject_has_section(candidate):
+                continue
+            return candidate
+    return None
+
+
+def load_config(explicit: str | None, directory: Path) -> Config:
+    path = Path(explicit) if explicit else find_config(directory)
+    if path is None:
+        return Config()
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read config file {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"config file {path} is not valid TOML: {error}") from None
+    table = document.get("tool", {}).get("binance-secrets")
+    if table is None:
+        table = {} if path.name == "pyproject.toml" else document
+    return _parse(table, str(path))
+
+
+def _pyproject_has_section(path: Path) -> bool:
+    try:
+        return "binance-secrets" in tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
+def _parse(table: dict[str, Any], source: str) -> Config:
+    unknown = set(table) - _KNOWN_KEYS - {"tool"}
+    if unknown:
+        raise UsageError(f"{source}: unknown setting(s) {', '.join(sorted(unknown))}")
+    exclude = table.get("exclude", [])
+    allow = table.get("allow", [])
+    if not _is_string_list(exclude):
+        raise UsageError(f"{source}: `exclude` must be a list of path globs")
+    if not _is_string_list(allow):
+        raise UsageError(f"{source}: `allow` must be a list of secret_sha256 values")
+    bad_hashes = [value for value in allow if len(value) != 64 or not _is_hex(value)]
+    if bad_hashes:
+        raise UsageError(f"{source}: `allow` holds values that are not SHA-256 hex digests")
+    min_confidence = table.get("min-confidence")
+    if min_confidence is not None and min_confidence not in CONFIDENCE_ORDER:
+        raise UsageError(f"{source}: `min-confidence` must be one of low, medium, high")
+    max_file_size = table.get("max-file-size")
+    if max_file_size is not None and (not isinstance(max_file_size, int) or max_file_size <= 0):
+        raise UsageError(f"{source}: `max-file-size` must be a positive number of bytes")
+    return Config(
+        exclude=tuple(exclude),
+        allow=frozenset(value.lower() for value in allow),
+        min_confidence=min_confidence,
+        max_file_size=max_file_size,
+        source=source,
+    )
+
+
+def _is_string_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_hex(value: str) -> bool:
+    return all(char in "0123456789abcdefABCDEF" for char in value)

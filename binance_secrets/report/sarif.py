@@ -1,0 +1,120 @@
+"""SARIF 2.1.0 for GitHub code scanning. It never holds the secret, not even redacted."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from binance_secrets import __version__
+from binance_secrets.finding import Finding, ScanResult
+from binance_secrets.report.rules import REMEDIATION, RULES
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/binance-secrets/"
+FINGERPRINT_KEY = "binanceSecrets/v1"
+
+
+def _rule(rule_id: str) -> dict[str, Any]:
+    info = RULES[rule_id]
+    return {
+        "id": info.rule_id,
+        "name": info.name,
+        "shortDescription": {"text": info.title},
+        "fullDescription": {"text": info.description},
+        "help": {"text": REMEDIATION, "markdown": REMEDIATION},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["security", "secret", "external/cwe/cwe-798"],
+            "precision": "high",
+            "security-severity": info.security_severity,
+        },
+    }
+
+
+def _level(finding: Finding) -> str:
+    if finding.verification is not None and finding.verification.status == "live":
+        return "error"
+    return "error" if finding.confidence == "high" else "warning"
+
+
+def _message(finding: Finding) -> str:
+    text = f"{RULES[finding.rule_id].title} committed ({finding.confidence} confidence)"
+    if finding.verification is not None:
+        text += f", verification: {finding.verification.status}"
+        if finding.verification.risk:
+            text += f", risk: {finding.verification.risk}"
+    if finding.commit is not None:
+        text += f", first added in commit {finding.commit.sha[:12]}"
+    return text + ". Revoke it in Binance API Management, then remove it from history."
+
+
+def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+    properties: dict[str, Any] = {"confidence": finding.confidence, "kind": finding.kind}
+    if finding.commit is not None:
+        properties["commit"] = finding.commit.sha
+        properties["inHead"] = finding.in_head
+    if finding.verification is not None:
+        properties["verification"] = finding.verification.status
+        properties["risk"] = finding.verification.risk
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index[finding.rule_id],
+        "level": _level(finding),
+        "message": {"text": _message(finding)},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {
+                        "startLine": finding.line,
+                        "startColumn": finding.column,
+                        "endLine": finding.line,
+                        "endColumn": finding.end_column,
+                    },
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": properties,
+    }
+
+
+def report_to_sarif(result: ScanResult) -> dict[str, Any]:
+    rule_ids = list(RULES)
+    rule_index = {rule_id: index for index, rule_id in enumerate(rule_ids)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "binance-secrets",
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(rule_id) for rule_id in rule_ids],
+                    }
+                },
+                "results": [_result(finding, rule_index) for finding in result.findings],
+                "invocations": [
+                    {
+                        "executionSuccessful": not result.failed,
+                        "toolExecutionNotifications": [
+                            {
+                                "level": "warning",
+                                "message": {"text": error.message},
+                                "locations": [
+                                    {"physicalLocation": {"artifactLocation": {"uri": error.path}}}
+                                ],
+                            }
+                            for error in result.errors
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def render(result: ScanResult) -> str:
+    return json.dumps(report_to_sarif(result), indent=2) + "\n"

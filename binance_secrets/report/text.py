@@ -1,0 +1,108 @@
+"""The report a person reads: live keys first, then findings grouped by file, then what to do."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+import click
+
+from binance_secrets.finding import Finding, Permissions, ScanResult, Verification
+from binance_secrets.report.rules import REMEDIATION, RULES
+
+_PERMISSION_LABELS = (
+    ("reading", "read"),
+    ("spot_margin_trading", "spot & margin trading"),
+    ("margin", "margin"),
+    ("futures", "futures"),
+    ("options", "options"),
+    ("portfolio_margin", "portfolio margin"),
+    ("withdrawals", "WITHDRAWALS"),
+    ("internal_transfer", "internal transfer"),
+    ("universal_transfer", "universal transfer"),
+)
+
+
+def render(result: ScanResult, *, show_secrets: bool = False, color: bool = False, quiet: bool = False) -> str:
+    def style(text: str, **kwargs: object) -> str:
+        return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
+
+    lines: list[str] = []
+    live = [f for f in result.findings if f.verification is not None and f.verification.status == "live"]
+    for finding in live:
+        lines.extend(_live_block(finding, show_secrets, style))
+    for path, group in groupby(result.findings, key=lambda f: f.path):
+        lines.append(style(path, bold=True))
+        for finding in group:
+            lines.append(_finding_line(finding, show_secrets, style))
+            if finding.commit is not None:
+                head = {True: "still in HEAD", False: "not in HEAD", None: ""}[finding.in_head]
+                lines.append(
+                    f"      first added in {finding.commit.sha[:12]} by {finding.commit.author_name} "
+                    f"<{finding.commit.author_email}> on {finding.commit.date}"
+                    + (f", {finding.occurrences} commit(s)" if finding.occurrences > 1 else "")
+                    + (f", {head}" if head else "")
+                )
+            if finding.verification is not None and finding.verification.status != "live":
+                lines.append(f"      verification: {finding.verification.status}: {finding.verification.reason}")
+        lines.append("")
+    if quiet:
+        return "\n".join(lines) + ("\n" if lines else "")
+    lines.append(_summary(result))
+    if result.findings:
+        lines.append("")
+        lines.append(style("What to do: ", bold=True) + REMEDIATION)
+        lines.append(
+            "False positive? Add `# pragma: allowlist secret` to the line, or its secret_sha256 "
+            "(shown by `-f json`) to `allow` in [tool.binance-secrets]."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
+    secret = finding.secret if show_secrets else finding.redacted
+    if finding.kind == "private_key" and show_secrets:
+        secret = secret.splitlines()[0] + " …"
+    paired = "  (paired)" if finding.pair_sha256 else ""
+    colour = {"high": "red", "medium": "yellow", "low": "white"}[finding.confidence]
+    return (
+        f"  {finding.line}:{finding.column}  {finding.rule_id}  "
+        f"{style(finding.confidence, fg=colour)}  {secret}{paired}"  # type: ignore[operator]
+    )
+
+
+def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str]:
+    verification = finding.verification
+    assert verification is not None
+    secret = finding.secret if show_secrets else finding.redacted
+    risk = (verification.risk or "unknown").upper()
+    header = f"LIVE {RULES[finding.rule_id].title}: {finding.path}:{finding.line}  {secret}  risk {risk}"
+    return [
+        style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
+        style(header, fg="red", bold=True),  # type: ignore[operator]
+        f"  permissions: {_permissions_text(verification.permissions)}",
+        f"  IP restricted: {_ip_text(verification)}   endpoint: {verification.endpoint}",
+        f"  {verification.reason}",
+        "  Revoke this key in Binance API Management now.",
+        style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
+        "",
+    ]
+
+
+def _permissions_text(permissions: Permissions | None) -> str:
+    if permissions is None:
+        return "unknown"
+    enabled = [label for attribute, label in _PERMISSION_LABELS if getattr(permissions, attribute)]
+    return ", ".join(enabled) if enabled else "none"
+
+
+def _ip_text(verification: Verification) -> str:
+    return {True: "yes", False: "NO", None: "unknown"}[verification.ip_restricted]
+
+
+def _summary(result: ScanResult) -> str:
+    stats = result.stats
+    scope = f"{stats.commits} commits, {stats.blobs} blobs" if stats.commits else f"{stats.files} files"
+    if not result.findings:
+        return f"No Binance credentials found ({scope}, {stats.seconds:.2f}s)."
+    files = len({f.path for f in result.findings})
+    return f"{len(result.findings)} finding(s) in {files} file(s) ({scope}, {stats.seconds:.2f}s)."

@@ -1,0 +1,39 @@
+"""Files in, findings out: the pipeline behind `scan` and the pre-commit hook."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from binance_secrets.detectors import detect
+from binance_secrets.filters import FindingFilter
+from binance_secrets.finding import Finding, ScanError, ScanResult, ScanStats
+from binance_secrets.paths import PathFilter
+from binance_secrets.sources.files import FileWalk, describe_os_error, read_chunks
+
+
+def scan_files(
+    targets: Sequence[str], path_filter: PathFilter, finding_filter: FindingFilter
+) -> ScanResult:
+    started = time.perf_counter()
+    errors: list[ScanError] = []
+    walk = FileWalk(path_filter, errors)
+    findings: list[Finding] = []
+    files = scanned_bytes = unreadable = 0
+    for target in walk.files(targets):
+        files += 1
+        try:
+            for chunk in read_chunks(target):
+                scanned_bytes += len(chunk.data)
+                findings.extend(
+                    finding
+                    for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
+                    if finding_filter.keep(finding)
+                )
+        except OSError as error:
+            unreadable += 1
+            errors.append(ScanError(target.display_path, describe_os_error(error)))
+    stats = ScanStats(files=files - unreadable, bytes=scanned_bytes, seconds=time.perf_counter() - started)
+    # Exit 3 only when nothing at all could be read: no target existed, or every file failed.
+    failed = walk.targets_found == 0 or (files > 0 and files == unreadable)
+    return ScanResult(tuple(findings), tuple(errors), stats, failed=failed)
