@@ -1,0 +1,1 @@
+"""Helpers shared by the tests and benchmarks: generated keys, throwaway git repositories."""
