@@ -68,7 +68,7 @@ class FileWalk:
             for name in sorted(filenames):
                 full = os.path.join(directory, name)
                 shown = display_path(full)
-                if self.path_filter.is_excluded(shown):
+                if os.path.islink(full) or self.path_filter.is_excluded(shown):
                     continue
                 yield FileTarget(full, shown)
 

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from binance_secrets.cli import main as cli_main
+from testing import keys
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class CliRun:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Runs `binance-secrets ARGS` in-process through `main()`, as the console script does."""
+
+    def run(*args: str) -> CliRun:
+        capsys.readouterr()
+        code = cli_main(list(args))
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        return CliRun(int(code), captured.out, captured.err)
+
+    return run
+
+
+def run_subprocess(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> CliRun:
+    completed = subprocess.run(
+        [sys.executable, "-m", "binance_secrets", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return CliRun(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path) -> Iterator[Path]:
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(previous)
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    api_key: str
+    secret: str
+
+
+@pytest.fixture
+def key_pair() -> KeyPair:
+    return KeyPair(keys.api_key(), keys.secret_key())
