@@ -40,12 +40,13 @@ def repository_root(directory: str) -> Path:
 def staged_blobs(root: Path, path_filter: PathFilter, errors: list[ScanError]) -> list[StagedBlob]:
     """Files added, copied, modified or retyped in the index relative to HEAD (all files before the
     first commit), with the object id of their staged content."""
-    changed = _git(root, "diff", "--cached", "--name-only", "--no-renames", "-z", "--diff-filter=ACMT")
+    changed = _git(root, "diff", "--cached", "--name-only", "--no-renames", "-z", "--diff-filter=ACMTU")
     paths = [path for path in changed.split(b"\0") if path]
     if not paths:
         return []
     listing = _git(root, "ls-files", "--stage", "-z", "--", *[p.decode("utf-8", "surrogateescape") for p in paths])
     blobs = []
+    unmerged: set[str] = set()
     for entry in listing.split(b"\0"):
         if not entry:
             continue
@@ -53,6 +54,9 @@ def staged_blobs(root: Path, path_filter: PathFilter, errors: list[ScanError]) -
         mode, object_id, stage = meta.decode("ascii").split()
         path = raw_path.decode("utf-8", "replace")
         if stage != "0":
+            if path in unmerged:
+                continue
+            unmerged.add(path)
             errors.append(ScanError(path, "unmerged (conflicted) entry: resolve the conflict, then scan again"))
         elif mode == _SUBMODULE_MODE:
             errors.append(ScanError(path, "submodule: not scanned (its own repository must be scanned)"))

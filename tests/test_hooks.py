@@ -1,0 +1,222 @@
+"""The commit guards: the pre-commit framework hook, the plain git hooks and `install-hooks`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from binance_secrets.hook import main as hook_main
+from testing.gitrepo import git, git_env, init_repo
+from tests.conftest import PROJECT_ROOT, KeyPair
+
+
+def test_hook_fails_on_a_file_with_a_key(in_tmp: Path, key_pair: KeyPair, capsys) -> None:
+    (in_tmp / "settings.py").write_text(f'BINANCE_API_SECRET = "{key_pair.secret}"\n')
+    (in_tmp / "clean.py").write_text("x = 1\n")
+    assert hook_main(["settings.py", "clean.py"]) == 1
+    out = capsys.readouterr().out
+    assert "settings.py" in out and key_pair.secret not in out
+
+
+def test_hook_passes_clean_and_allowlisted_files(in_tmp: Path, key_pair: KeyPair) -> None:
+    (in_tmp / "clean.py").write_text("x = 1\n")
+    (in_tmp / "doc.md").write_text(f"Example: `api_secret = \"{key_pair.secret}\"`  <!-- pragma: allowlist secret -->\n")
+    assert hook_main(["clean.py", "doc.md"]) == 0
+    assert hook_main([]) == 0
+
+
+def test_hook_honours_a_baseline(in_tmp: Path, key_pair: KeyPair, run_cli) -> None:
+    (in_tmp / "settings.py").write_text(f'BINANCE_API_SECRET = "{key_pair.secret}"\n')
+    run_cli("scan", "-f", "json", "-o", "baseline.json")
+    assert hook_main(["--baseline", "baseline.json", "settings.py"]) == 0
+
+
+def test_hook_bad_option_is_exit_2(in_tmp: Path) -> None:
+    with pytest.raises(SystemExit) as raised:
+        hook_main(["--min-confidence", "extreme", "x.py"])
+    assert raised.value.code == 2
+
+
+def test_hook_path_imports_no_git_http_or_detect_secrets(tmp_path: Path, key_pair: KeyPair) -> None:
+    (tmp_path / "settings.py").write_text(f'BINANCE_API_SECRET = "{key_pair.secret}"\n')
+    probe = (
+        "import sys\n"
+        "from binance_secrets.hook import main\n"
+        "code = main(['settings.py'])\n"
+        "heavy = [m for m in ('git', 'requests', 'urllib3', 'detect_secrets', 'cryptography') if m in sys.modules]\n"
+        "print('HEAVY', heavy, code)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert "HEAVY [] 1" in completed.stdout
+
+
+def test_manifest_entries_are_console_scripts() -> None:
+    manifest = yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text()
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for hook in manifest:
+        assert hook["entry"].split()[0] + " = " in pyproject
+        assert hook["id"] in readme
+
+
+def test_manifest_is_valid_for_pre_commit() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(PROJECT_ROOT / ".pre-commit-hooks.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # One cache for the session: pre-commit builds the hook's virtualenv once per revision.
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _try_repo(repo: Path, home: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    env = git_env()
+    env["PRE_COMMIT_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(PROJECT_ROOT), "binance-secrets", "--files", *files],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_pre_commit_try_repo_blocks_a_key_and_passes_clean_and_allowlisted(
+    tmp_path: Path, key_pair: KeyPair, pre_commit_home: Path
+) -> None:
+    repo = init_repo(tmp_path / "user-repo")
+    (repo / "clean.py").write_text("print('ok')\n")
+    (repo / "leak.py").write_text(f'client = Client("{key_pair.api_key}", "{key_pair.secret}")\n')
+    (repo / "allowed.py").write_text(f'API_SECRET = "{key_pair.secret}"  # pragma: allowlist secret\n')
+    git(repo, "add", ".")
+
+    leaked = _try_repo(repo, pre_commit_home, "leak.py")
+    assert leaked.returncode == 1, leaked.stdout + leaked.stderr
+    assert "leak.py" in leaked.stdout and "Failed" in leaked.stdout
+    assert key_pair.secret not in leaked.stdout + leaked.stderr
+
+    clean = _try_repo(repo, pre_commit_home, "clean.py")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "Passed" in clean.stdout
+
+    allowed = _try_repo(repo, pre_commit_home, "allowed.py")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+
+
+def _install_plain_hooks(repo: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "binance_secrets", "install-hooks", str(repo)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+
+
+def _commit(repo: Path) -> subprocess.CompletedProcess[str]:
+    env = git_env()
+    # The hook must find the tool by itself, as in a user's shell: no virtualenv on PATH.
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)
+    return subprocess.run(
+        ["git", "commit", "-q", "--no-gpg-sign", "-m", "add config"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_installed_git_hook_refuses_a_commit_with_a_key(tmp_path: Path, key_pair: KeyPair) -> None:
+    repo = init_repo(tmp_path / "repo")
+    _install_plain_hooks(repo)
+    assert os.access(repo / ".git" / "hooks" / "pre-commit", os.X_OK)
+    (repo / "config.yaml").write_text(f"binance:\n  api_key: {key_pair.api_key}\n  secret: {key_pair.secret}\n")
+    git(repo, "add", "config.yaml")
+    refused = _commit(repo)
+    assert refused.returncode != 0
+    assert "config.yaml" in refused.stdout + refused.stderr
+    assert key_pair.secret not in refused.stdout + refused.stderr
+    assert git(repo, "rev-list", "--all").strip() == ""
+
+    (repo / "config.yaml").write_text("binance:\n  api_key: ${BINANCE_API_KEY}\n")
+    git(repo, "add", "config.yaml")
+    accepted = _commit(repo)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_hook_checks_the_index_not_the_working_tree(tmp_path: Path, key_pair: KeyPair) -> None:
+    repo = init_repo(tmp_path / "repo")
+    _install_plain_hooks(repo)
+    (repo / "settings.py").write_text(f'API_SECRET = "{key_pair.secret}"\n')
+    git(repo, "add", "settings.py")
+    (repo / "settings.py").write_text("API_SECRET = os.environ['API_SECRET']\n")  # unstaged fix
+    assert _commit(repo).returncode != 0
+
+
+def test_install_hooks_keeps_a_foreign_hook_unless_forced(tmp_path: Path, run_cli) -> None:
+    repo = init_repo(tmp_path / "repo")
+    foreign = repo / ".git" / "hooks" / "pre-commit"
+    foreign.write_text("#!/bin/sh\necho mine\n")
+    result = run_cli("install-hooks", str(repo))
+    assert result.exit_code == 2
+    assert "was not installed by binance-secrets" in result.stderr
+    assert foreign.read_text() == "#!/bin/sh\necho mine\n"
+    assert run_cli("install-hooks", "--force", str(repo)).exit_code == 0
+    assert (repo / ".git" / "hooks" / "pre-commit.bak").read_text() == "#!/bin/sh\necho mine\n"
+    assert run_cli("install-hooks", str(repo)).exit_code == 0  # re-installing our own hook is fine
+
+
+def test_install_hooks_outside_a_repository_is_exit_3(tmp_path: Path, run_cli) -> None:
+    result = run_cli("install-hooks", str(tmp_path))
+    assert result.exit_code == 3
+    assert "is not a git repository" in result.stderr
+
+
+def test_staged_outside_a_repository_is_exit_3(tmp_path: Path, run_cli) -> None:
+    result = run_cli("staged", str(tmp_path))
+    assert result.exit_code == 3
+    assert "is not a git repository" in result.stderr
+
+
+def test_staged_reports_submodules_and_conflicts_and_scans_the_rest(
+    tmp_path: Path, run_cli, key_pair: KeyPair
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    (repo / "shared.txt").write_text("base\n")
+    git(repo, "add", "shared.txt")
+    git(repo, "commit", "-q", "--no-gpg-sign", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "other")
+    (repo / "shared.txt").write_text("theirs\n")
+    git(repo, "commit", "-q", "--no-gpg-sign", "-am", "theirs")
+    git(repo, "checkout", "-q", "main")
+    (repo / "shared.txt").write_text("ours\n")
+    git(repo, "commit", "-q", "--no-gpg-sign", "-am", "ours")
+    git(repo, "merge", "other", check=False)  # leaves shared.txt unmerged
+    commit_id = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{commit_id},vendored-lib")
+    (repo / "a.py").write_text(f'API_SECRET = "{key_pair.secret}"\n')
+    git(repo, "add", "a.py")
+    result = run_cli("staged", str(repo), "-f", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [f["path"] for f in report["findings"]] == ["a.py"]
+    messages = {e["path"]: e["message"] for e in report["errors"]}
+    assert messages["vendored-lib"].startswith("submodule: not scanned")
+    assert messages["shared.txt"].startswith("unmerged (conflicted) entry")
