@@ -20,7 +20,7 @@ from binance_secrets.finding import ScanResult
 from binance_secrets.paths import PathFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
-OUTPUT_FORMATS = ("text", "json", "sarif")
+OUTPUT_FORMATS = ("text", "json", "sarif", "github")
 
 
 @dataclass(frozen=True)
