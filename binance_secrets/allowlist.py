@@ -26,8 +26,7 @@ def is_line_allowlisted(data: bytes, line_start: int) -> bool:
 
 
 def _has_marker(data: bytes, start: int, end: int, markers: tuple[bytes, ...]) -> bool:
+    regions: tuple[tuple[int, int], ...] = ((start, end),)
     if end - start > 2 * MARKER_SEARCH_BYTES:
         regions = ((start, start + MARKER_SEARCH_BYTES), (end - MARKER_SEARCH_BYTES, end))
-    else:
-        regions = ((start, end),)
     return any(data.find(marker, low, high) != -1 for marker in markers for low, high in regions)

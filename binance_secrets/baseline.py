@@ -25,7 +25,9 @@ class Baseline:
             return True
         if not self.sha1:
             return False
-        return hashlib.sha1(finding.secret.encode("utf-8", "surrogateescape")).hexdigest() in self.sha1
+        # SHA-1 because detect-secrets identifies secrets by it; it is a lookup key here, not a protection.
+        secret_bytes = finding.secret.encode("utf-8", "surrogateescape")
+        return hashlib.sha1(secret_bytes, usedforsecurity=False).hexdigest() in self.sha1
 
 
 def load_baseline(path: str) -> Baseline:

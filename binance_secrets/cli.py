@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import ClassVar
 
 import click
 
@@ -15,7 +16,7 @@ from binance_secrets.exit_codes import ExitCode
 class _LazyGroup(click.Group):
     """Imports a command's module only when that command runs, so `scan` never loads GitPython."""
 
-    COMMANDS = {
+    COMMANDS: ClassVar[dict[str, tuple[str, str]]] = {
         "scan": ("binance_secrets.commands.scan", "scan_command"),
         "staged": ("binance_secrets.commands.staged", "staged_command"),
         "history": ("binance_secrets.commands.history", "history_command"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from binance_secrets.baseline import Baseline
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding
@@ -14,7 +14,7 @@ DEFAULT_MIN_CONFIDENCE = "medium"
 class FindingFilter:
     min_confidence: str = DEFAULT_MIN_CONFIDENCE
     allow: frozenset[str] = frozenset()
-    baseline: Baseline = Baseline()
+    baseline: Baseline = field(default_factory=Baseline)
 
     def keep(self, finding: Finding) -> bool:
         if CONFIDENCE_ORDER[finding.confidence] < CONFIDENCE_ORDER[self.min_confidence]:

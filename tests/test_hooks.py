@@ -26,7 +26,9 @@ def test_hook_fails_on_a_file_with_a_key(in_tmp: Path, key_pair: KeyPair, capsys
 
 def test_hook_passes_clean_and_allowlisted_files(in_tmp: Path, key_pair: KeyPair) -> None:
     (in_tmp / "clean.py").write_text("x = 1\n")
-    (in_tmp / "doc.md").write_text(f"Example: `api_secret = \"{key_pair.secret}\"`  <!-- pragma: allowlist secret -->\n")
+    (in_tmp / "doc.md").write_text(
+        f"Example: `api_secret = \"{key_pair.secret}\"`  <!-- pragma: allowlist secret -->\n"
+    )
     assert hook_main(["clean.py", "doc.md"]) == 0
     assert hook_main([]) == 0
 

@@ -100,4 +100,5 @@ def test_sarif_file_from_the_cli_is_valid(tmp_path: Path, run_cli, in_tmp: Path)
     assert result.exit_code == 1
     document = json.loads((in_tmp / "out.sarif").read_text())
     jsonschema.validate(document, sarif_schema())
-    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]} == {"bot.py"}
+    results = document["runs"][0]["results"]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"bot.py"}

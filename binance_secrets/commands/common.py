@@ -1,4 +1,4 @@
-"""Options shared by `scan`, `staged` and `history`, and the one way a result becomes output and an exit code."""
+"""Options shared by `scan`, `staged` and `history`; the one way a result becomes output and an exit code."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def report_options(command: F) -> F:
         click.option("--show-secrets", is_flag=True, help="Print full secrets instead of redacted ones."),
         click.option("--verify", is_flag=True, help="Check found credentials live against Binance (network)."),
         click.option("--baseline", type=str, help="Skip secrets recorded in this report or detect-secrets baseline."),
-        click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), help="Report threshold [default: medium]."),
+        click.option(
+            "--min-confidence", type=click.Choice(["low", "medium", "high"]), help="Report threshold [default: medium]."
+        ),
         click.option("--config", type=str, help="Config file (default: .binance-secrets.toml or pyproject.toml)."),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
         click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no progress."),
