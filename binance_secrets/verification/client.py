@@ -1,0 +1,243 @@
+"""One credential, one signed request: the HTTP conversation with Binance and what each answer means.
+
+The status rules are DESIGN.md's: only HTTP 200 with a JSON object is `live`; -2014/-2015/-1022 are
+`rejected`; everything else (403, 451, 5xx, 429/418 past the backoff budget, timeouts, connection
+errors, malformed bodies, surprises) is `unknown`. An unexpected answer is never turned into `rejected`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from binance_secrets.finding import Verification
+from binance_secrets.verification import outcome
+from binance_secrets.verification.endpoints import Endpoint, is_loopback
+from binance_secrets.verification.ratelimit import WeightGovernor
+from binance_secrets.verification.signing import Signer, signed_query
+
+if TYPE_CHECKING:
+    import requests
+
+RECV_WINDOW_MS = 5000
+RESTRICTIONS_PATH = "/sapi/v1/account/apiRestrictions"  # weight 1, per-key flags, no balances
+ACCOUNT_PATH = "/api/v3/account"  # weight 20, carries balances and uid we must never output
+TIME_PATH = "/api/v3/time"  # weight 1, public
+_TRANSIENT_RETRIES = 1  # one more try after a timeout, connection error or 5xx
+
+
+class ServerClock:
+    """Our idea of Binance's time: the local clock plus an offset learnt from /api/v3/time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._offset_ms = 0
+
+    def now_ms(self) -> int:
+        with self._lock:
+            return int(time.time() * 1000) + self._offset_ms
+
+    def set_offset(self, offset_ms: int) -> None:
+        with self._lock:
+            self._offset_ms = offset_ms
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: Any  # parsed JSON, or None when the body is not JSON
+    retry_after: float | None
+
+
+def make_session(endpoint: Endpoint, pool_size: int) -> requests.Session:
+    import requests
+
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    from urllib.parse import urlsplit
+
+    if is_loopback(urlsplit(endpoint.base_url).hostname or ""):
+        # A test server on this machine: no proxy, no .netrc, nothing from the environment.
+        session.trust_env = False
+    return session
+
+
+class BinanceClient:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        session: requests.Session,
+        governor: WeightGovernor,
+        clock: ServerClock,
+        *,
+        timeout: float,
+        max_backoff: float,
+    ) -> None:
+        self.endpoint = endpoint
+        self._session = session
+        self._governor = governor
+        self._clock = clock
+        self._timeout = timeout
+        self._max_backoff = max_backoff
+
+    def verify(self, api_key: str, signer: Signer) -> Verification:
+        # Time spent waiting on Retry-After and weight windows is bounded by max_backoff; each request by
+        # the timeout (one transient retry, one skew retry, one fallback request at most).
+        deadline = time.time() + self._max_backoff + 4 * self._timeout
+        if self.endpoint.has_sapi:
+            answer = self._signed_get(RESTRICTIONS_PATH, 1, {}, api_key, signer, deadline)
+            if isinstance(answer, Verification):
+                return answer
+            if answer.status != 404:
+                return self._interpret(answer, outcome.from_api_restrictions)
+        # No /sapi here (testnet, Binance.US, or a 404): the account endpoint tells validity too.
+        answer = self._signed_get(ACCOUNT_PATH, 20, {"omitZeroBalances": "true"}, api_key, signer, deadline)
+        if isinstance(answer, Verification):
+            return answer
+        return self._interpret(answer, outcome.from_account)
+
+    def _interpret(self, answer: _Answer, on_success: Any) -> Verification:
+        name = self.endpoint.name
+        if answer.status == 200:
+            if isinstance(answer.body, dict):
+                verification: Verification = on_success(answer.body, name)
+                return verification
+            return outcome.result(
+                "unknown",
+                "HTTP 200 with a body that is not a JSON object: a proxy or captive portal may have "
+                "answered. It says nothing certain about the key. " + outcome.REVOKE,
+                name,
+            )
+        code = answer.body.get("code") if isinstance(answer.body, dict) else None
+        if isinstance(code, int) and code in outcome.REASONS:
+            return outcome.result("rejected", outcome.REASONS[code], name)
+        if code == -1021:
+            return outcome.result(
+                "unknown",
+                "Binance still reports the timestamp outside recvWindow (-1021) after syncing with its "
+                "server time: a clock problem here, not an answer about the key.",
+                name,
+            )
+        message = answer.body.get("msg") if isinstance(answer.body, dict) else None
+        detail = f" code {code}" if isinstance(code, int) else ""
+        if isinstance(message, str):
+            detail += f" ({message[:120]})"
+        return outcome.result(
+            "unknown",
+            f"unexpected answer: HTTP {answer.status}{detail}. It says nothing certain about the key. "
+            + outcome.REVOKE,
+            name,
+        )
+
+    def _signed_get(
+        self, path: str, weight: int, params: dict[str, str], api_key: str, signer: Signer, deadline: float
+    ) -> _Answer | Verification:
+        import requests
+
+        name = self.endpoint.name
+        skew_retried = False
+        transient_left = _TRANSIENT_RETRIES
+        last_problem = ""
+        while True:
+            if not self._governor.acquire(weight, deadline):
+                return outcome.result("unknown", self._gave_up_waiting(last_problem), name)
+            timing = {"recvWindow": RECV_WINDOW_MS, "timestamp": self._clock.now_ms()}
+            query = signed_query({**params, **timing}, signer)
+            try:
+                response = self._session.get(
+                    f"{self.endpoint.base_url}{path}?{query}",
+                    headers={"X-MBX-APIKEY": api_key},
+                    timeout=self._timeout,
+                    # A redirect would carry the X-MBX-APIKEY header to wherever it points.
+                    allow_redirects=False,
+                )
+            except requests.Timeout:
+                problem = f"no answer from {name} within {self._timeout:g} s (timeout)"
+            except requests.RequestException as error:
+                # The exception text holds the signed URL; only its type is reported.
+                problem = f"could not connect to {name} ({type(error).__name__})"
+            else:
+                self._governor.observe(response.headers)
+                answer = _Answer(response.status_code, _json_or_none(response), _retry_after(response))
+                response.close()
+                if answer.status in (429, 418):
+                    wait = answer.retry_after if answer.retry_after is not None else 60.0
+                    self._governor.block(wait)
+                    what = "banned this IP for a while" if answer.status == 418 else "rate-limited this IP"
+                    last_problem = f"HTTP {answer.status}: Binance {what} (Retry-After {wait:g} s)"
+                    if time.time() + wait > deadline:
+                        return outcome.result("unknown", self._gave_up_waiting(last_problem), name)
+                    continue
+                if answer.status == 403:
+                    return outcome.result("unknown", outcome.WAF_403, name)
+                if answer.status == 451:
+                    return outcome.result("unknown", outcome.GEO_451, name)
+                if 300 <= answer.status < 400:
+                    reason = (
+                        f"HTTP {answer.status}: a redirect, not followed so that the key goes nowhere but "
+                        f"{name}. It says nothing about the key."
+                    )
+                    return outcome.result("unknown", reason, name)
+                if answer.status >= 500:
+                    problem = f"HTTP {answer.status} from {name}: execution status unknown (server error)"
+                elif isinstance(answer.body, dict) and answer.body.get("code") == -1021 and not skew_retried:
+                    skew_retried = True
+                    self._sync_time(deadline)
+                    continue
+                else:
+                    return answer
+            last_problem = problem
+            if transient_left > 0 and time.time() + 0.5 < deadline:
+                transient_left -= 1
+                time.sleep(0.5)
+                continue
+            reason = f"{problem}. It says nothing about the key; try again later. " + outcome.REVOKE
+            return outcome.result("unknown", reason, name)
+
+    def _sync_time(self, deadline: float) -> None:
+        """Learn Binance's clock from the public /api/v3/time (no key, no signature sent)."""
+        import requests
+
+        if not self._governor.acquire(1, deadline):
+            return
+        started = time.time()
+        try:
+            response = self._session.get(
+                f"{self.endpoint.base_url}{TIME_PATH}", timeout=self._timeout, allow_redirects=False
+            )
+        except requests.RequestException:
+            return
+        finished = time.time()
+        self._governor.observe(response.headers)
+        body = _json_or_none(response)
+        response.close()
+        if response.status_code == 200 and isinstance(body, dict) and isinstance(body.get("serverTime"), int):
+            # The server read its clock about half-way through the round trip.
+            local_ms = int((started + finished) / 2 * 1000)
+            self._clock.set_offset(body["serverTime"] - local_ms)
+
+    def _gave_up_waiting(self, problem: str) -> str:
+        because = problem or "the request-weight budget was spent"
+        return (
+            f"{because}; gave up within the {self._max_backoff:g} s backoff budget. It says nothing "
+            "about the key; try again later. " + outcome.REVOKE
+        )
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,84 @@
+"""Staying inside Binance's request-weight limit while several checks run at once.
+
+Binance counts request weight per IP in fixed windows (the calendar minute for REQUEST_WEIGHT) and
+reports the running total on every response as `X-MBX-USED-WEIGHT-<n><unit>`. The governor reserves
+weight before a request, lowers its view of the headroom whenever the header reports more (other
+programs on the same IP count too), waits for the next window when the budget is spent, and stops
+everyone while a 429/418 `Retry-After` runs.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+# The header's interval is a number and a unit (S, M, H, D); one header per interval Binance counts.
+_WEIGHT_HEADER = re.compile(r"x-mbx-used-weight-(\d{1,4})([smhd])\Z", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Binance's REQUEST_WEIGHT limit is 6000 per minute per IP; a scanner takes a sixth of it so that
+# trading bots sharing the IP keep working.
+DEFAULT_WEIGHT_BUDGET = 1000
+DEFAULT_WINDOW_SECONDS = 60.0
+
+
+class WeightGovernor:
+    def __init__(
+        self,
+        budget: int = DEFAULT_WEIGHT_BUDGET,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._budget = budget
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._window_seconds = DEFAULT_WINDOW_SECONDS
+        self._window = -1
+        self._used = 0
+        self._blocked_until = 0.0
+
+    def acquire(self, weight: int, deadline: float) -> bool:
+        """Reserve `weight` in the current window, waiting if needed; False if that would pass `deadline`
+        (a `time.time()` value)."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._roll(now)
+                if now < self._blocked_until:
+                    wait = self._blocked_until - now
+                elif self._used + weight <= self._budget:
+                    self._used += weight
+                    return True
+                else:
+                    # A little past the boundary, so that our clock and Binance's agree it has passed.
+                    wait = (self._window + 1) * self._window_seconds - now + 0.05
+            if now + wait > deadline:
+                return False
+            self._sleep(wait)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        for name, value in headers.items():
+            match = _WEIGHT_HEADER.match(name)
+            if match is None or not value.strip().isdigit():
+                continue
+            seconds = float(int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+            with self._lock:
+                if seconds != self._window_seconds:
+                    # Follow the window the server counts in (fast windows in tests, the minute live).
+                    self._window_seconds = seconds
+                    self._window = -1
+                    self._roll(self._clock())
+                self._used = max(self._used, int(value))
+
+    def block(self, seconds: float) -> None:
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self._clock() + seconds)
+
+    def _roll(self, now: float) -> None:
+        window = int(now // self._window_seconds)
+        if window != self._window:
+            self._window = window
+            self._used = 0
