@@ -78,7 +78,7 @@ def _title(finding: Mapping[str, Any]) -> str:
 
 
 def _message(finding: Mapping[str, Any]) -> str:
-    parts = [f"{_title(finding)} committed ({finding['confidence']} confidence): {finding['secret']}."]
+    parts = [f"{_title(finding)} found ({finding['confidence']} confidence): {finding['secret']}."]
     commit = finding.get("commit")
     if commit:
         parts.append(f"First added in {commit['sha'][:12]} by {commit['author_name']} on {commit['date']}.")
