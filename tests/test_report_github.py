@@ -59,7 +59,9 @@ def test_only_ten_annotations_and_a_notice_pointing_to_the_summary() -> None:
     lines = github.annotation_lines(_report(*findings))
     assert len(lines) == 11
     assert all(line.startswith("::error ") for line in lines[:10])
-    assert lines[10] == "::notice title=binance-secrets::3 more finding(s) are listed in the job summary and the SARIF file."
+    assert lines[10] == (
+        "::notice title=binance-secrets::3 more finding(s) are listed in the job summary and the SARIF file."
+    )
 
 
 def test_summary_of_a_clean_scan_says_so() -> None:
