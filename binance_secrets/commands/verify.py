@@ -1,0 +1,211 @@
+"""`binance-secrets verify`: is this credential live, and what can it do? (opt-in network use)
+
+Credentials come from options or, so that they stay out of shell history, from BINANCE_API_KEY,
+BINANCE_API_SECRET and BINANCE_PRIVATE_KEY_FILE; or they are the pairs of an existing JSON report.
+Exit 1 when at least one credential is confirmed live, else 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from binance_secrets.commands.common import write_report
+from binance_secrets.errors import UsageError
+from binance_secrets.exit_codes import ExitCode
+from binance_secrets.finding import Finding, ScanResult, ScanStats, Verification, redact
+from binance_secrets.verification.batch import API_URL_ENV, VerifySettings
+from binance_secrets.verification.endpoints import ENDPOINTS, resolve_endpoint
+
+
+@click.command("verify")
+@click.option("--api-key", envvar="BINANCE_API_KEY", metavar="KEY", help="API key [env: BINANCE_API_KEY].")
+@click.option(
+    "--secret", envvar="BINANCE_API_SECRET", metavar="SECRET", help="HMAC secret key [env: BINANCE_API_SECRET]."
+)
+@click.option(
+    "--private-key",
+    envvar="BINANCE_PRIVATE_KEY_FILE",
+    metavar="PEMFILE",
+    type=click.Path(dir_okay=False),
+    help="PKCS#8 PEM private key of an Ed25519 or RSA key [env: BINANCE_PRIVATE_KEY_FILE].",
+)
+@click.option(
+    "--private-key-passphrase-env",
+    metavar="VAR",
+    help="Read the PEM passphrase from environment variable VAR (else it is prompted for on a terminal).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    metavar="FILE",
+    help="Verify the pairs of this JSON report and print the enriched report.",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="With --report: the folder that was scanned, to recover redacted secrets from.",
+)
+@click.option("--endpoint", type=click.Choice(list(ENDPOINTS)), default="binance", show_default=True)
+@click.option(
+    "--api-url",
+    envvar=API_URL_ENV,
+    metavar="URL",
+    help=f"Override the endpoint: https on an official Binance host, or a loopback test server [env: {API_URL_ENV}].",
+)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True)
+@click.option("-f", "--format", "format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option("--show-secrets", is_flag=True, help="Print full secrets instead of redacted ones.")
+@click.option("-q", "--quiet", is_flag=True, help="Print results only, no summary.")
+@click.pass_context
+def verify_command(ctx: click.Context, /, **options: Any) -> int:
+    """Check Binance credentials live: live, rejected or unknown, with permissions and risk."""
+    settings = VerifySettings(endpoint=options["endpoint"], api_url=options["api_url"], timeout=options["timeout"])
+    # A refused URL is a usage error before anything else happens, a connection least of all.
+    resolve_endpoint(settings.endpoint, settings.api_url)
+    if options["report_path"] is not None:
+        if options["api_key"] and ctx.get_parameter_source("api_key") == click.core.ParameterSource.COMMANDLINE:
+            raise UsageError("give either --report or --api-key, not both")
+        return _verify_report(options, settings)
+    return _verify_one(ctx, options, settings)
+
+
+def _verify_one(ctx: click.Context, options: dict[str, Any], settings: VerifySettings) -> int:
+    from binance_secrets.verification.batch import verify_credentials
+
+    api_key: str | None = options["api_key"]
+    if not api_key:
+        raise UsageError(
+            "nothing to verify: give --api-key (or BINANCE_API_KEY) with --secret or --private-key, or --report FILE"
+        )
+    secret: str | None = options["secret"] or None
+    pem_path: str | None = options["private_key"] or None
+    if secret and pem_path:
+        raise UsageError("give either --secret or --private-key, not both")
+    if not secret and not pem_path:
+        raise UsageError(
+            "--api-key needs its secret: --secret (or BINANCE_API_SECRET) or --private-key PEMFILE; "
+            "no key-only check exists"
+        )
+    pem = _read_pem(pem_path) if pem_path else None
+    passphrase = _passphrase(options["private_key_passphrase_env"], pem_path) if pem and "ENCRYPTED" in pem else None
+    verification = verify_credentials(
+        api_key.strip(),
+        secret=secret.strip() if secret else None,
+        private_key_pem=pem,
+        passphrase=passphrase,
+        settings=settings,
+    )
+    source = ctx.get_parameter_source("api_key")
+    path = "<environment>" if source == click.core.ParameterSource.ENVIRONMENT else "<command line>"
+    finding = Finding(
+        rule_id="binance-api-key",
+        confidence="high",
+        path=path,
+        line=1,
+        column=1,
+        end_column=len(api_key.strip()) + 1,
+        secret=api_key.strip(),
+        verification=verification,
+    )
+    result = ScanResult((finding,), (), ScanStats())
+    _write(result, options, json_document=None)
+    return _exit_code([verification])
+
+
+def _verify_report(options: dict[str, Any], settings: VerifySettings) -> int:
+    from binance_secrets.verification import outcome
+    from binance_secrets.verification.batch import verify_findings
+    from binance_secrets.verification.report_input import UNRECOVERED, load_report, report_entries
+
+    document = load_report(options["report_path"])
+    entries = report_entries(document, Path(options["root"]))
+    recovered = [entry for entry in entries if entry.recovered]
+    checked = dict(
+        zip(
+            [entry.index for entry in recovered],
+            verify_findings([entry.finding for entry in recovered], settings),
+            strict=True,
+        )
+    )
+    endpoint = resolve_endpoint(settings.endpoint, settings.api_url).name
+    findings: list[Finding] = []
+    for entry in entries:
+        finding = checked.get(entry.index) or entry.finding.with_changes(
+            verification=outcome.result("unknown", UNRECOVERED, endpoint)
+        )
+        findings.append(finding)
+    for entry, finding in zip(entries, findings, strict=True):
+        raw = document["findings"][entry.index]
+        from binance_secrets.report.json_report import verification_to_dict
+
+        raw["verification"] = verification_to_dict(finding.verification)
+        if entry.recovered:
+            raw["secret"] = finding.secret if options["show_secrets"] else redact(finding.secret)
+    result = ScanResult(tuple(findings), (), ScanStats())
+    _write(result, options, json_document=document)
+    return _exit_code([f.verification for f in findings if f.verification is not None])
+
+
+def _read_pem(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise UsageError(f"private key file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        # Never the file's content: only why it could not be read.
+        reason = error.strerror if isinstance(error, OSError) else "not a text PEM file"
+        raise UsageError(f"cannot read private key file {path}: {reason}") from None
+
+
+def _passphrase(variable: str | None, pem_path: str | None) -> bytes:
+    if variable:
+        value = os.environ.get(variable)
+        if value is None:
+            raise UsageError(f"--private-key-passphrase-env {variable}: that environment variable is not set")
+        return value.encode("utf-8")
+    if sys.stdin.isatty():
+        value = click.prompt(f"Passphrase for {pem_path}", hide_input=True, err=True)
+        return str(value).encode("utf-8")
+    raise UsageError(
+        f"{pem_path} is encrypted: give its passphrase with --private-key-passphrase-env VAR "
+        "(or run on a terminal to be prompted)"
+    )
+
+
+def _write(result: ScanResult, options: dict[str, Any], *, json_document: dict[str, Any] | None) -> None:
+    if options["format"] == "json":
+        if json_document is not None:
+            report = json.dumps(json_document, indent=2) + "\n"
+        else:
+            from binance_secrets.report import json_report
+
+            report = json_report.render(result, show_secrets=options["show_secrets"])
+    else:
+        from binance_secrets.report import text
+
+        color = options["output"] is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        report = text.render(result, show_secrets=options["show_secrets"], color=color, quiet=True)
+        if not options["quiet"]:
+            report += _summary([f.verification for f in result.findings if f.verification is not None]) + "\n"
+    write_report(report, options["output"])
+
+
+def _summary(verifications: list[Verification]) -> str:
+    counts = {status: sum(v.status == status for v in verifications) for status in ("live", "rejected", "unknown")}
+    return (
+        f"Verified {len(verifications)} credential(s): {counts['live']} live, "
+        f"{counts['rejected']} rejected, {counts['unknown']} unknown."
+    )
+
+
+def _exit_code(verifications: list[Verification]) -> int:
+    return ExitCode.FINDINGS if any(v.status == "live" for v in verifications) else ExitCode.CLEAN
