@@ -7,7 +7,6 @@ secret). Both identify a secret without holding it, so a baseline is safe to com
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,8 @@ class Baseline:
 
 
 def load_baseline(path: str) -> Baseline:
+    import json
+
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import CONFIDENCE_ORDER
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 CONFIG_FILE_NAMES = (".binance-secrets.toml", "pyproject.toml")
 _KNOWN_KEYS = frozenset({"exclude", "allow", "min-confidence", "max-file-size"})
@@ -26,6 +20,17 @@ class Config:
     min_confidence: str | None = None
     max_file_size: int | None = None  # bytes; history blobs above it are skipped with a warning
     source: str | None = None
+
+
+def _toml() -> Any:
+    """tomllib (3.11+) or its backport, imported only when a config file is actually read."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib
 
 
 def find_config(directory: Path) -> Path | None:
@@ -42,6 +47,7 @@ def load_config(explicit: str | None, directory: Path) -> Config:
     path = Path(explicit) if explicit else find_config(directory)
     if path is None:
         return Config()
+    tomllib = _toml()
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -57,6 +63,7 @@ def load_config(explicit: str | None, directory: Path) -> Config:
 
 
 def _pyproject_has_section(path: Path) -> bool:
+    tomllib = _toml()
     try:
         return "binance-secrets" in tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

@@ -32,8 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.filenames:
         return ExitCode.CLEAN
 
-    from binance_secrets.commands.common import ReportOptions, finish, resolve_settings
+    from binance_secrets.output import ReportOptions, finish
     from binance_secrets.scanning import scan_files
+    from binance_secrets.settings import resolve_settings
 
     options = ReportOptions(
         format=args.format,

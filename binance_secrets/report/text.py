@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from itertools import groupby
 
-import click
-
 from binance_secrets.finding import Finding, Permissions, ScanResult, Verification
 from binance_secrets.report.rules import REMEDIATION, RULES
 
+_ANSI_COLOURS = {"red": "31", "yellow": "33", "white": "37"}
 _PERMISSION_LABELS = (
     ("reading", "read"),
     ("spot_margin_trading", "spot & margin trading"),
@@ -23,8 +22,11 @@ _PERMISSION_LABELS = (
 
 
 def render(result: ScanResult, *, show_secrets: bool = False, color: bool = False, quiet: bool = False) -> str:
-    def style(text: str, **kwargs: object) -> str:
-        return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
+    def style(text: str, fg: str | None = None, bold: bool = False) -> str:
+        if not color:
+            return text
+        codes = ([_ANSI_COLOURS[fg]] if fg else []) + (["1"] if bold else [])
+        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes else text
 
     lines: list[str] = []
     live = [f for f in result.findings if f.verification is not None and f.verification.status == "live"]

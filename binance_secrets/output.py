@@ -1,0 +1,96 @@
+"""From a `ScanResult` to output and an exit code: verify if asked, report, warn, choose the code.
+
+Kept free of click so that the pre-commit hook, which runs on every commit, starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from binance_secrets.errors import UsageError
+from binance_secrets.exit_codes import ExitCode
+from binance_secrets.finding import ScanResult
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    format: str = "text"
+    output: str | None = None
+    show_secrets: bool = False
+    verify: bool = False
+    baseline: str | None = None
+    min_confidence: str | None = None
+    config: str | None = None
+    exclude: tuple[str, ...] = ()
+    quiet: bool = False
+    no_progress: bool = False
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> ReportOptions:
+        """The options among a click command's keyword arguments."""
+        names = set(cls.__dataclass_fields__)
+        return cls(**{key: value for key, value in kwargs.items() if key in names})
+
+
+def show_progress(options: ReportOptions) -> bool:
+    return not (options.quiet or options.no_progress) and sys.stderr.isatty()
+
+
+def warn(message: str) -> None:
+    print(f"binance-secrets: {message}", file=sys.stderr)
+
+
+def finish(result: ScanResult, options: ReportOptions) -> int:
+    """Verify if asked, report, warn about unreadable input, and choose the exit code."""
+    if options.verify and result.findings:
+        from binance_secrets.verification.batch import verify_findings, verify_settings_from_env
+
+        result = ScanResult(
+            verify_findings(result.findings, verify_settings_from_env()),
+            result.errors,
+            result.stats,
+            result.failed,
+        )
+    for error in result.errors:
+        warn(f"warning: {error.path}: {error.message}")
+    if result.failed:
+        warn("error: nothing could be scanned")
+        if options.format != "text":
+            write_report(render_report(result, options), options.output)
+        return ExitCode.SCAN_ERROR
+    write_report(render_report(result, options), options.output)
+    return ExitCode.FINDINGS if result.findings else ExitCode.CLEAN
+
+
+def render_report(result: ScanResult, options: ReportOptions) -> str:
+    if options.format == "json":
+        from binance_secrets.report import json_report
+
+        return json_report.render(result, show_secrets=options.show_secrets)
+    if options.format == "sarif":
+        from binance_secrets.report import sarif
+
+        return sarif.render(result)
+    if options.format == "github":
+        from binance_secrets.report import github
+
+        return github.render(result)
+    from binance_secrets.report import text
+
+    color = options.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return text.render(result, show_secrets=options.show_secrets, color=color, quiet=options.quiet)
+
+
+def write_report(report: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+        return
+    try:
+        Path(output).write_text(report, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write report to {output}: {error.strerror or error}") from None
