@@ -46,6 +46,9 @@ _REFERENCE_WORDS = frozenset(
     }
 )  # fmt: skip
 
+# Leading words of names that hold a digest of a secret.
+_DIGEST_WORDS = frozenset({"hash", "hashed", "digest"})
+
 # Values that are not a secret but a pointer to one, a placeholder, or a type.
 _PLACEHOLDER_MARKERS = (
     "your", "example", "placeholder", "changeme", "change_me", "change-me", "xxx", "***", "...",
@@ -99,6 +102,8 @@ def _match_at(data: bytes, name_start: int, after_needle: int) -> CredentialMatc
     words = name_words(name)
     if not words or words[-1] in _REFERENCE_WORDS or not any("secret" in word for word in words):
         return None
+    if words[0] in _DIGEST_WORDS:
+        return None  # `hashed_secret` (detect-secrets baselines): a digest of a secret, not the secret
     window_end = min(len(data), name_end + _MAX_VALUE_BYTES + 64)
     match = _ASSIGNMENT.match(data, name_end, window_end)
     if match is None:
