@@ -1,0 +1,136 @@
+"""`binance-secrets history`: audit every commit of every ref, or a range for CI and pre-push."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from binance_secrets.commands.common import ReportOptions, finish, report_options, resolve_settings, show_progress
+from binance_secrets.errors import UsageError
+from binance_secrets.finding import ScanResult, ScanStats
+from binance_secrets.sources.git_objects import open_repository
+from binance_secrets.sources.git_revisions import (
+    all_tips,
+    commit_or_usage_error,
+    from_environment,
+    parse_range,
+)
+from binance_secrets.sources.history import DEFAULT_MAX_BLOB_BYTES, HistoryRequest, Progress, audit_history
+
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+# Redraw the progress line at most this often.
+PROGRESS_INTERVAL_SECONDS = 0.25
+
+
+def parse_size(text: str) -> int:
+    """`20M`, `512k`, `1G` or a number of bytes."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise UsageError(f"--max-blob-size: {text!r} is not a size (examples: 20M, 512k, 1000000)")
+    return int(match.group(1)) * _UNITS[match.group(2).lower()]
+
+
+@click.command("history")
+@click.argument("repo", required=False, default=".", type=str)
+@click.option("--since-commit", metavar="REV", help="Only commits after REV (reachable from the refs, not from REV).")
+@click.option("--range", "range_", metavar="BASE..HEAD", help="Only the commits of BASE..HEAD.")
+@click.option("--branch", metavar="REF", help="Only commits reachable from REF instead of every ref.")
+@click.option(
+    "--from-env", is_flag=True,
+    help="Scan the pre-commit framework's pre-push range (PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF).",
+)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes to scan with [default: all cores].")
+@click.option(
+    "--max-blob-size", metavar="SIZE",
+    help=f"Skip blobs larger than SIZE, with a warning [default: config max-file-size, else "
+    f"{DEFAULT_MAX_BLOB_BYTES // 1024 // 1024}M].",
+)
+@report_options
+def history_command(
+    repo: str,
+    since_commit: str | None,
+    range_: str | None,
+    branch: str | None,
+    from_env: bool,
+    jobs: int | None,
+    max_blob_size: str | None,
+    **kwargs: Any,
+) -> int:
+    """Audit git history: every commit of every ref (default), or a range.
+
+    Each secret is reported once per path, with the commit that first introduced it.
+    """
+    options = ReportOptions.from_kwargs(kwargs)
+    chosen = [name for name, value in (("--range", range_), ("--from-env", from_env)) if value]
+    if len(chosen) > 1 or (chosen and (since_commit or branch)):
+        raise UsageError(f"{' and '.join(chosen or ['--range'])} cannot be combined with other range options")
+    repository = open_repository(repo)
+    settings = resolve_settings(options, Path(repository.root))
+    if range_:
+        revisions = parse_range(repository, range_)
+    elif from_env:
+        revisions, _ = from_environment(repository, os.environ)
+    else:
+        revisions = [commit_or_usage_error(repository, branch, "--branch")] if branch else all_tips(repository)
+        if since_commit:
+            revisions.append("^" + commit_or_usage_error(repository, since_commit, "--since-commit"))
+    max_bytes = parse_size(max_blob_size) if max_blob_size else settings.config.max_file_size
+    request = HistoryRequest(
+        revisions=tuple(revisions),
+        jobs=jobs or os.cpu_count() or 1,
+        max_blob_bytes=max_bytes or DEFAULT_MAX_BLOB_BYTES,
+    )
+    if not revisions:
+        return finish(ScanResult((), (), ScanStats()), options)
+    bar = ProgressLine() if show_progress(options) else None
+    try:
+        result = audit_history(
+            repository,
+            request,
+            settings.finding_filter,
+            settings.path_filter,
+            bar.update if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    return finish(result, options)
+
+
+class ProgressLine:
+    """One self-rewriting line on stderr: objects done, MB/s and, once the listing is complete, ETA."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+        self._drawn = False
+
+    def update(self, progress: Progress) -> None:
+        now = time.perf_counter()
+        if now - self._last < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last = now
+        elapsed = max(now - progress.started, 1e-6)
+        rate = progress.bytes / elapsed
+        total = f"/{progress.listed_objects}" if progress.listing_done else "/…"
+        line = (
+            f"history: {progress.commits} commits, {progress.objects}{total} objects, "
+            f"{progress.bytes / 1e6:.0f} MB, {rate / 1e6:.1f} MB/s"
+        )
+        if progress.listing_done and rate > 0:
+            remaining = max(progress.listed_bytes - progress.bytes, 0) / rate
+            line += f", ETA {remaining:.0f}s"
+        sys.stderr.write("\r\033[K" + line)
+        sys.stderr.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
