@@ -1,0 +1,307 @@
+"""The Binance rules as detect-secrets 1.5 plugins, for teams that already run detect-secrets.
+
+    detect-secrets scan --plugin "$(binance-secrets detect-secrets-plugin-path)" > .secrets.baseline
+
+One detector class per rule, each with its own `secret_type`, so a baseline says which rule found a
+secret and `detect-secrets audit` can re-find it. Every class calls `binance_secrets.detectors.detect`,
+the same code as `binance-secrets scan`, and reports the same lines at the same default threshold.
+
+detect-secrets imports this file by path (`import_file_as_module`), not as
+`binance_secrets.detect_secrets_plugin`, so every import here is absolute, and every public name of
+the module is inspected for plugin classes: helpers are private. Such a module is not in
+`sys.modules`, which `dataclasses` needs, hence the plain classes.
+
+Verification: detect-secrets calls `verify()` by default during every scan. Ours sends nothing
+anywhere unless the user sets `BINANCE_SECRETS_DETECT_SECRETS_VERIFY=1`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import sys
+from collections.abc import Generator
+from typing import Any
+
+from detect_secrets.constants import VerifiedResult
+from detect_secrets.core.potential_secret import PotentialSecret
+from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.settings import get_settings
+
+from binance_secrets.detectors import detect
+from binance_secrets.finding import CONFIDENCE_ORDER, Finding
+from binance_secrets.sources.files import FileTarget, display_path, read_chunks
+
+VERIFY_ENV = "BINANCE_SECRETS_DETECT_SECRETS_VERIFY"
+_OPT_IN_VALUES = frozenset({"1", "true", "yes", "on"})
+# detect-secrets runs plugin verification only while this filter is configured (no `--no-verify`).
+_VERIFICATION_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
+_DEFAULT_MIN_CONFIDENCE = "medium"  # the default of `binance-secrets scan`
+
+_FileKey = tuple[str, int, int, int]
+
+
+class _BinanceDetector(BasePlugin):
+    """Reports the findings of one rule on the line detect-secrets is looking at."""
+
+    rule_id = ""
+
+    def __init__(self, min_confidence: str = _DEFAULT_MIN_CONFIDENCE) -> None:
+        if min_confidence not in CONFIDENCE_ORDER:
+            # detect-secrets reports a TypeError at initialisation as "Unable to initialize plugin".
+            raise TypeError(f"min_confidence must be one of low, medium, high, not {min_confidence!r}")
+        self.min_confidence = min_confidence
+        # detect-secrets asks for a verdict twice per secret (analyze_line, then its filter).
+        self._verdicts: dict[str, VerifiedResult] = {}
+
+    def json(self) -> dict[str, Any]:
+        # Recorded in the baseline's `plugins_used`, and given back to __init__ when it is loaded.
+        return {"name": type(self).__name__, "min_confidence": self.min_confidence}
+
+    def analyze_string(self, string: str) -> Generator[str, None, None]:
+        for finding in _detect_text([string], "adhoc-string-scan"):
+            if self._reports(finding):
+                yield finding.secret
+
+    def analyze_line(
+        self,
+        filename: str,
+        line: str,
+        line_number: int = 0,
+        context: Any = None,
+        **kwargs: Any,
+    ) -> set[PotentialSecret]:
+        output: set[PotentialSecret] = set()
+        for finding in _findings_on_line(filename, line, line_number, context):
+            if not self._reports(finding):
+                continue
+            is_verified = False
+            if _VERIFICATION_FILTER in get_settings().filters:
+                is_verified = self.verify(finding.secret, context) == VerifiedResult.VERIFIED_TRUE
+            output.add(
+                PotentialSecret(
+                    type=self.secret_type,
+                    filename=filename,
+                    secret=finding.secret,
+                    line_number=line_number,
+                    is_verified=is_verified,
+                )
+            )
+        return output
+
+    def verify(self, secret: str, context: Any = None) -> VerifiedResult:
+        """Live check, only with the explicit opt-in; never raises, never prints the secret."""
+        if os.environ.get(VERIFY_ENV, "").strip().lower() not in _OPT_IN_VALUES:
+            return VerifiedResult.UNVERIFIED
+        pair = _pair_of(secret, context)
+        if pair is None:
+            # No partner in sight: a key alone cannot be checked (DESIGN.md), so no request is sent.
+            return VerifiedResult.UNVERIFIED
+        identity = hashlib.sha256("\0".join(part or "" for part in pair.parts()).encode()).hexdigest()
+        if identity not in self._verdicts:
+            self._verdicts[identity] = _verify_pair(pair)
+        return self._verdicts[identity]
+
+    def _reports(self, finding: Finding) -> bool:
+        return (
+            finding.rule_id == self.rule_id
+            and CONFIDENCE_ORDER[finding.confidence] >= CONFIDENCE_ORDER[self.min_confidence]
+        )
+
+
+class BinanceApiKeyDetector(_BinanceDetector):
+    """64-character Binance API keys."""
+
+    secret_type = "Binance API Key"
+    rule_id = "binance-api-key"
+
+
+class BinanceSecretKeyDetector(_BinanceDetector):
+    """64-character Binance HMAC secret keys."""
+
+    secret_type = "Binance Secret Key"
+    rule_id = "binance-secret-key"
+
+
+class BinancePrivateKeyDetector(_BinanceDetector):
+    """PEM private keys (Ed25519, RSA) of self-generated Binance API keys."""
+
+    secret_type = "Binance Private Key"
+    rule_id = "binance-private-key"
+
+
+class HardcodedApiSecretDetector(_BinanceDetector):
+    """String literals assigned to API-secret-like names."""
+
+    secret_type = "Hardcoded API Secret"
+    rule_id = "hardcoded-api-secret"
+
+
+# --- which findings sit on a line ---------------------------------------------------------------
+
+
+class _LastFile:
+    """The findings of the file being scanned: detect-secrets asks line by line, per plugin."""
+
+    def __init__(self) -> None:
+        self.key: _FileKey | None = None
+        self.findings: tuple[Finding, ...] = ()
+        self.by_line: dict[int, list[Finding]] = {}
+
+
+_last_file = _LastFile()
+
+
+def _findings_on_line(filename: str, line: str, line_number: int, context: Any) -> list[Finding]:
+    """Whole-file detection when the file is there to read, so that context, pairing and multi-line
+    PEM keys are judged exactly as `binance-secrets scan` judges them; otherwise the snippet of lines
+    detect-secrets hands over (`scan --string`, diffs)."""
+    if line_number > 0 and _load_file(filename):
+        return _last_file.by_line.get(line_number, [])
+    lines, target = _snippet_lines(line, context)
+    return [finding for finding in _detect_text(lines, filename) if finding.line == target + 1]
+
+
+def _load_file(filename: str) -> bool:
+    try:
+        status = os.stat(filename)
+    except (OSError, ValueError):
+        return False
+    if not stat.S_ISREG(status.st_mode):
+        return False
+    key = (os.path.abspath(filename), status.st_mtime_ns, status.st_size, status.st_ino)
+    if key == _last_file.key:
+        return True
+    shown = display_path(filename)
+    findings: list[Finding] = []
+    try:
+        for chunk in read_chunks(FileTarget(filename, shown)):
+            if chunk.path == shown:  # zip members have lines of their own, which detect-secrets never sees
+                findings.extend(detect(chunk.data, chunk.path, first_line=chunk.first_line))
+    except OSError:
+        return False
+    by_line: dict[int, list[Finding]] = {}
+    for finding in findings:
+        by_line.setdefault(finding.line, []).append(finding)
+    _last_file.key, _last_file.findings, _last_file.by_line = key, tuple(findings), by_line
+    return True
+
+
+def _snippet_lines(line: str, context: Any) -> tuple[list[str], int]:
+    """The lines around the target (detect-secrets' CodeSnippet) and the target's index in them."""
+    lines = getattr(context, "lines", None)
+    target = getattr(context, "target_index", None)
+    if not lines or not isinstance(target, int) or not 0 <= target < len(lines):
+        return [line], 0
+    # Lines read from a file keep their newline; transformed or audited ones do not.
+    return [str(text).rstrip("\r\n") for text in lines], target
+
+
+def _detect_text(lines: list[str], path: str) -> list[Finding]:
+    return detect("\n".join(lines).encode("utf-8", "replace"), path)
+
+
+# --- verification (opt-in) ----------------------------------------------------------------------
+
+
+class _Pair:
+    __slots__ = ("api_key", "private_key_pem", "secret")
+
+    def __init__(self, api_key: str, secret: str | None = None, private_key_pem: str | None = None) -> None:
+        self.api_key = api_key
+        self.secret = secret
+        self.private_key_pem = private_key_pem
+
+    def __repr__(self) -> str:
+        return "_Pair(<redacted>)"  # never the secrets, should one end up in a log
+
+    def parts(self) -> tuple[str | None, ...]:
+        return (self.api_key, self.secret, self.private_key_pem)
+
+
+def _pair_of(secret: str, context: Any) -> _Pair | None:
+    """The key and its partner, looked up like detect-secrets' AWSKeyDetector does: in the lines
+    around the hit first, then in the whole file being scanned (pairs up to 12 lines apart, long PEM
+    keys)."""
+    if context is not None:
+        lines, _ = _snippet_lines(secret, context)
+        pair = _pair_among(secret, _detect_text(lines, "snippet"))
+        if pair is not None:
+            return pair
+    return _pair_among(secret, _last_file.findings)
+
+
+def _pair_among(secret: str, findings: tuple[Finding, ...] | list[Finding]) -> _Pair | None:
+    by_hash = {finding.secret_sha256: finding for finding in findings}
+    for finding in findings:
+        if finding.secret != secret or finding.pair_sha256 is None:
+            continue
+        partner = by_hash.get(finding.pair_sha256)
+        if partner is None:
+            continue
+        key, other = (finding, partner) if finding.rule_id == "binance-api-key" else (partner, finding)
+        if key.rule_id != "binance-api-key":
+            continue
+        if other.rule_id == "binance-secret-key":
+            return _Pair(key.secret, secret=other.secret)
+        if other.rule_id == "binance-private-key":
+            return _Pair(key.secret, private_key_pem=other.secret)
+    return None
+
+
+def _verify_pair(pair: _Pair) -> VerifiedResult:
+    # Imported here: the HTTP client is needed only by users who opted in.
+    from binance_secrets.errors import UserError
+
+    try:
+        from binance_secrets.verification.batch import verify_credentials, verify_settings_from_env
+
+        verification = verify_credentials(
+            pair.api_key,
+            secret=pair.secret,
+            private_key_pem=pair.private_key_pem,
+            settings=verify_settings_from_env(),
+        )
+    except UserError as error:  # e.g. a refused BINANCE_SECRETS_API_URL: say so, keep scanning
+        print(f"binance-secrets plugin: verification skipped: {error}", file=sys.stderr)
+        return VerifiedResult.UNVERIFIED
+    except Exception as error:  # a plugin must not crash the user's scan; "unknown" is the honest answer
+        print(f"binance-secrets plugin: verification failed ({type(error).__name__})", file=sys.stderr)
+        return VerifiedResult.UNVERIFIED
+    if verification.status == "live":
+        return VerifiedResult.VERIFIED_TRUE
+    if verification.status == "rejected":
+        return VerifiedResult.VERIFIED_FALSE
+    return VerifiedResult.UNVERIFIED
+
+
+# --- `python -m binance_secrets.detect_secrets_plugin audit ...` ------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """detect-secrets' own command line, with the baseline's custom plugins known from the start.
+
+    detect-secrets 1.5 `audit` builds its table of secret types before it reads the baseline, so the
+    types of every custom plugin are unknown to it and it fails with a TypeError (Yelp/detect-secrets
+    issue #611). Loading the baseline's plugin settings first lets that table include them; the
+    command itself is detect-secrets', unchanged.
+    """
+    from detect_secrets.core.baseline import load_from_file
+    from detect_secrets.main import main as detect_secrets_main
+    from detect_secrets.settings import configure_settings_from_baseline
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "audit" in args:
+        for argument in args[args.index("audit") + 1 :]:
+            if argument.startswith("-") or not os.path.isfile(argument):
+                continue
+            try:
+                configure_settings_from_baseline(load_from_file(argument))
+            except Exception:  # not a baseline: detect-secrets itself reports that, in its words
+                continue
+    return int(detect_secrets_main(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
