@@ -17,6 +17,7 @@ anywhere unless the user sets `BINANCE_SECRETS_DETECT_SECRETS_VERIFY=1`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -296,10 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         for argument in args[args.index("audit") + 1 :]:
             if argument.startswith("-") or not os.path.isfile(argument):
                 continue
-            try:
+            # Not a baseline: detect-secrets itself reports that below, in its own words.
+            with contextlib.suppress(Exception):
                 configure_settings_from_baseline(load_from_file(argument))
-            except Exception:  # not a baseline: detect-secrets itself reports that, in its words
-                continue
     return int(detect_secrets_main(args) or 0)
 
 
