@@ -256,9 +256,7 @@ DISPATCH_EVENT = {"inputs": {}, "ref": "refs/heads/main", "repository": REPOSITO
 
 
 @needs_history
-def test_pull_request_adding_a_key_fails_with_annotations_summary_and_sarif(
-    runner_temp: Path, tmp_path: Path
-) -> None:
+def test_pull_request_adding_a_key_fails_with_annotations_summary_and_sarif(runner_temp: Path, tmp_path: Path) -> None:
     origin, base = origin_repo(tmp_path)
     git(origin, "checkout", "-q", "-b", "feature")
     leak = new_leak()
@@ -374,6 +372,23 @@ def test_new_branch_push_scans_only_commits_no_other_branch_has(runner_temp: Pat
     assert "Scanned the new branch `feature`: 1 commit(s) not on any other branch." in run.summary
     assert "legacy.py" not in run.summary
     run.assert_no_leak(leak.api_key, leak.secret, old.api_key, old.secret)
+
+
+@needs_history
+def test_new_branch_with_its_own_root_is_scanned_whole(runner_temp: Path, tmp_path: Path) -> None:
+    origin, _ = origin_repo(tmp_path)
+    git(origin, "checkout", "-q", "--orphan", "gh-pages")
+    git(origin, "rm", "-rq", "--cached", ".")
+    leak = new_leak()
+    head = commit_file(origin, "site/config.js", leak.content, "Publish the site")
+    workspace = checkout(origin, tmp_path, head)
+
+    run = run_action(runner_temp, workspace, "push", push_event(origin, "refs/heads/gh-pages", ZERO_SHA, head))
+
+    assert run.exit_code == 1
+    assert run.outputs["findings"] == "2"
+    assert "Scanned the new branch `gh-pages` (1 new commit(s))." in run.summary
+    run.assert_no_leak(leak.api_key, leak.secret)
 
 
 def test_new_branch_push_without_new_commits_passes(runner_temp: Path, tmp_path: Path) -> None:
