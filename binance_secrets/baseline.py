@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import Finding
@@ -33,7 +32,8 @@ def load_baseline(path: str) -> Baseline:
     import json
 
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
     except FileNotFoundError:
         raise UsageError(f"baseline {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as error:

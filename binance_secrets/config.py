@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from binance_secrets.errors import UsageError
@@ -33,23 +33,23 @@ def _toml() -> Any:
     return tomllib
 
 
-def find_config(directory: Path) -> Path | None:
+def find_config(directory: str | os.PathLike[str]) -> str | None:
     for name in CONFIG_FILE_NAMES:
-        candidate = directory / name
-        if candidate.is_file():
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate):
             if name == "pyproject.toml" and not _pyproject_has_section(candidate):
                 continue
             return candidate
     return None
 
 
-def load_config(explicit: str | None, directory: Path) -> Config:
-    path = Path(explicit) if explicit else find_config(directory)
+def load_config(explicit: str | None, directory: str | os.PathLike[str]) -> Config:
+    path = explicit or find_config(directory)
     if path is None:
         return Config()
     tomllib = _toml()
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(_read_text(path))
     except FileNotFoundError:
         raise UsageError(f"config file {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -58,14 +58,19 @@ def load_config(explicit: str | None, directory: Path) -> Config:
         raise UsageError(f"config file {path} is not valid TOML: {error}") from None
     table = document.get("tool", {}).get("binance-secrets")
     if table is None:
-        table = {} if path.name == "pyproject.toml" else document
-    return _parse(table, str(path))
+        table = {} if os.path.basename(path) == "pyproject.toml" else document
+    return _parse(table, path)
 
 
-def _pyproject_has_section(path: Path) -> bool:
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _pyproject_has_section(path: str) -> bool:
     tomllib = _toml()
     try:
-        return "binance-secrets" in tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+        return "binance-secrets" in tomllib.loads(_read_text(path)).get("tool", {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
 

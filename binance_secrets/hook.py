@@ -7,9 +7,9 @@ about to be committed. This path imports only the scanning core: no GitPython, n
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from binance_secrets.errors import UserError
 from binance_secrets.exit_codes import ExitCode
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         no_progress=True,
     )
     try:
-        settings = resolve_settings(options, Path.cwd())
+        settings = resolve_settings(options, os.getcwd())
         result = scan_files(args.filenames, settings.path_filter, settings.finding_filter)
         return finish(result, options)
     except UserError as error:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from binance_secrets.errors import UsageError
@@ -91,6 +90,7 @@ def write_report(report: str, output: str | None) -> None:
         sys.stdout.flush()
         return
     try:
-        Path(output).write_text(report, encoding="utf-8")
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(report)
     except OSError as error:
         raise UsageError(f"cannot write report to {output}: {error.strerror or error}") from None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from binance_secrets.baseline import Baseline, load_baseline
 from binance_secrets.config import Config, load_config
@@ -19,7 +19,7 @@ class ResolvedSettings:
     finding_filter: FindingFilter
 
 
-def resolve_settings(options: ReportOptions, config_directory: Path) -> ResolvedSettings:
+def resolve_settings(options: ReportOptions, config_directory: str | os.PathLike[str]) -> ResolvedSettings:
     config = load_config(options.config, config_directory)
     baseline = load_baseline(options.baseline) if options.baseline else Baseline()
     min_confidence = options.min_confidence or config.min_confidence or DEFAULT_MIN_CONFIDENCE

@@ -6,8 +6,6 @@ the same way wherever it comes from.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterator
 
 BINARY_SNIFF_BYTES = 8192
@@ -43,6 +41,9 @@ def is_zip(data: bytes) -> bool:
 
 def zip_members(data: bytes) -> Iterator[tuple[str, bytes]]:
     """(member name, content) for the small members of a zip archive (wheels, jars, docx)."""
+    import io
+    import zipfile
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()[:ZIP_MAX_MEMBERS]

@@ -6,7 +6,6 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from binance_secrets.finding import ScanError
 from binance_secrets.paths import PathFilter
@@ -75,12 +74,13 @@ class FileWalk:
 
 def display_path(path: str) -> str:
     """Relative to the working directory when under it, POSIX separators, no leading `./`."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        relative = absolute.relative_to(Path.cwd())
-    except ValueError:
-        return Path(path).as_posix()
-    return relative.as_posix()
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        shown = os.path.relpath(absolute, cwd)
+    else:
+        shown = os.path.normpath(path)
+    return shown.replace(os.sep, "/")
 
 
 def read_chunks(target: FileTarget) -> Iterator[Chunk]:
