@@ -39,9 +39,7 @@ _KEY_SHAPE = re.compile(r"[A-Za-z0-9]{64}\Z")
 WEIGHTS = {"/api/v3/time": 1, "/sapi/v1/account/apiRestrictions": 1, "/api/v3/account": 20}
 FAILURES = ("429", "418", "451", "403", "500", "503", "timeout", "malformed", "skew", "redirect", "html200")
 
-_WAF_PAGE = (
-    b"<html><head><title>403 Forbidden</title></head><body><h1>403 ERROR</h1>Request blocked.</body></html>"
-)
+_WAF_PAGE = b"<html><head><title>403 Forbidden</title></head><body><h1>403 ERROR</h1>Request blocked.</body></html>"
 _GEO_BODY = {
     "code": 0,
     "msg": "Service unavailable from a restricted location according to 'b. Eligibility' in "
@@ -169,7 +167,9 @@ class FakeBinance:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-binance", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-binance", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -241,18 +241,14 @@ class FakeBinance:
             return _Response.of_json(405, {"code": -1000, "msg": "method not allowed"}, "405", weight_headers)
         if path == "/api/v3/time":
             return _Response.of_json(200, {"serverTime": self.server_time_ms()}, "time", weight_headers)
-        error = self._check_signed(
-            query, headers, client_ip, skew=failure is not None and failure.kind == "skew"
-        )
+        error = self._check_signed(query, headers, client_ip, skew=failure is not None and failure.kind == "skew")
         if error is not None:
             status, code, message = error
             return _Response.of_json(status, {"code": code, "msg": message}, str(code), weight_headers)
         if failure is not None and failure.kind == "malformed":
             return _Response(200, b'{"ipRestrict": tru', "application/json", "malformed", weight_headers)
         if failure is not None and failure.kind == "html200":
-            return _Response(
-                200, b"<html>Welcome to the hotel wifi</html>", "text/html", "html200", weight_headers
-            )
+            return _Response(200, b"<html>Welcome to the hotel wifi</html>", "text/html", "html200", weight_headers)
         account = self._accounts[headers["x-mbx-apikey"]]
         if path == "/api/v3/account":
             return _Response.of_json(200, _account_body(account), "account", weight_headers)
@@ -317,9 +313,7 @@ class FakeBinance:
             return 400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed."
         if not params.get("timestamp", "").isdigit():
             return 400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."
-        recv_window = (
-            int(params.get("recvWindow", "5000")) if params.get("recvWindow", "5000").isdigit() else -1
-        )
+        recv_window = int(params.get("recvWindow", "5000")) if params.get("recvWindow", "5000").isdigit() else -1
         if not 0 < recv_window <= 60000:
             return 400, -1131, "recvWindow must be less than 60000"
         timestamp = int(params["timestamp"])
@@ -377,12 +371,8 @@ class _Response:
     close: bool = False
 
     @classmethod
-    def of_json(
-        cls, status: int, body: Any, outcome: str, headers: dict[str, str] | None = None
-    ) -> _Response:
-        return cls(
-            status, json.dumps(body).encode(), "application/json;charset=UTF-8", outcome, headers or {}
-        )
+    def of_json(cls, status: int, body: Any, outcome: str, headers: dict[str, str] | None = None) -> _Response:
+        return cls(status, json.dumps(body).encode(), "application/json;charset=UTF-8", outcome, headers or {})
 
 
 class _Handler(BaseHTTPRequestHandler):

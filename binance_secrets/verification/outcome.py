@@ -47,8 +47,8 @@ WAF_403 = (
     "this client). It says nothing about the key; retry later or from another network. " + REVOKE
 )
 GEO_451 = (
-    "HTTP 451: Binance refuses service to this location (cloud and CI runners often get this). It says "
-    "nothing about the key; verify from an eligible location. " + REVOKE
+    "HTTP 451: Binance refuses service from a restricted location (its terms of use; cloud and CI runners "
+    "often get this). It says nothing about the key; verify from an eligible location. " + REVOKE
 )
 NO_SECRET = "no secret found to sign with; no key-only check exists"
 NO_KEY = "no API key found to use this secret with; a secret alone cannot be checked"
