@@ -34,6 +34,15 @@ from binance_secrets.detectors import detect
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding
 from binance_secrets.sources.files import FileTarget, display_path, read_chunks
 
+# What a one-line shim committed to a repository re-exports (`from binance_secrets.detect_secrets_plugin
+# import *`), so that its baseline can name the plugin by a path relative to the repository root.
+__all__ = [
+    "BinanceApiKeyDetector",
+    "BinancePrivateKeyDetector",
+    "BinanceSecretKeyDetector",
+    "HardcodedApiSecretDetector",
+]
+
 VERIFY_ENV = "BINANCE_SECRETS_DETECT_SECRETS_VERIFY"
 _OPT_IN_VALUES = frozenset({"1", "true", "yes", "on"})
 # detect-secrets runs plugin verification only while this filter is configured (no `--no-verify`).

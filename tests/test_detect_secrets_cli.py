@@ -283,3 +283,24 @@ def test_opt_in_marks_a_live_pair_verified(repo: Repo) -> None:
         if entry["type"] in OUR_TYPES.values()
     }
     assert verified == {"Binance API Key": True, "Binance Secret Key": True}
+
+
+def test_committed_shim_with_a_relative_path_works_for_the_hook(repo: Repo) -> None:
+    # The pre-commit setup: a one-line shim in the repository, named in the baseline relative to
+    # the root, so the baseline works wherever binance-secrets is installed (pre-commit's own venv).
+    populate(repo, pem=False)
+    repo.write("tools/binance_secrets_plugin.py", "from binance_secrets.detect_secrets_plugin import *  # noqa: F403\n")
+    made = repo.run(str(BIN / "detect-secrets"), "scan", "--plugin", "tools/binance_secrets_plugin.py")
+    assert made.code == 0, made.stderr
+    absolute = f"file://{repo.path / 'tools' / 'binance_secrets_plugin.py'}"
+    assert absolute in made.stdout
+    (repo.path / ".secrets.baseline").write_text(made.stdout.replace(absolute, "file://tools/binance_secrets_plugin.py"))
+    git(repo.path, "add", ".secrets.baseline")
+    tracked = [name for name in git(repo.path, "ls-files").split() if name != ".secrets.baseline"]
+
+    known = repo.run(str(BIN / "detect-secrets-hook"), "--baseline", ".secrets.baseline", *tracked)
+    assert known.code == 0, known.stdout + known.stderr
+    repo.write("app/new.py", f'binance_api_key = "{keys.api_key()}"\n')
+    added = repo.run(str(BIN / "detect-secrets-hook"), "--baseline", ".secrets.baseline", *tracked, "app/new.py")
+    assert added.code == 1 and "Binance API Key" in added.stdout
+    assert "file://tools/binance_secrets_plugin.py" in (repo.path / ".secrets.baseline").read_text()
