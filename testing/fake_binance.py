@@ -36,7 +36,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9]{64}\Z")
-WEIGHTS = {"/api/v3/time": 1, "/sapi/v1/account/apiRestrictions": 1, "/api/v3/account": 20}
+WEIGHTS = {
+    "/api/v3/time": 1,
+    "/api/v3/exchangeInfo": 20,
+    "/sapi/v1/account/apiRestrictions": 1,
+    "/api/v3/account": 20,
+}
 FAILURES = ("429", "418", "451", "403", "500", "503", "timeout", "malformed", "skew", "redirect", "html200")
 
 _WAF_PAGE = b"<html><head><title>403 Forbidden</title></head><body><h1>403 ERROR</h1>Request blocked.</body></html>"
@@ -241,6 +246,8 @@ class FakeBinance:
             return _Response.of_json(405, {"code": -1000, "msg": "method not allowed"}, "405", weight_headers)
         if path == "/api/v3/time":
             return _Response.of_json(200, {"serverTime": self.server_time_ms()}, "time", weight_headers)
+        if path == "/api/v3/exchangeInfo":
+            return _Response.of_json(200, self._exchange_info(), "exchangeInfo", weight_headers)
         error = self._check_signed(query, headers, client_ip, skew=failure is not None and failure.kind == "skew")
         if error is not None:
             status, code, message = error
@@ -290,6 +297,17 @@ class FakeBinance:
             self._window_weight += weight
             self.log.max_window_weight = max(self.log.max_window_weight, self._window_weight)
             return self._weight_header(), None
+
+    def _exchange_info(self) -> dict[str, Any]:
+        minutes = self.window_seconds % 60 == 0
+        weight_limit = {
+            "rateLimitType": "REQUEST_WEIGHT",
+            "interval": "MINUTE" if minutes else "SECOND",
+            "intervalNum": self.window_seconds // 60 if minutes else self.window_seconds,
+            "limit": self.weight_limit,
+        }
+        orders = {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100}
+        return {"timezone": "UTC", "serverTime": self.server_time_ms(), "rateLimits": [weight_limit, orders]}
 
     def _weight_header(self) -> dict[str, str]:
         seconds = self.window_seconds

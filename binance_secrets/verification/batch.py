@@ -109,6 +109,8 @@ def verify_findings(findings: Sequence[Finding], settings: VerifySettings) -> tu
     if distinct:
         verifier = _Verifier(settings)
         try:
+            if len(distinct) > 1:
+                verifier.client.learn_weight_limit()
             with ThreadPoolExecutor(max_workers=max(1, settings.max_in_flight)) as pool:
                 for pair, verification in zip(distinct, pool.map(verifier.check, distinct), strict=True):
                     verdicts[(pair.api_key, pair.secret)] = verification

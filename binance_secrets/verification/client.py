@@ -25,7 +25,10 @@ RECV_WINDOW_MS = 5000
 RESTRICTIONS_PATH = "/sapi/v1/account/apiRestrictions"  # weight 1, per-key flags, no balances
 ACCOUNT_PATH = "/api/v3/account"  # weight 20, carries balances and uid we must never output
 TIME_PATH = "/api/v3/time"  # weight 1, public
+EXCHANGE_INFO_PATH = "/api/v3/exchangeInfo?symbol=BTCUSDT"  # weight 20, public, announces rateLimits
+_INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 _TRANSIENT_RETRIES = 1  # one more try after a timeout, connection error or 5xx
+_TRANSIENT_PAUSE = 0.5  # seconds before that try
 
 
 class ServerClock:
@@ -49,6 +52,11 @@ class _Answer:
     status: int
     body: Any  # parsed JSON, or None when the body is not JSON
     retry_after: float | None
+
+    @property
+    def code(self) -> int | None:
+        code = self.body.get("code") if isinstance(self.body, dict) else None
+        return code if isinstance(code, int) else None
 
 
 def make_session(endpoint: Endpoint, pool_size: int) -> requests.Session:
@@ -136,8 +144,7 @@ class BinanceClient:
     def _signed_get(
         self, path: str, weight: int, params: dict[str, str], api_key: str, signer: Signer, deadline: float
     ) -> _Answer | Verification:
-        import requests
-
+        """The answer to a signed GET, after the retries the rules allow, or an `unknown` verdict."""
         name = self.endpoint.name
         skew_retried = False
         transient_left = _TRANSIENT_RETRIES
@@ -146,27 +153,11 @@ class BinanceClient:
             if not self._governor.acquire(weight, deadline):
                 return outcome.result("unknown", self._gave_up_waiting(last_problem), name)
             timing = {"recvWindow": RECV_WINDOW_MS, "timestamp": self._clock.now_ms()}
-            query = signed_query({**params, **timing}, signer)
-            try:
-                response = self._session.get(
-                    f"{self.endpoint.base_url}{path}?{query}",
-                    headers={"X-MBX-APIKEY": api_key},
-                    timeout=self._timeout,
-                    # A redirect would carry the X-MBX-APIKEY header to wherever it points.
-                    allow_redirects=False,
-                )
-            except requests.Timeout:
-                problem = f"no answer from {name} within {self._timeout:g} s (timeout)"
-            except requests.RequestException as error:
-                # The exception text holds the signed URL; only its type is reported.
-                problem = f"could not connect to {name} ({type(error).__name__})"
-            else:
-                self._governor.observe(response.headers)
-                answer = _Answer(response.status_code, _json_or_none(response), _retry_after(response))
-                response.close()
+            answer = self._send(path, signed_query({**params, **timing}, signer), api_key, weight)
+            if isinstance(answer, _Answer):
                 if answer.status in (429, 418):
                     wait = answer.retry_after if answer.retry_after is not None else 60.0
-                    self._governor.block(wait)
+                    self._governor.block(wait)  # every worker waits, not just this one
                     what = "banned this IP for a while" if answer.status == 418 else "rate-limited this IP"
                     last_problem = f"HTTP {answer.status}: Binance {what} (Retry-After {wait:g} s)"
                     if time.time() + wait > deadline:
@@ -182,21 +173,76 @@ class BinanceClient:
                         f"{name}. It says nothing about the key."
                     )
                     return outcome.result("unknown", reason, name)
-                if answer.status >= 500:
-                    problem = f"HTTP {answer.status} from {name}: execution status unknown (server error)"
-                elif isinstance(answer.body, dict) and answer.body.get("code") == -1021 and not skew_retried:
-                    skew_retried = True
-                    self._sync_time(deadline)
-                    continue
-                else:
+                if answer.status < 500:
+                    if answer.code == -1021 and not skew_retried:
+                        skew_retried = True
+                        self._sync_time(deadline)
+                        continue
                     return answer
+                problem = f"HTTP {answer.status} from {name}: execution status unknown (server error)"
+            else:
+                problem = answer
             last_problem = problem
-            if transient_left > 0 and time.time() + 0.5 < deadline:
+            if transient_left > 0 and time.time() + _TRANSIENT_PAUSE < deadline:
                 transient_left -= 1
-                time.sleep(0.5)
+                time.sleep(_TRANSIENT_PAUSE)
                 continue
             reason = f"{problem}. It says nothing about the key; try again later. " + outcome.REVOKE
             return outcome.result("unknown", reason, name)
+
+    def _send(self, path: str, query: str, api_key: str, weight: int) -> _Answer | str:
+        """One request: its answer, or why there was none."""
+        import requests
+
+        try:
+            response = self._session.get(
+                f"{self.endpoint.base_url}{path}?{query}",
+                headers={"X-MBX-APIKEY": api_key},
+                timeout=self._timeout,
+                # A redirect would carry the X-MBX-APIKEY header to wherever it points.
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            return f"no answer from {self.endpoint.name} within {self._timeout:g} s (timeout)"
+        except requests.RequestException as error:
+            # The exception text holds the signed URL; only its type is reported.
+            return f"could not connect to {self.endpoint.name} ({type(error).__name__})"
+        finally:
+            self._governor.release(weight)
+        with response:
+            self._governor.observe(response.headers)
+            return _Answer(response.status_code, _json_or_none(response), _retry_after(response))
+
+    def learn_weight_limit(self) -> None:
+        """Plan within the REQUEST_WEIGHT limit the server announces (public call: no key, no signature)."""
+        import requests
+
+        if not self._governor.acquire(20, time.time() + self._timeout):
+            return
+        try:
+            response = self._session.get(
+                f"{self.endpoint.base_url}{EXCHANGE_INFO_PATH}", timeout=self._timeout, allow_redirects=False
+            )
+        except requests.RequestException:
+            return  # our own budget still applies
+        finally:
+            self._governor.release(20)
+        with response:
+            self._governor.observe(response.headers)
+            body = _json_or_none(response) if response.status_code == 200 else None
+        limits = body.get("rateLimits") if isinstance(body, dict) else None
+        windows = [
+            (int(entry["limit"]), _INTERVAL_SECONDS[entry["interval"]] * int(entry.get("intervalNum", 1)))
+            for entry in (limits if isinstance(limits, list) else [])
+            if isinstance(entry, dict)
+            and entry.get("rateLimitType") == "REQUEST_WEIGHT"
+            and entry.get("interval") in _INTERVAL_SECONDS
+            and isinstance(entry.get("limit"), int)
+            and isinstance(entry.get("intervalNum", 1), int)
+        ]
+        if windows:
+            window_seconds, limit = min((seconds, limit) for limit, seconds in windows)
+            self._governor.announce(limit, float(window_seconds))
 
     def _sync_time(self, deadline: float) -> None:
         """Learn Binance's clock from the public /api/v3/time (no key, no signature sent)."""
@@ -209,10 +255,12 @@ class BinanceClient:
             response = self._session.get(
                 f"{self.endpoint.base_url}{TIME_PATH}", timeout=self._timeout, allow_redirects=False
             )
+            self._governor.observe(response.headers)
         except requests.RequestException:
             return
+        finally:
+            self._governor.release(1)
         finished = time.time()
-        self._governor.observe(response.headers)
         body = _json_or_none(response)
         response.close()
         if response.status_code == 200 and isinstance(body, dict) and isinstance(body.get("serverTime"), int):

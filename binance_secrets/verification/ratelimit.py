@@ -1,10 +1,11 @@
 """Staying inside Binance's request-weight limit while several checks run at once.
 
-Binance counts request weight per IP in fixed windows (the calendar minute for REQUEST_WEIGHT) and
-reports the running total on every response as `X-MBX-USED-WEIGHT-<n><unit>`. The governor reserves
-weight before a request, lowers its view of the headroom whenever the header reports more (other
-programs on the same IP count too), waits for the next window when the budget is spent, and stops
-everyone while a 429/418 `Retry-After` runs.
+Binance counts request weight per IP in fixed windows (the calendar minute for REQUEST_WEIGHT),
+announces the limit in `/api/v3/exchangeInfo` `rateLimits`, and reports the running total on every
+response as `X-MBX-USED-WEIGHT-<n><unit>`. The governor reserves weight before a request, takes the
+announced limit when it is lower than our own budget, raises its count whenever the header reports
+more (other programs on the same IP count too), waits for the next window when the budget is spent,
+and stops everyone while a 429/418 `Retry-After` runs.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from collections.abc import Callable, Mapping
 
 # The header's interval is a number and a unit (S, M, H, D); one header per interval Binance counts.
 _WEIGHT_HEADER = re.compile(r"x-mbx-used-weight-(\d{1,4})([smhd])\Z", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# Binance's REQUEST_WEIGHT limit is 6000 per minute per IP; a scanner takes a sixth of it so that
-# trading bots sharing the IP keep working.
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Binance's REQUEST_WEIGHT limit is 6000 per minute per IP (Binance.US: 1200); a scanner takes less
+# than either so that trading bots sharing the IP keep working.
 DEFAULT_WEIGHT_BUDGET = 1000
 DEFAULT_WINDOW_SECONDS = 60.0
 
@@ -38,11 +39,22 @@ class WeightGovernor:
         self._window_seconds = DEFAULT_WINDOW_SECONDS
         self._window = -1
         self._used = 0
+        self._in_flight = 0  # weight of requests sent but not answered: they may land in the next window
         self._blocked_until = 0.0
+
+    @property
+    def budget(self) -> int:
+        return self._budget
+
+    def announce(self, limit: int, window_seconds: float) -> None:
+        """The server's own limit for its window: never plan beyond it."""
+        with self._lock:
+            self._budget = min(self._budget, limit)
+            self._set_window(window_seconds)
 
     def acquire(self, weight: int, deadline: float) -> bool:
         """Reserve `weight` in the current window, waiting if needed; False if that would pass `deadline`
-        (a `time.time()` value)."""
+        (a `time.time()` value). Every successful acquire must be followed by `release`."""
         while True:
             with self._lock:
                 now = self._clock()
@@ -51,6 +63,7 @@ class WeightGovernor:
                     wait = self._blocked_until - now
                 elif self._used + weight <= self._budget:
                     self._used += weight
+                    self._in_flight += weight
                     return True
                 else:
                     # A little past the boundary, so that our clock and Binance's agree it has passed.
@@ -59,26 +72,37 @@ class WeightGovernor:
                 return False
             self._sleep(wait)
 
+    def release(self, weight: int) -> None:
+        with self._lock:
+            self._in_flight -= weight
+
     def observe(self, headers: Mapping[str, str]) -> None:
+        reports = []
         for name, value in headers.items():
             match = _WEIGHT_HEADER.match(name)
-            if match is None or not value.strip().isdigit():
-                continue
-            seconds = float(int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
-            with self._lock:
-                if seconds != self._window_seconds:
-                    # Follow the window the server counts in (fast windows in tests, the minute live).
-                    self._window_seconds = seconds
-                    self._window = -1
-                    self._roll(self._clock())
-                self._used = max(self._used, int(value))
+            if match is not None and value.strip().isdigit():
+                seconds = float(int(match.group(1)) * UNIT_SECONDS[match.group(2).lower()])
+                reports.append((seconds, int(value)))
+        if not reports:
+            return
+        # Several intervals may be reported; the shortest is the one a burst can exhaust.
+        seconds, used = min(reports)
+        with self._lock:
+            self._set_window(seconds)
+            self._used = max(self._used, used)
 
     def block(self, seconds: float) -> None:
         with self._lock:
             self._blocked_until = max(self._blocked_until, self._clock() + seconds)
 
+    def _set_window(self, seconds: float) -> None:
+        if seconds > 0 and seconds != self._window_seconds:
+            self._window_seconds = seconds
+            self._window = int(self._clock() // seconds)
+            # Keep the count: it is at worst an overestimate for the newly learnt window.
+
     def _roll(self, now: float) -> None:
         window = int(now // self._window_seconds)
         if window != self._window:
             self._window = window
-            self._used = 0
+            self._used = self._in_flight
