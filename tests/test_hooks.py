@@ -222,3 +222,36 @@ def test_staged_reports_submodules_and_conflicts_and_scans_the_rest(
     messages = {e["path"]: e["message"] for e in report["errors"]}
     assert messages["vendored-lib"].startswith("submodule: not scanned")
     assert messages["shared.txt"].startswith("unmerged (conflicted) entry")
+
+
+def _push(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = git_env()
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)
+    return subprocess.run(
+        ["git", "push", *args], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_installed_pre_push_hook_refuses_pushed_commits_with_a_key(tmp_path: Path, key_pair: KeyPair) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo = init_repo(tmp_path / "repo")
+    git(repo, "remote", "add", "origin", str(remote))
+    (repo / "README.md").write_text("hello\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-q", "--no-gpg-sign", "-m", "first")
+    _install_plain_hooks(repo)
+    assert _push(repo, "-q", "origin", "main").returncode == 0  # clean history pushes
+
+    (repo / "bot.py").write_text(f'client = Client("{key_pair.api_key}", "{key_pair.secret}")\n')
+    git(repo, "add", "bot.py")
+    git(repo, "commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "add bot")
+    refused = _push(repo, "origin", "main")
+    assert refused.returncode != 0
+    assert "bot.py" in refused.stdout + refused.stderr
+    assert key_pair.secret not in refused.stdout + refused.stderr
+    assert git(remote, "rev-list", "main").count("\n") == 1  # the remote did not move
+
+    git(repo, "checkout", "-q", "-b", "feature")
+    refused_new_branch = _push(repo, "origin", "feature")
+    assert refused_new_branch.returncode != 0
