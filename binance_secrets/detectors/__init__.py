@@ -6,6 +6,8 @@ detect-secrets plugin call, so there is exactly one copy of the detection logic.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,14 +17,20 @@ from binance_secrets.detectors.context import (
     POSITIONAL_CLIENTS,
     AssignedName,
     assigned_name,
-    context_window,
-    has_binance_keyword,
+    binance_context,
+    is_generic_name,
+    line_continues_call,
     name_has_binance_word,
     role_of_name,
 )
 from binance_secrets.detectors.credentials import credential_assignments
-from binance_secrets.detectors.private_keys import private_keys
-from binance_secrets.detectors.tokens import TokenSpan, alphanumeric_runs, rejection_reason
+from binance_secrets.detectors.private_keys import ArmouredBlock, armoured_blocks, private_keys
+from binance_secrets.detectors.tokens import (
+    TokenSpan,
+    alphanumeric_runs,
+    rejection_reason,
+    value_rejection_reason,
+)
 from binance_secrets.finding import Confidence, Finding, sha256_hex
 
 # Lines within which an API key and a secret are taken to belong together.
@@ -31,6 +39,7 @@ PAIR_WINDOW_LINES = 12
 UNNAMED_PAIR_WINDOW_LINES = 3
 # Neighbours examined when looking for a partner; keeps a file of thousands of tokens linear.
 PAIR_SEARCH_LIMIT = 16
+_AFTER_ANY_OFFSET = 1 << 62
 # How far back a line is searched for its start when only a bounded window is needed.
 LINE_SEARCH_BYTES = 4096
 
@@ -53,15 +62,36 @@ class _Candidate:
     partner: _Candidate | None = field(default=None, repr=False)
     # Private keys that are not PKCS#8 Ed25519/RSA are not Binance's format: reported at low only.
     weak_shape: bool = False
+    # Named only generically (`SECRET_KEY`, `secret`): enough for a pair, not enough alone.
+    generic_name: bool = False
+
+
+class _FileFacts:
+    """Facts about the whole chunk, computed at most once and only when a candidate needs them."""
+
+    def __init__(self, data: bytes, path: str) -> None:
+        self._data = data
+        self.path_mentions_binance = "binance" in path.lower()
+        self._mentions_binance: bool | None = None
+
+    @property
+    def mentions_binance(self) -> bool:
+        if self._mentions_binance is None:
+            self._mentions_binance = self.path_mentions_binance or b"binance" in self._data.lower()
+        return self._mentions_binance
 
 
 def detect(data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
     """All Binance credentials in `data`, in order of position, unfiltered by confidence."""
-    path_mentions_binance = "binance" in path.lower()
-    candidates = _token_candidates(data, path_mentions_binance)
+    facts = _FileFacts(data, path)
+    blocks = list(armoured_blocks(data))
+    # Armoured bodies (keys, certificates, PGP) are base64 wrapped at 64 columns: some of their lines
+    # are 64-character runs, and none of their text is an assignment.
+    armoured = [(block.start, block.end) for block in blocks]
+    candidates = [c for c in _token_candidates(data, facts) if not _inside(c.start, armoured)]
     token_spans = {(c.start, c.end) for c in candidates}
-    candidates += _private_key_candidates(data, path_mentions_binance)
-    candidates += _credential_candidates(data, token_spans, path_mentions_binance)
+    candidates += _private_key_candidates(data, blocks, facts.path_mentions_binance)
+    candidates += [c for c in _credential_candidates(data, token_spans, facts) if not _inside(c.start, armoured)]
     if not candidates:
         return []
     candidates.sort(key=lambda c: c.start)
@@ -70,18 +100,23 @@ def detect(data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
     return [_to_finding(candidate, path) for candidate in candidates]
 
 
-def _token_candidates(data: bytes, path_mentions_binance: bool) -> list[_Candidate]:
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether `position` falls in one of the sorted, disjoint `spans`."""
+    index = bisect.bisect_right(spans, (position, _AFTER_ANY_OFFSET)) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
+
+
+def _token_candidates(data: bytes, facts: _FileFacts) -> list[_Candidate]:
     candidates: list[_Candidate] = []
     previous_by_end: dict[int, _Candidate] = {}
-    file_mentions_binance: bool | None = None
     for span in alphanumeric_runs(data):
         if rejection_reason(data, span) is not None:
             continue
         line_start = max(data.rfind(b"\n", max(0, span.start - LINE_SEARCH_BYTES), span.start) + 1, 0)
         name = _effective_name(data, span, line_start)
         role: Role = "unknown"
-        named = False
-        binance = path_mentions_binance or has_binance_keyword(context_window(data, span.start, span.end))
+        named = generic = False
+        binance = facts.path_mentions_binance or binance_context(data, span.start, span.end)
         previous = _previous_positional(data, span, line_start, previous_by_end)
         if previous is not None and previous.role == "key":
             role, named = "secret", True
@@ -89,6 +124,7 @@ def _token_candidates(data: bytes, path_mentions_binance: bool) -> list[_Candida
         elif name is not None and name.adjacent:
             name_role = role_of_name(name)
             binance = binance or name_has_binance_word(name)
+            generic = is_generic_name(name)
             if name_role == "api_key":
                 role, named = "key", True
             elif name_role == "secret_key":
@@ -96,9 +132,9 @@ def _token_candidates(data: bytes, path_mentions_binance: bool) -> list[_Candida
             elif name_role == "call":
                 role, named = "key", True
                 if "".join(name.words) in POSITIONAL_CLIENTS:
-                    if file_mentions_binance is None:
-                        file_mentions_binance = b"binance" in data.lower()
-                    binance = binance or file_mentions_binance
+                    binance = binance or facts.mentions_binance
+            if generic and not binance and facts.mentions_binance:
+                generic = False  # `secret = "…"` in a file that talks about Binance
         candidate = _Candidate(
             rule_id="binance-api-key",
             start=span.start,
@@ -107,6 +143,7 @@ def _token_candidates(data: bytes, path_mentions_binance: bool) -> list[_Candida
             role=role,
             named=named,
             binance_context=binance,
+            generic_name=generic,
         )
         candidates.append(candidate)
         previous_by_end[span.end] = candidate
@@ -114,6 +151,11 @@ def _token_candidates(data: bytes, path_mentions_binance: bool) -> list[_Candida
 
 
 def _effective_name(data: bytes, span: TokenSpan, line_start: int) -> AssignedName | None:
+    if line_continues_call(data, line_start, span.start):
+        # `Client(\n    "key",\n    "secret")`: the name ends the line before.
+        previous_start = data.rfind(b"\n", max(0, line_start - 1 - NAME_WINDOW_BYTES), line_start - 1) + 1
+        previous_end = data.rfind(b"(", previous_start, line_start) + 1
+        return assigned_name(data, previous_end, previous_start)
     name = assigned_name(data, span.start, line_start)
     if name is not None and name.words in (("value",), ("values",)):
         # `<add key="BinanceApiKey" value="…"/>` and `{"name": "apiKey", "value": "…"}`: the
@@ -136,10 +178,10 @@ def _previous_positional(
     return previous_by_end.get(position)
 
 
-def _private_key_candidates(data: bytes, path_mentions_binance: bool) -> list[_Candidate]:
+def _private_key_candidates(data: bytes, blocks: list[ArmouredBlock], path_mentions_binance: bool) -> list[_Candidate]:
     candidates = []
-    for pem in private_keys(data):
-        binance = path_mentions_binance or has_binance_keyword(context_window(data, pem.start, pem.start + 1))
+    for pem in private_keys(data, blocks):
+        binance = path_mentions_binance or binance_context(data, pem.start, pem.end)
         weak = pem.algorithm not in ("ed25519", "rsa", "encrypted")
         candidates.append(
             _Candidate(
@@ -159,18 +201,18 @@ def _private_key_candidates(data: bytes, path_mentions_binance: bool) -> list[_C
     return candidates
 
 
-def _credential_candidates(
-    data: bytes, token_spans: set[tuple[int, int]], path_mentions_binance: bool
-) -> list[_Candidate]:
+def _credential_candidates(data: bytes, token_spans: set[tuple[int, int]], facts: _FileFacts) -> list[_Candidate]:
     candidates = []
     for match in credential_assignments(data):
         if (match.value_start, match.value_end) in token_spans:
             continue  # already reported as a 64-character secret key
+        if value_rejection_reason(match.value, check_entropy=False) is not None:
+            continue  # a placeholder, a sequential run or Binance's documentation key
         words = set(match.words)
         binance = (
-            path_mentions_binance
+            facts.path_mentions_binance
             or bool(words & {"binance", "bnb", "mbx"})
-            or has_binance_keyword(context_window(data, match.value_start, match.value_end))
+            or binance_context(data, match.value_start, match.value_end)
         )
         # `api_secret`, `apiSecret`, `secret_key`: named like an exchange credential. Plain
         # `SECRET_KEY` or `client_secret` (Django, OAuth) need Binance context to be reported.
@@ -226,11 +268,11 @@ def _pair(candidates: list[_Candidate]) -> None:
         if candidate.role == "secret" and candidate.partner is None:
             _pair_with_nearest(pairable, index, wanted=("unknown",), window=PAIR_WINDOW_LINES)
     unknown = [c for c in pairable if c.role == "unknown" and c.partner is None]
-    for first, second in zip(unknown, unknown[1:]):
-        if first.partner is None and second.partner is None:
-            if second.line - first.line <= UNNAMED_PAIR_WINDOW_LINES:
-                first.role, second.role = "key", "secret"
-                first.partner, second.partner = second, first
+    for first, second in itertools.pairwise(unknown):
+        close = second.line - first.line <= UNNAMED_PAIR_WINDOW_LINES
+        if first.partner is None and second.partner is None and close:
+            first.role, second.role = "key", "secret"
+            first.partner, second.partner = second, first
     for candidate in pairable:
         if candidate.role == "unknown":
             candidate.role = "key"
@@ -242,9 +284,9 @@ def _pair_with_nearest(pairable: list[_Candidate], index: int, wanted: tuple[Rol
     candidate = pairable[index]
     best: _Candidate | None = None
     best_distance = window + 1
-    neighbours = pairable[max(0, index - PAIR_SEARCH_LIMIT) : index] + pairable[
-        index + 1 : index + 1 + PAIR_SEARCH_LIMIT
-    ]
+    neighbours = (
+        pairable[max(0, index - PAIR_SEARCH_LIMIT) : index] + pairable[index + 1 : index + 1 + PAIR_SEARCH_LIMIT]
+    )
     for other in neighbours:
         if other.partner is not None or other.role not in wanted:
             continue
@@ -270,7 +312,7 @@ def _confidence(candidate: _Candidate) -> Confidence:
     paired_by_name = partner is not None and candidate.named and partner.named
     if candidate.binance_context or paired_by_name:
         return "high"
-    if candidate.named:
+    if candidate.named and not candidate.generic_name:
         return "medium"
     return "low"
 

@@ -17,6 +17,8 @@ from typing import Literal
 CONTEXT_WINDOW_BYTES = 600
 CONTEXT_WINDOW_LINES = 5
 NAME_WINDOW_BYTES = 120
+# At most this much punctuation, type annotation or wrapper call between a name and its value.
+NAME_GAP_BYTES = 24
 
 # Words that tie nearby text to Binance. `mbx` covers the X-MBX-APIKEY header; `ccxt` is the
 # multi-exchange library whose config is the commonest place keys are pasted.
@@ -25,6 +27,9 @@ BINANCE_KEYWORDS: tuple[bytes, ...] = (b"binance", b"bnb", b"ccxt", b"mbx")
 # Client constructors that take (api_key, api_secret) positionally: python-binance `Client`,
 # `AsyncClient`; binance-connector `Spot`, `UMFutures`, `CMFutures`; go-binance `NewClient`,
 # `NewFuturesClient`, `NewDeliveryClient`; Binance.Net `ApiCredentials`/`BinanceApiCredentials`.
+# Bounded window, fixed alternatives, one-character look-arounds: linear.
+_SHORT_KEYWORD = re.compile(rb"(?<![a-z0-9])(?:bnb|ccxt|mbx)(?![a-z0-9])")
+
 POSITIONAL_CLIENTS = frozenset(
     {
         "client",
@@ -52,6 +57,31 @@ _TRAILING_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_.\-]{0,79}$")
 # `,`, `(`, `[`, `{`, whitespace, escaped quotes of JSON strings, the `?`/`&` of a query string.
 _ASSIGNMENT_PUNCT = b" \t\"'`:=,>({[\\?&<-"
 _CAMEL_OR_SEPARATED = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# A C# auto-property body between the name and its initialiser: `ApiSecret { get; set; } = "…"`.
+_AUTO_PROPERTY = re.compile(rb"\{[ \t\w;]{0,40}\}[ \t]*$")
+# Words between a name and its value that are not the name: type annotations (`apiKey: string =`,
+# `let api_key: &str =`), wrapper calls (`String::from(`, `Some(`, `SecretStr(`) and declaration
+# keywords. The name is looked for further left, past them.
+_NOT_A_NAME = frozenset(
+    {
+        "string", "str", "from", "new", "some", "secretstr", "secretstring", "bytes", "const", "final",
+        "readonly", "static", "let", "var", "val", "mut", "char", "text", "value", "of", "to",
+    }
+)  # fmt: skip
+_SKIPPED_NAMES = 3
+# Calls on a client class that construct it: `AsyncClient.create(…)`, `Client::new(…)`.
+_CONSTRUCTOR_WORDS = frozenset({"create", "new", "init", "builder", "of"})
+# Keys that are not credentials: `public_key`, `licenseKey`, `cache_key`, `primary key`...
+_NOT_CREDENTIAL_WORDS = frozenset(
+    {
+        "public", "pub", "publishable", "license", "licence", "cache", "idempotency", "primary",
+        "foreign", "sort", "partition", "session", "encryption", "csrf", "xsrf", "hash", "id",
+    }
+)  # fmt: skip
+# Names too generic to say "exchange credential" on their own: Django's and Flask's `SECRET_KEY`,
+# a bare `secret`, `key` or `token`. With a Binance word nearby, a named partner or a file that
+# mentions Binance they count; alone they are `low`.
+_GENERIC_NAMES = frozenset({"secret", "secretkey", "key", "token", "access", "privatekey", "appsecretkey"})
 
 
 @dataclass(frozen=True)
@@ -73,23 +103,54 @@ def assigned_name(data: bytes, value_start: int, line_start: int) -> AssignedNam
     window_start = max(line_start, value_start - NAME_WINDOW_BYTES)
     prefix = data[window_start:value_start]
     stripped = prefix.rstrip(_ASSIGNMENT_PUNCT)
-    match = _TRAILING_NAME.search(stripped)
-    if match is None:
-        return None
-    text = match.group().decode("ascii", "replace")
+    if stripped.endswith(b"}"):
+        stripped = _AUTO_PROPERTY.sub(b"", stripped).rstrip(_ASSIGNMENT_PUNCT)
+    for _ in range(_SKIPPED_NAMES + 1):
+        match = _TRAILING_NAME.search(stripped)
+        if match is None:
+            return None
+        text = match.group().decode("ascii", "replace")
+        words = name_words(text)
+        if not words or words[-1] not in _NOT_A_NAME or len(words) > 1:
+            break
+        stripped = stripped[: match.start()].rstrip(_ASSIGNMENT_PUNCT + b"&*")
     gap = len(prefix) - len(stripped)
-    return AssignedName(text=text, words=name_words(text), adjacent=gap <= 12)
+    return AssignedName(text=text, words=words, adjacent=gap <= NAME_GAP_BYTES)
+
+
+def line_continues_call(data: bytes, line_start: int, value_start: int) -> bool:
+    """True when only indentation precedes the value and the line before ends in `(`."""
+    if line_start < 2 or data[line_start:value_start].strip(b" \t\"'`"):
+        return False
+    previous = data[max(0, line_start - NAME_WINDOW_BYTES) : line_start].rstrip()
+    return previous.endswith(b"(")
 
 
 def role_of_name(name: AssignedName) -> NameRole:
-    joined = "".join(name.words)
-    if "secret" in joined or ("private" in name.words and "key" in joined):
+    words = name.words
+    while len(words) > 1 and words[-1] in _CONSTRUCTOR_WORDS:
+        words = words[:-1]
+    joined = "".join(words)
+    if _NOT_CREDENTIAL_WORDS.intersection(words):
+        return "other"
+    if "secret" in joined or ("private" in words and "key" in joined):
         return "secret_key"
     if joined in POSITIONAL_CLIENTS or joined.endswith("client"):
         return "call"
     if "key" in joined or "apikey" in joined or joined in {"api", "token", "access"}:
         return "api_key"
     return "other"
+
+
+def is_generic_name(name: AssignedName) -> bool:
+    """`SECRET_KEY`, `secret`, `key`: a credential name, but no sign of an exchange on its own."""
+    text = name.text.rsplit(".", 1)[-1]
+    words = name_words(text)
+    if "".join(words) not in _GENERIC_NAMES:
+        return False
+    # camelCase `secretKey` is Binance's own term (its docs, the Java and JS connectors); Django and
+    # Flask write `SECRET_KEY` / `secret_key`.
+    return not (words == ("secret", "key") and not text.isupper() and "_" not in text)
 
 
 def name_has_binance_word(name: AssignedName) -> bool:
@@ -104,6 +165,11 @@ def line_bounds(data: bytes, position: int) -> tuple[int, int]:
 
 def context_window(data: bytes, start: int, end: int) -> bytes:
     """A few lines around [start, end), clipped to a byte budget on each side."""
+    low, high = context_bounds(data, start, end)
+    return data[low:high]
+
+
+def context_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
     low = start
     for _ in range(CONTEXT_WINDOW_LINES + 1):
         previous = data.rfind(b"\n", max(0, start - CONTEXT_WINDOW_BYTES), low - 1 if low > 0 else 0)
@@ -118,12 +184,20 @@ def context_window(data: bytes, start: int, end: int) -> bytes:
             high = min(len(data), end + CONTEXT_WINDOW_BYTES)
             break
         high = following
-    return data[low:high]
+    return low, high
+
+
+def binance_context(data: bytes, start: int, end: int) -> bool:
+    """A Binance keyword around [start, end), not inside it: a random key contains `bnb` now and then."""
+    window_start, window_end = context_bounds(data, start, end)
+    return has_binance_keyword(data[window_start:start]) or has_binance_keyword(data[end:window_end])
 
 
 def has_binance_keyword(text: bytes) -> bool:
+    # `binance` is long enough to be distinctive anywhere (`binanceApiKey`); the short words must stand
+    # alone, or every base64 blob (which holds `bnb` or `mbx` by chance) would look like Binance context.
     lowered = text.lower()
-    return any(keyword in lowered for keyword in BINANCE_KEYWORDS)
+    return b"binance" in lowered or b"x-mbx-" in lowered or _SHORT_KEYWORD.search(lowered) is not None
 
 
 def shannon_entropy(value: str) -> float:

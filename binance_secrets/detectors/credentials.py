@@ -17,20 +17,26 @@ _MAX_NAME_BYTES = 80
 _MAX_VALUE_BYTES = 512
 
 # After the name: an optional closing quote or bracket of a key (`"apiSecret":`, `cfg["secret"] =`,
-# JSON-escaped `\"secret\":`), an assignment operator (`=`, `:`, `:=`, `=>`, or the space of a
-# Dockerfile `ENV NAME value`), then a quoted literal (escaped quotes allowed, for notebooks) or an
-# unquoted config value (.env, YAML, INI, TOML, properties). Every repetition is bounded, so one
-# attempt costs at most a few hundred steps whatever the line holds.
+# JSON-escaped `\"secret\":`), the `value=` of XML app settings (`<add key="ApiSecret" value="…"`),
+# an optional type annotation (`apiSecret: string =`, `let api_secret: &str =`), an assignment
+# operator (`=`, `:`, `:=`, `=>`, the `>` closing an XML start tag, or the space of a Dockerfile
+# `ENV NAME value`), then a quoted literal (escaped quotes allowed, for notebooks) or an unquoted
+# config value (.env, YAML, INI, TOML, properties, query strings) that ends where such a value ends.
+# Every repetition is bounded, so one attempt costs at most a few hundred steps whatever the line
+# holds; the optional parts are tried once each.
 _ASSIGNMENT = re.compile(
     rb"""
-    (?:\\?["'])?\]?[ \t]{0,8}
-    (?P<op>:=|=>|=|:|[ \t](?=[ \t]{0,8}\S))
+    (?:\\?["'])?\]?
+    (?:[ \t]{1,8}value(?==))?
+    (?::[ \t]{0,8}[\w.&<>\[\]|?]{1,40}[ \t]{0,8}(?==[^=>]))?
+    [ \t]{0,8}
+    (?P<op>:=|=>|=|:|>|[ \t](?=[ \t]{0,8}\S))
     [ \t]{0,8}
     (?:
         (?P<escape>\\{0,2})(?P<quote>["'`])
         (?P<quoted>[^"'`\r\n\\]{1,512})
         (?P=escape)(?P=quote)
-      | (?P<bare>[^\s"'`#;,(){}\[\]<>$\\]{1,512})(?=[\s#;,\\]|$)
+      | (?P<bare>[^\s"'`#;,(){}\[\]<>$\\&]{1,512})(?=[\s#;,\\&<`'")\]}]|$)
     )
     """,
     re.VERBOSE,
@@ -54,9 +60,22 @@ _PLACEHOLDER_MARKERS = (
     "your", "example", "placeholder", "changeme", "change_me", "change-me", "xxx", "***", "...",
     "todo", "replace", "insert", "dummy", "fake", "sample", "redacted", "secret", "password",
     "getenv", "environ", "process.env", "env(", "env[", "vault:", "ssm:", "<", ">", "{{", "}}",
-    "${", "%(", "%s",
+    "${", "%(", "%s", "…",
 )  # fmt: skip
 _NON_VALUES = frozenset({"none", "null", "nil", "undefined", "true", "false", "string", "str", "bytes"})
+
+# Letters and separators only (a word or a name), or a snake_case identifier (`pkcs1_pem`).
+_WORDS_ONLY = re.compile(
+    r"""
+    [A-Za-z_.\-]+
+    | [a-z][a-z0-9]*(?:_[a-z0-9]+)+
+    | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+
+    """,
+    re.VERBOSE,
+)
+# An interpolation slot of an f-string, `str.format`, a template: `{name}`, `{0}`.
+_INTERPOLATION = re.compile(r"\{\w{0,40}\}")
+_DOCKERFILE_PREFIX_BYTES = 16
 
 MIN_VALUE_LENGTH = 6
 MIN_BARE_VALUE_LENGTH = 8
@@ -119,8 +138,12 @@ def _match_at(data: bytes, name_start: int, after_needle: int) -> CredentialMatc
 
 
 def _is_dockerfile_env(data: bytes, name_start: int) -> bool:
-    line_start = data.rfind(b"\n", 0, name_start) + 1
-    return data[line_start:name_start].strip().upper() in (b"ENV", b"ARG")
+    # `ENV`/`ARG` sit right before the name; a bounded look-back keeps a huge line linear.
+    line_start = data.rfind(b"\n", max(0, name_start - _DOCKERFILE_PREFIX_BYTES), name_start) + 1
+    return data[max(line_start, name_start - _DOCKERFILE_PREFIX_BYTES) : name_start].strip().upper() in (
+        b"ENV",
+        b"ARG",
+    )
 
 
 def _is_plausible_value(value: str, *, bare: bool, name: str) -> bool:
@@ -134,6 +157,10 @@ def _is_plausible_value(value: str, *, bare: bool, name: str) -> bool:
         return False
     if bare and not any(char.isdigit() for char in value):
         # An unquoted word without digits is a reference (`settings.API_SECRET`) or a placeholder.
+        return False
+    if _WORDS_ONLY.fullmatch(value) or _INTERPOLATION.search(value) or " " in value:
+        # `"credential"`, `"binance-api-secret"`: a name, not a secret (gitleaks allows these too);
+        # `f"{api_secret}"`, `"{0}"`: filled in at run time; API secrets hold no spaces, prose does.
         return False
     if len(set(value)) <= 2:
         return False

@@ -11,14 +11,32 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-# The literal `-----BEGIN ` prefix lets the engine skip ahead with a fast literal search; the label
-# alternatives are fixed strings, so there is nothing to backtrack over.
-_BEGIN = re.compile(rb"-----BEGIN (?P<label>(?:ENCRYPTED |RSA |EC |DSA |OPENSSH )?PRIVATE KEY)-----")
+# Any armoured block (private key, certificate, public key, PGP): its body is wrapped base64, whose
+# lines are no API keys. The literal `-----BEGIN ` prefix lets the engine skip ahead with a fast
+# literal search, and the label is a bounded run of one character class: nothing to backtrack over.
+_BEGIN = re.compile(
+    rb"""
+    -----BEGIN[ ](?P<label>[A-Z0-9 ]{1,40})-----
+    """,
+    re.VERBOSE,
+)
+_END = b"-----END "
+_PRIVATE_LABELS = frozenset(
+    {
+        b"PRIVATE KEY",
+        b"ENCRYPTED PRIVATE KEY",
+        b"RSA PRIVATE KEY",
+        b"EC PRIVATE KEY",
+        b"DSA PRIVATE KEY",
+        b"OPENSSH PRIVATE KEY",
+    }
+)
 _MAX_PEM_BYTES = 16_384
+_MAX_ARMOUR_BYTES = 65_536
 # Escaped newlines of JSON/notebook strings, string concatenation and quoting inside the body.
 _BODY_NOISE = re.compile(rb"\\[nrt]|[^A-Za-z0-9+/=]")
 # Object identifiers in the DER body (tag 06, length, value).
@@ -37,23 +55,56 @@ class PemMatch:
     canonical: str
 
 
-def private_keys(data: bytes) -> Iterator[PemMatch]:
+@dataclass(frozen=True)
+class ArmouredBlock:
+    start: int  # offset of `-----BEGIN`
+    body_start: int
+    body_end: int  # offset of `-----END`
+    end: int  # offset after the END marker
+    label: bytes
+
+
+def armoured_blocks(data: bytes) -> Iterator[ArmouredBlock]:
+    """`-----BEGIN X-----` … `-----END X-----` blocks, each paired with the nearest END after it.
+
+    Linear whatever the input: the next END is found once and reused until a BEGIN passes it, and a
+    BEGIN followed by another BEGIN before any END is skipped, so no stretch is searched twice.
+    """
+    if b"-----BEGIN " not in data:
+        return
+    next_end = -1
+    begins = _BEGIN.finditer(data)
+    begin = next(begins, None)
+    while begin is not None:
+        following = next(begins, None)
+        if next_end < begin.end():
+            next_end = data.find(_END, begin.end())
+        if next_end == -1:
+            return
+        label = begin.group("label")
+        end_marker = _END + label + b"-----"
+        closes_here = following is None or following.start() > next_end
+        if closes_here and next_end - begin.end() <= _MAX_ARMOUR_BYTES and data.startswith(end_marker, next_end):
+            yield ArmouredBlock(begin.start(), begin.end(), next_end, next_end + len(end_marker), label)
+        begin = following
+
+
+def private_keys(data: bytes, blocks: Iterable[ArmouredBlock] | None = None) -> Iterator[PemMatch]:
+    """The private keys among `blocks` (by default, all armoured blocks of `data`)."""
     if b"PRIVATE KEY-----" not in data:
         return
-    for begin in _BEGIN.finditer(data):
-        label = begin.group("label")
-        end_marker = b"-----END " + label + b"-----"
-        end = data.find(end_marker, begin.end(), begin.end() + _MAX_PEM_BYTES)
-        if end == -1:
+    for block in armoured_blocks(data) if blocks is None else blocks:
+        label = block.label
+        if label not in _PRIVATE_LABELS or block.body_end - block.body_start > _MAX_PEM_BYTES:
             continue
-        body = _clean_body(data[begin.end() : end])
+        body = _clean_body(data[block.body_start : block.body_end])
         der = _decode(body)
         if der is None or len(der) < 40:
             continue
         label_text = label.decode("ascii")
         yield PemMatch(
-            start=begin.start(),
-            end=end + len(end_marker),
+            start=block.start,
+            end=block.end,
             label=label_text,
             algorithm=_algorithm(label_text, der),
             canonical=_canonical_pem(label_text, body),

@@ -10,6 +10,7 @@ magnitude faster.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,27 +24,33 @@ _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 _BASE64_NEIGHBOURS = frozenset(b"+/")
 _IDENTIFIER_GLUE = frozenset(b"_-.")
 _ALNUM_SET = frozenset(_ALNUM)
+_BASE64_ALPHABET = _ALNUM + b"+/="
+_BASE64_LINE_MIN = 60
+_BASE64_LINE_MAX = 100
+_INDENT_BYTES = 8
 
 # A random key over 62 symbols has an empirical entropy of about 5.2 bits/char at this length (the
 # documentation's keys measure 4.96-5.30); 4.5 is many standard deviations below that.
 MIN_TOKEN_ENTROPY = 4.5
 
-# Words that mark a placeholder somebody typed rather than a key Binance issued.
+# Words that mark a placeholder somebody typed rather than a key Binance issued. A random 64-character
+# key contains a given four-letter word about once in 4 million draws, so the short words reject a
+# token only when its entropy is also below what almost every real key reaches (under 1% of keys are
+# below 4.9): together they cost a real key about once in 100 million.
 _PLACEHOLDER_WORDS = (
-    "your",
     "example",
     "placeholder",
     "sample",
     "dummy",
-    "fake",
     "insert",
     "replace",
     "redacted",
     "changeme",
     "apikey",
     "secret",
-    "xxxx",
 )
+_SHORT_PLACEHOLDER_WORDS = ("your", "xxxx", "fake", "test", "here")
+_SHORT_WORD_ENTROPY = 4.9
 
 # Keys printed in Binance's API documentation and copied into countless tutorials; stored as
 # SHA-256 so that this file holds no key-like literal.
@@ -106,16 +113,28 @@ def rejection_reason(data: bytes, span: TokenSpan) -> str | None:
         return "single case"
     if not any(c.isdigit() for c in token):
         return "no digits"
+    return value_rejection_reason(token) or _neighbour_reason(data, span)
+
+
+def value_rejection_reason(token: str, *, check_entropy: bool = True) -> str | None:
+    """The checks that depend on the value alone, shared with the credential rule.
+
+    The credential rule leaves out the entropy test: a hex or short secret is still a secret when it
+    is assigned to `API_SECRET`.
+    """
     lowered = token.lower()
     if any(word in lowered for word in _PLACEHOLDER_WORDS):
         return "placeholder"
     if _has_sequence(token):
         return "repeated or sequential run"
-    if shannon_entropy(token) < MIN_TOKEN_ENTROPY:
+    entropy = shannon_entropy(token) if check_entropy else 0.0
+    if check_entropy and entropy < MIN_TOKEN_ENTROPY:
         return "low entropy"
+    if entropy < _SHORT_WORD_ENTROPY and any(word in lowered for word in _SHORT_PLACEHOLDER_WORDS):
+        return "placeholder"
     if hashlib.sha256(token.encode()).hexdigest() in DOCUMENTATION_KEY_SHA256:
         return "Binance documentation example"
-    return _neighbour_reason(data, span)
+    return None
 
 
 def _neighbour_reason(data: bytes, span: TokenSpan) -> str | None:
@@ -130,16 +149,60 @@ def _neighbour_reason(data: bytes, span: TokenSpan) -> str | None:
         return "part of a longer identifier or labelled token"
     if after in _IDENTIFIER_GLUE and span.end + 1 < len(data) and data[span.end + 1] in _ALNUM_SET:
         return "part of a longer identifier or labelled token"
+    if _alone_in_base64_block(data, span):
+        return "line of a multi-line base64 block"
     return None
 
 
+def _alone_in_base64_block(data: bytes, span: TokenSpan) -> bool:
+    """A token that is a whole line between lines of base64 (PGP armour, certificates, blobs).
+
+    Base64 wrapped at 64 columns yields all-alphanumeric lines about one time in eight; their
+    neighbours give them away, because nearly every other line holds a `+` or a `/`. A key file of
+    two keys on two lines has no such neighbour.
+    """
+    newline = data.rfind(b"\n", max(0, span.start - _INDENT_BYTES), span.start)
+    if (newline == -1 and span.start > _INDENT_BYTES) or data[newline + 1 : span.start].strip(b" \t\"'"):
+        return False
+    line_start = newline + 1
+    line_end = data.find(b"\n", span.end, span.end + _INDENT_BYTES)
+    if line_end == -1:
+        if len(data) - span.end > _INDENT_BYTES:
+            return False
+        line_end = len(data)
+    if data[span.end : line_end].strip(b" \t\r\"',"):
+        return False
+    if line_start >= 1:
+        previous_start = data.rfind(b"\n", max(0, line_start - 1 - _BASE64_LINE_MAX), line_start - 1) + 1
+        if _is_base64_line(data[previous_start : line_start - 1]):
+            return True
+    if line_end < len(data):
+        following_end = data.find(b"\n", line_end + 1, line_end + 2 + _BASE64_LINE_MAX)
+        following = data[line_end + 1 : following_end if following_end != -1 else line_end + 1 + _BASE64_LINE_MAX]
+        return _is_base64_line(following)
+    return False
+
+
+def _is_base64_line(line: bytes) -> bool:
+    line = line.strip(b" \t\r\"',")
+    return (
+        _BASE64_LINE_MIN <= len(line) <= _BASE64_LINE_MAX
+        and not line.translate(None, _BASE64_ALPHABET)
+        and (b"+" in line or b"/" in line)
+    )
+
+
 def _has_sequence(token: str) -> bool:
-    """Runs such as `aaaa`, `abcde` or `12345` that a random 62-symbol key almost never contains."""
+    """Runs such as `aaaaa`, `abcde` or `12345` that a random 62-symbol key almost never contains.
+
+    Five, not four: a random key holds some four-fold repeat about once in 4,000 draws, too often to
+    drop real keys for; five happens about once in 250,000.
+    """
     repeat = 1
     ascending = 1
-    for previous, current in zip(token, token[1:]):
+    for previous, current in itertools.pairwise(token):
         repeat = repeat + 1 if current == previous else 1
         ascending = ascending + 1 if ord(current) == ord(previous) + 1 else 1
-        if repeat >= 4 or ascending >= 5:
+        if repeat >= 5 or ascending >= 5:
             return True
     return False
