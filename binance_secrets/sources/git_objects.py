@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from binance_secrets.errors import ScanFailure
+from binance_secrets.finding import CommitInfo
 
 # Requests written to `cat-file --batch` but not yet answered, in bytes. Kept below the smallest pipe
 # buffer (64 KiB on Linux, 16 KiB on old macOS) so that writing requests can never block while git is
@@ -299,3 +300,26 @@ class CatFileBatch:
 def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
     yield from first
     yield from rest
+
+
+def object_info(repo: GitRepository, sha: str) -> CommitInfo:
+    """Author (tagger for a tag), ISO date and summary of a commit or annotated tag.
+
+    Read with git itself rather than GitPython's object database, which rediscovers the repository
+    and so fails on repositories owned by another user (`safe.directory`) where `--git-dir` works.
+    Bytes that are not UTF-8 (old latin-1 commits) become U+FFFD.
+    """
+    kind = run_git(repo, "cat-file", "-t", sha).stdout.strip()
+    if kind == b"tag":
+        fields = ["%(objectname)", "%(taggername)", "%(taggeremail:trim)", "%(taggerdate:iso-strict)", "%(subject)"]
+        completed = run_git(repo, "for-each-ref", "--points-at", sha, "--format=" + "%00".join(fields))
+        lines = [line for line in completed.stdout.split(b"\n") if line]
+        output = lines[0] if lines else b""
+        values = output.split(b"\0")[1:] if output else []
+    else:
+        completed = run_git(repo, "log", "-1", "--no-walk", "--format=%an%x00%ae%x00%aI%x00%s", sha, "--")
+        values = completed.stdout.rstrip(b"\n").split(b"\0") if completed.returncode == 0 else []
+    if len(values) != 4:
+        return CommitInfo(sha=sha, author_name="", author_email="", date="", summary="")
+    name, email, date, summary = (value.decode("utf-8", "replace") for value in values)
+    return CommitInfo(sha=sha, author_name=name, author_email=email, date=date, summary=summary)

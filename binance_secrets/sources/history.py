@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from binance_secrets.filters import FindingFilter
 from binance_secrets.finding import CONFIDENCE_ORDER, CommitInfo, Finding, ScanError, ScanResult, ScanStats
@@ -22,6 +21,7 @@ from binance_secrets.sources.git_objects import (
     CatFileBatch,
     GitRepository,
     ObjectListing,
+    object_info,
     resolve_commit,
     run_git,
 )
@@ -156,7 +156,7 @@ class _History:
         self.min_confidence = CONFIDENCE_ORDER[finding_filter.min_confidence]
         self.allow = finding_filter.allow
         self.errors = errors
-        self._git_repo: Any = None  # git.Repo, imported lazily
+        self._infos: dict[str, CommitInfo] = {}
 
     def findings(self, found: list[ObjectFindings]) -> list[Finding]:
         if not found:
@@ -180,10 +180,7 @@ class _History:
                 if CONFIDENCE_ORDER[finding.confidence] >= CONFIDENCE_ORDER[current]:
                     best_confidence[finding.secret_sha256] = finding.confidence
         head = resolve_commit(self.repo, "HEAD")
-        try:
-            results = self._blob_findings(found, wanted, head) + self._message_findings(found, wanted, head)
-        finally:
-            self._close_git_repo()
+        results = self._blob_findings(found, wanted, head) + self._message_findings(found, wanted, head)
         return [
             finding.with_changes(confidence=best_confidence.get(finding.secret_sha256, finding.confidence))
             for finding in results
@@ -260,40 +257,8 @@ class _History:
         return run_git(self.repo, "merge-base", "--is-ancestor", sha, head).returncode == 0
 
     def _commit_info(self, sha: str) -> CommitInfo:
-        import git  # GitPython: commit metadata, with its handling of encodings
-
-        if self._git_repo is None:
-            self._git_repo = git.Repo(self.repo.git_dir)
-        repo = self._git_repo
-        try:
-            obj = repo.rev_parse(sha)
-            if obj.type == "tag":
-                tagger = obj.tagger
-                return CommitInfo(
-                    sha=sha,
-                    author_name=_text(tagger.name if tagger else ""),
-                    author_email=_text(tagger.email if tagger else ""),
-                    date=obj.tagged_datetime.isoformat() if tagger else "",
-                    summary=_text(obj.message).split("\n", 1)[0],
-                )
-            return CommitInfo(
-                sha=sha,
-                author_name=_text(obj.author.name),
-                author_email=_text(obj.author.email),
-                date=obj.authored_datetime.isoformat(),
-                summary=_text(obj.summary),
-            )
-        except (ValueError, git.GitError) as error:
-            self.errors.append(ScanError(f"commit {sha[:12]}", f"cannot read commit metadata: {type(error).__name__}"))
-            return CommitInfo(sha=sha, author_name="", author_email="", date="", summary="")
-
-    def _close_git_repo(self) -> None:
-        if self._git_repo is not None:
-            self._git_repo.close()
-            self._git_repo = None
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value or "")
+        if sha not in self._infos:
+            self._infos[sha] = object_info(self.repo, sha)
+            if not self._infos[sha].date:
+                self.errors.append(ScanError(f"commit {sha[:12]}", "cannot read commit metadata"))
+        return self._infos[sha]
