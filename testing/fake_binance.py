@@ -91,6 +91,7 @@ class _Failure:
 @dataclass
 class ServerLog:
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, outcome)
+    raw: list[str] = field(default_factory=list)  # request target and headers, exactly as received
     max_window_weight: int = 0
     weight_rejections: int = 0
     max_concurrent: int = 0
@@ -212,6 +213,7 @@ class FakeBinance:
                 self._in_flight -= 1
         with self._lock:
             self.log.requests.append((path, response.outcome))
+            self.log.raw.append(f"{method} {target} {headers!r}")
         return response
 
     def _take_failure(self, path: str) -> _Failure | None:
