@@ -260,6 +260,16 @@ def _pair_among(secret: str, findings: tuple[Finding, ...] | list[Finding]) -> _
     return None
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    # The same refusal for every pair of every file would bury the scan's own output.
+    if message not in _warned:
+        _warned.add(message)
+        print(f"binance-secrets plugin: {message}", file=sys.stderr)
+
+
 def _verify_pair(pair: _Pair) -> VerifiedResult:
     # Imported here: the HTTP client is needed only by users who opted in.
     from binance_secrets.errors import UserError
@@ -274,10 +284,10 @@ def _verify_pair(pair: _Pair) -> VerifiedResult:
             settings=verify_settings_from_env(),
         )
     except UserError as error:  # e.g. a refused BINANCE_SECRETS_API_URL: say so, keep scanning
-        print(f"binance-secrets plugin: verification skipped: {error}", file=sys.stderr)
+        _warn_once(f"verification skipped: {error}")
         return VerifiedResult.UNVERIFIED
     except Exception as error:  # a plugin must not crash the user's scan; "unknown" is the honest answer
-        print(f"binance-secrets plugin: verification failed ({type(error).__name__})", file=sys.stderr)
+        _warn_once(f"verification failed ({type(error).__name__})")
         return VerifiedResult.UNVERIFIED
     if verification.status == "live":
         return VerifiedResult.VERIFIED_TRUE

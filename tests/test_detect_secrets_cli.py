@@ -19,7 +19,7 @@ pytest.importorskip("detect_secrets")
 
 from binance_secrets.commands.plugin_path import plugin_path
 from testing import keys
-from testing.gitrepo import git, git_env, init_repo
+from testing.gitrepo import git, git_env
 
 pytestmark = pytest.mark.slow
 
@@ -73,14 +73,14 @@ class Repo:
         target = self.path / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
-        git(self.path, "add", "--", relative)
+        git(self.path, "add", "--", relative, env=self.env)
 
     def make_baseline(self, extra_env: dict[str, str] | None = None) -> dict[str, object]:
         result = self.run(str(BIN / "detect-secrets"), "scan", "--plugin", str(plugin_path()), extra_env=extra_env)
         assert result.code == 0, result.stderr
         assert "Traceback" not in result.stderr, result.stderr
         (self.path / ".secrets.baseline").write_text(result.stdout)
-        git(self.path, "add", ".secrets.baseline")
+        git(self.path, "add", ".secrets.baseline", env=self.env)
         baseline: dict[str, object] = json.loads(result.stdout)
         return baseline
 
@@ -95,8 +95,14 @@ class Repo:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[Repo]:
-    path = init_repo(tmp_path / "project")
     env = git_env()
+    # An empty global config of our own: detect-secrets runs `git ls-files`, and a shared /dev/null
+    # that some other process turned into a file must not break these tests.
+    (tmp_path / "gitconfig").write_text("")
+    env["GIT_CONFIG_GLOBAL"] = str(tmp_path / "gitconfig")
+    path = tmp_path / "project"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main", env=env)
     env.pop(VERIFY_ENV, None)
     env.pop("BINANCE_SECRETS_API_URL", None)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
@@ -180,7 +186,7 @@ def test_scan_with_the_plugin_reports_the_lines_binance_secrets_scan_reports(rep
 def test_hook_passes_known_secrets_and_fails_on_a_new_one(repo: Repo) -> None:
     populate(repo)
     repo.make_baseline()
-    tracked = [name for name in git(repo.path, "ls-files").split() if name != ".secrets.baseline"]
+    tracked = [name for name in git(repo.path, "ls-files", env=repo.env).split() if name != ".secrets.baseline"]
 
     known = repo.run(str(BIN / "detect-secrets-hook"), "--baseline", ".secrets.baseline", *tracked)
     assert known.code == 0, known.stdout + known.stderr
@@ -295,8 +301,8 @@ def test_committed_shim_with_a_relative_path_works_for_the_hook(repo: Repo) -> N
     absolute = f"file://{repo.path / 'tools' / 'binance_secrets_plugin.py'}"
     assert absolute in made.stdout
     (repo.path / ".secrets.baseline").write_text(made.stdout.replace(absolute, "file://tools/binance_secrets_plugin.py"))
-    git(repo.path, "add", ".secrets.baseline")
-    tracked = [name for name in git(repo.path, "ls-files").split() if name != ".secrets.baseline"]
+    git(repo.path, "add", ".secrets.baseline", env=repo.env)
+    tracked = [name for name in git(repo.path, "ls-files", env=repo.env).split() if name != ".secrets.baseline"]
 
     known = repo.run(str(BIN / "detect-secrets-hook"), "--baseline", ".secrets.baseline", *tracked)
     assert known.code == 0, known.stdout + known.stderr
