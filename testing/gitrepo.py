@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 GIT_IDENTITY = {
@@ -14,11 +15,24 @@ GIT_IDENTITY = {
 }
 
 
+def empty_git_config() -> str:
+    """An empty global git config of the tests' own.
+
+    Not os.devnull: a `git config --global` run under that setting (pre-commit and others do) would
+    rename its lock file over /dev/null and turn the device into a regular file for the whole machine.
+    """
+    path = os.path.join(tempfile.gettempdir(), "binance-secrets-tests.gitconfig")
+    if not os.path.isfile(path):
+        with open(path, "a", encoding="utf-8"):
+            pass
+    return path
+
+
 def git_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(GIT_IDENTITY)
     # Keep the user's and the machine's git configuration out of the tests.
-    env["GIT_CONFIG_GLOBAL"] = os.devnull
+    env["GIT_CONFIG_GLOBAL"] = empty_git_config()
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     env.pop("GIT_DIR", None)
     env.pop("GIT_INDEX_FILE", None)
