@@ -89,6 +89,7 @@ class WeightGovernor:
         seconds, used = min(reports)
         with self._lock:
             self._set_window(seconds)
+            self._roll(self._clock())
             self._used = max(self._used, used)
 
     def block(self, seconds: float) -> None:
