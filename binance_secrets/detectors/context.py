@@ -6,6 +6,7 @@ per candidate as a short one.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -50,9 +51,15 @@ POSITIONAL_CLIENTS = frozenset(
 NameRole = Literal["api_key", "secret_key", "call", "other"]
 
 # The identifier (or dotted/dashed name, as in YAML keys and HTTP headers) at the end of a prefix,
-# once trailing assignment punctuation has been stripped. `$` anchors it to the end; the bounded
-# repetition keeps each attempt short and the window itself is bounded.
-_TRAILING_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_.\-]{0,79}$")
+# once trailing assignment punctuation has been stripped. Found with `translate` + `rfind` (a regex
+# anchored at `$` would be retried from every offset of the window).
+_NAME_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+_NAME_MARKS = bytes(ord("n") if byte in _NAME_BYTES else ord(" ") for byte in range(256))
+_MAX_NAME_BYTES = 80
+_ALNUM_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+# A "name" this long without a separator is data (the previous token of a list), not an identifier.
+_MAX_UNSEPARATED_NAME = 40
+
 # Assignment punctuation between a name and its value: quotes closing a key, `=`, `:`, `=>`, `:=`,
 # `,`, `(`, `[`, `{`, whitespace, escaped quotes of JSON strings, the `?`/`&` of a query string.
 _ASSIGNMENT_PUNCT = b" \t\"'`:=,>({[\\?&<-"
@@ -106,16 +113,32 @@ def assigned_name(data: bytes, value_start: int, line_start: int) -> AssignedNam
     if stripped.endswith(b"}"):
         stripped = _AUTO_PROPERTY.sub(b"", stripped).rstrip(_ASSIGNMENT_PUNCT)
     for _ in range(_SKIPPED_NAMES + 1):
-        match = _TRAILING_NAME.search(stripped)
-        if match is None:
+        name_start = _trailing_name_start(stripped)
+        if name_start is None:
             return None
-        text = match.group().decode("ascii", "replace")
+        text = stripped[name_start:].decode("ascii")
         words = name_words(text)
         if not words or words[-1] not in _NOT_A_NAME or len(words) > 1:
             break
-        stripped = stripped[: match.start()].rstrip(_ASSIGNMENT_PUNCT + b"&*")
+        stripped = stripped[:name_start].rstrip(_ASSIGNMENT_PUNCT + b"&*")
     gap = len(prefix) - len(stripped)
     return AssignedName(text=text, words=words, adjacent=gap <= NAME_GAP_BYTES)
+
+
+def _trailing_name_start(prefix: bytes) -> int | None:
+    """Where the name ending `prefix` starts, or None when it does not end in a name."""
+    tail_start = max(0, len(prefix) - _MAX_NAME_BYTES)
+    start = prefix.translate(_NAME_MARKS).rfind(b" ", tail_start) + 1
+    start = max(start, tail_start)
+    # A name starts with a letter or `_`: skip leading digits, dots and dashes.
+    while start < len(prefix) and not (chr(prefix[start]).isalpha() or prefix[start] == ord("_")):
+        start += 1
+    if start >= len(prefix):
+        return None
+    name = prefix[start:]
+    if len(name) > _MAX_UNSEPARATED_NAME and not name.translate(None, _ALNUM_BYTES):
+        return None
+    return start
 
 
 def line_continues_call(data: bytes, line_start: int, value_start: int) -> bool:
@@ -197,11 +220,21 @@ def has_binance_keyword(text: bytes) -> bool:
     # `binance` is long enough to be distinctive anywhere (`binanceApiKey`); the short words must stand
     # alone, or every base64 blob (which holds `bnb` or `mbx` by chance) would look like Binance context.
     lowered = text.lower()
-    return b"binance" in lowered or b"x-mbx-" in lowered or _SHORT_KEYWORD.search(lowered) is not None
+    if b"binance" in lowered or b"x-mbx-" in lowered:
+        return True
+    # The plain substring tests are C memmem; the look-around regex runs only when one of them hits.
+    if b"bnb" not in lowered and b"ccxt" not in lowered and b"mbx" not in lowered:
+        return False
+    return _SHORT_KEYWORD.search(lowered) is not None
 
 
 def shannon_entropy(value: str) -> float:
     if not value:
         return 0.0
-    length = len(value)
-    return -sum(count / length * math.log2(count / length) for count in Counter(value).values())
+    return sum(map(_entropy_terms(len(value)).__getitem__, Counter(value).values()))
+
+
+@functools.lru_cache(maxsize=128)
+def _entropy_terms(length: int) -> tuple[float, ...]:
+    """-p*log2(p) for every count 0..length of a string of this length, computed once per length."""
+    return (0.0, *(-count / length * math.log2(count / length) for count in range(1, length + 1)))

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from binance_secrets.detectors.context import name_words, shannon_entropy
 
-_NAME_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_NAME_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+# Name characters -> `n`, anything else -> space: `find`/`rfind` of a space then bound a name in C.
+_NAME_MARKS = bytes(ord("n") if byte in _NAME_BYTES else ord(" ") for byte in range(256))
 _MAX_NAME_BYTES = 80
 _MAX_VALUE_BYTES = 512
 
@@ -95,28 +97,34 @@ def credential_assignments(data: bytes) -> Iterator[CredentialMatch]:
     seen_names: set[int] = set()
     for needle in (b"ecret", b"ECRET"):
         position = data.find(needle)
+        examined_to = 0
         while position != -1:
-            name_start = _name_start(data, position - 1)
+            name_end = _name_end(data, position + len(needle))
+            name_start = _name_start(data, position)
             if name_start not in seen_names:
                 seen_names.add(name_start)
-                match = _match_at(data, name_start, position + len(needle))
+                match = _match_at(data, name_start, name_end)
                 if match is not None:
                     yield match
-            position = data.find(needle, position + len(needle))
+            # Later hits inside the name just examined (`secretsecret…`) would examine it again.
+            examined_to = max(examined_to, name_end)
+            position = data.find(needle, max(position + len(needle), examined_to))
 
 
 def _name_start(data: bytes, position: int) -> int:
+    """Start of the run of name characters that ends at `position` (at most `_MAX_NAME_BYTES` back)."""
     limit = max(0, position - _MAX_NAME_BYTES)
-    while position >= limit and data[position] in _NAME_CHARS:
-        position -= 1
-    return position + 1
+    return data[limit:position].translate(_NAME_MARKS).rfind(b" ") + 1 + limit
 
 
-def _match_at(data: bytes, name_start: int, after_needle: int) -> CredentialMatch | None:
-    name_end = after_needle
-    limit = min(len(data), after_needle + _MAX_NAME_BYTES)
-    while name_end < limit and data[name_end] in _NAME_CHARS:
-        name_end += 1
+def _name_end(data: bytes, position: int) -> int:
+    """End of the run of name characters that starts at `position` (at most `_MAX_NAME_BYTES` on)."""
+    limit = min(len(data), position + _MAX_NAME_BYTES)
+    end = data[position:limit].translate(_NAME_MARKS).find(b" ")
+    return limit if end == -1 else position + end
+
+
+def _match_at(data: bytes, name_start: int, name_end: int) -> CredentialMatch | None:
     name = data[name_start:name_end].decode("ascii", "replace").strip(".-")
     words = name_words(name)
     if not words or words[-1] in _REFERENCE_WORDS or not any("secret" in word for word in words):
