@@ -125,6 +125,7 @@ def _base_env(runner_temp: Path) -> dict[str, str]:
     env["GITHUB_REPOSITORY"] = "octo/app"
     # No index: the install step must resolve the dependencies from the development environment.
     env["PIP_NO_INDEX"] = "1"
+    # pip's inverted spelling: "0" turns build isolation off, so hatchling comes from the dev environment too.
     env["PIP_NO_BUILD_ISOLATION"] = "0"
     return env
 
