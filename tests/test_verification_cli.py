@@ -277,3 +277,12 @@ def test_incomplete_input_is_a_usage_error(run_cli, fake, args, message) -> None
     result = run_cli("verify", "--api-url", fake.url, *args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("api_key", ["ключ-не-бинанс", "two words", "line\nbreak"])
+def test_api_key_no_header_can_carry_is_unknown_without_sending(run_cli, fake, api_key: str) -> None:
+    result = run_cli("verify", "--api-url", fake.url, "-f", "json", "--api-key", api_key, "--secret", keys.secret_key())
+    verification = json.loads(result.stdout)["findings"][0]["verification"]
+    assert (result.exit_code, verification["status"]) == (0, "unknown")
+    assert "nothing was sent" in verification["reason"]
+    assert fake.log.requests == []

@@ -95,6 +95,10 @@ class BinanceClient:
     def verify(self, api_key: str, signer: Signer) -> Verification:
         # Time spent waiting on Retry-After and weight windows is bounded by max_backoff; each request by
         # the timeout (one transient retry, one skew retry, one fallback request at most).
+        if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
+            # An HTTP header cannot carry it, and no Binance key looks like it.
+            reason = "the API key has characters no Binance key has (non-ASCII or spaces); nothing was sent"
+            return outcome.result("unknown", reason, self.endpoint.name)
         deadline = time.time() + self._max_backoff + 4 * self._timeout
         if self.endpoint.has_sapi:
             answer = self._signed_get(RESTRICTIONS_PATH, 1, {}, api_key, signer, deadline)
