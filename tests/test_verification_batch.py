@@ -216,3 +216,42 @@ def test_verify_report_rejects_a_file_that_is_not_a_report(run_cli, fake, tmp_pa
     result = run_cli("verify", "--report", str(tmp_path / "x.json"), "--api-url", fake.url)
     assert result.exit_code == 2
     assert "not a binance-secrets JSON report" in result.stderr
+
+
+@pytest.mark.slow
+def test_history_verify_and_report_recovery_from_commits(run_cli, fake, tmp_path, key_pair, monkeypatch) -> None:
+    from testing.gitrepo import commit_file, git, init_repo
+
+    fake.add_hmac_key(key_pair.api_key, key_pair.secret, enableFutures=True)
+    repo = init_repo(tmp_path / "repo")
+    commit_file(
+        repo, "bot/config.py", f'BINANCE_API_KEY = "{key_pair.api_key}"\nBINANCE_API_SECRET = "{key_pair.secret}"\n'
+    )
+    git(repo, "rm", "-q", "bot/config.py")
+    git(repo, "commit", "-q", "--no-gpg-sign", "-m", "remove leaked key")
+    monkeypatch.setenv("BINANCE_SECRETS_API_URL", fake.url)
+    result = run_cli("history", str(repo), "--verify", "-f", "json")
+    findings = json.loads(result.stdout)["findings"]
+    assert result.exit_code == 1
+    assert {f["verification"]["status"] for f in findings} == {"live"}
+    assert {f["in_head"] for f in findings} == {False}
+    # A redacted history report is verified later: the secrets come back from the commits' blobs.
+    run_cli("history", str(repo), "-f", "json", "-o", str(tmp_path / "history.json"))
+    monkeypatch.delenv("BINANCE_SECRETS_API_URL")
+    later = run_cli("verify", "--report", str(tmp_path / "history.json"), "--root", str(repo), "--api-url", fake.url)
+    assert later.exit_code == 1
+    assert "Verified 2 credential(s): 2 live" in later.stdout
+
+
+@pytest.mark.slow
+def test_staged_verify(run_cli, fake, tmp_path, key_pair, monkeypatch) -> None:
+    from testing.gitrepo import git, init_repo
+
+    fake.add_hmac_key(key_pair.api_key, key_pair.secret)
+    repo = init_repo(tmp_path / "repo")
+    write_config(repo, key_pair)
+    git(repo, "add", "settings.py")
+    monkeypatch.setenv("BINANCE_SECRETS_API_URL", fake.url)
+    result = run_cli("staged", str(repo), "--verify", "-f", "json")
+    assert result.exit_code == 1
+    assert {f["verification"]["status"] for f in json.loads(result.stdout)["findings"]} == {"live"}
