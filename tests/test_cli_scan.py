@@ -279,3 +279,14 @@ def test_only_unreadable_target_is_exit_3(tmp_path: Path) -> None:
 def test_console_script_runs_as_a_module(tmp_path: Path) -> None:
     result = run_subprocess(["--version"], cwd=tmp_path)
     assert result.exit_code == 0 and "binance-secrets" in result.stdout
+
+
+def test_tool_caches_and_virtualenvs_are_skipped(in_tmp: Path, run_cli, key_pair: KeyPair) -> None:
+    write_settings(in_tmp / ".mypy_cache", key_pair)
+    (in_tmp / ".mypy_cache" / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+    write_settings(in_tmp / "env" / "lib", key_pair)
+    (in_tmp / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert run_cli("scan").exit_code == 0
+    write_settings(in_tmp / "app", key_pair)
+    result = run_cli("scan", "-f", "json")
+    assert {f["path"] for f in json.loads(result.stdout)["findings"]} == {"app/settings.py"}

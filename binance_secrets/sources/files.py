@@ -17,6 +17,9 @@ BLOCK_BYTES = 8 * 1024 * 1024
 # A PEM key that starts this close to the end of a block is carried over to the next block whole.
 PEM_CARRY_BYTES = 16 * 1024
 SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".svn"})
+# A folder holding one of these is generated, not written by the user: a tool cache (the Cache
+# Directory Tagging Standard: mypy, pytest, ruff, cargo...) or a Python virtualenv full of vendored code.
+GENERATED_DIRECTORY_MARKERS = ("CACHEDIR.TAG", "pyvenv.cfg")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class FileWalk:
                 name
                 for name in subdirectories
                 if name not in SKIPPED_DIRECTORIES
+                and not _is_generated(os.path.join(directory, name))
                 and not self.path_filter.is_excluded(display_path(os.path.join(directory, name)))
             )
             for name in sorted(filenames):
@@ -70,6 +74,10 @@ class FileWalk:
                 if os.path.islink(full) or self.path_filter.is_excluded(shown):
                     continue
                 yield FileTarget(full, shown)
+
+
+def _is_generated(directory: str) -> bool:
+    return any(os.path.exists(os.path.join(directory, marker)) for marker in GENERATED_DIRECTORY_MARKERS)
 
 
 def display_path(path: str) -> str:
