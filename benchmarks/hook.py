@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._timing import median_seconds  # noqa: E402
+from benchmarks._timing import median_seconds
 
 BIN = Path(sys.executable).parent
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from testing import keys  # noqa: E402
+from testing import keys
 
 BIN = Path(sys.executable).parent
 PLANTED_PAIRS = 20
