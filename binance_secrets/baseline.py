@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import Finding
+from binance_secrets.jsonfile import read_json_file
 
 
 @dataclass(frozen=True)
@@ -29,17 +30,7 @@ class Baseline:
 
 
 def load_baseline(path: str) -> Baseline:
-    import json
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except FileNotFoundError:
-        raise UsageError(f"baseline {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read baseline {path}: {error}") from None
-    except json.JSONDecodeError as error:
-        raise UsageError(f"baseline {path} is not JSON: {error}") from None
+    document = read_json_file(path, "baseline")
     if isinstance(document, dict) and isinstance(document.get("findings"), list):
         hashes = {
             entry.get("secret_sha256")

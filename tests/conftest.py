@@ -26,6 +26,13 @@ class CliRun:
         return self.stdout + self.stderr
 
 
+@pytest.fixture(autouse=True)
+def _no_credentials_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see only the credentials they generate, never a key that happens to be exported."""
+    for name in ("BINANCE_API_KEY", "BINANCE_API_SECRET", "BINANCE_PRIVATE_KEY_FILE", "BINANCE_SECRETS_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """Runs `binance-secrets ARGS` in-process through `main()`, as the console script does."""

@@ -16,12 +16,6 @@ from .conftest import KeyPair
 RESTRICTIONS = "/sapi/v1/account/apiRestrictions"
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("BINANCE_API_KEY", "BINANCE_API_SECRET", "BINANCE_PRIVATE_KEY_FILE", "BINANCE_SECRETS_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeBinance]:
     with FakeBinance(hang_seconds=2.0) as server:

@@ -8,7 +8,6 @@ needs no recovery.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import RULE_KINDS, CommitInfo, Finding, sha256_hex
+from binance_secrets.jsonfile import read_json_file
 
 UNRECOVERED = (
     "the report holds only the redacted secret and the scanned file could not be read to recover it; "
@@ -31,14 +31,7 @@ class ReportEntry:
 
 
 def load_report(path: str) -> dict[str, Any]:
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"report {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read report {path}: {error}") from None
-    except json.JSONDecodeError as error:
-        raise UsageError(f"report {path} is not JSON: {error}") from None
+    document = read_json_file(path, "report")
     if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
         raise UsageError(f"report {path} is not a binance-secrets JSON report (no findings list)")
     return document
