@@ -6,7 +6,7 @@ import json
 
 from binance_secrets.detectors import PAIR_WINDOW_LINES, detect
 from binance_secrets.finding import Finding
-from testing.keys import api_key, ed25519_pem, secret_key
+from testing.keys import api_key, ed25519_pem, random_token, secret_key
 
 
 def _by_secret(findings: list[Finding]) -> dict[str, Finding]:
@@ -132,3 +132,21 @@ def test_empty_and_tiny_inputs() -> None:
     assert detect(b"", "a") == []
     assert detect(b"secret", "a") == []
     assert detect(b"-----BEGIN PRIVATE KEY-----", "a") == []
+
+
+def test_a_binance_folder_vouches_for_named_values_not_for_bare_tokens() -> None:
+    bare = f"id {random_token()} end\n".encode()
+    assert [f.confidence for f in detect(bare, "binance-bot/data/ids.txt")] == ["low"]
+    named = f'API_KEY = "{api_key()}"\n'.encode()
+    assert [f.confidence for f in detect(named, "binance-bot/settings.py")] == ["high"]
+    assert [f.confidence for f in detect(named, "bot/settings.py")] == ["medium"]
+
+
+def test_a_binance_folder_does_not_raise_generic_secret_names() -> None:
+    data = b'    "AWS::MSK::BatchScramSecret": "ff2b807a577495b0",\n'
+    assert [f.confidence for f in detect(data, "binance-bot/vendor/regions.py")] == ["low"]
+
+
+def test_a_uuid_assigned_to_a_secret_name_is_an_id_not_a_secret() -> None:
+    data = b'    "alias/aws/secretsmanager": "fee5173a-3972-428e-ae73-cd4c2a371222",\n'
+    assert detect(data, "binance/regions.py") == []

@@ -72,6 +72,7 @@ class _FileFacts:
     def __init__(self, data: bytes, path: str) -> None:
         self._data = data
         self.path_mentions_binance = "binance" in path.lower()
+        self.file_name_mentions_binance = "binance" in path.rsplit("/", 1)[-1].lower()
         self._mentions_binance: bool | None = None
 
     @property
@@ -116,7 +117,7 @@ def _token_candidates(data: bytes, facts: _FileFacts) -> list[_Candidate]:
         name = _effective_name(data, span, line_start)
         role: Role = "unknown"
         named = generic = False
-        binance = facts.path_mentions_binance or binance_context(data, span.start, span.end)
+        binance = binance_context(data, span.start, span.end)
         previous = _previous_positional(data, span, line_start, previous_by_end)
         if previous is not None and previous.role == "key":
             role, named = "secret", True
@@ -135,6 +136,10 @@ def _token_candidates(data: bytes, facts: _FileFacts) -> list[_Candidate]:
                     binance = binance or facts.mentions_binance
             if generic and not binance and facts.mentions_binance:
                 generic = False  # `secret = "…"` in a file that talks about Binance
+        # A file named for Binance (`binance_keys.txt`) vouches for what it holds; a folder named for it
+        # (`binance_bot/data/ids.txt`) only for named values: it must not turn every bare token below it,
+        # random ids included, into a finding.
+        binance = binance or facts.file_name_mentions_binance or (named and facts.path_mentions_binance)
         candidate = _Candidate(
             rule_id="binance-api-key",
             start=span.start,
@@ -209,14 +214,15 @@ def _credential_candidates(data: bytes, token_spans: set[tuple[int, int]], facts
         if value_rejection_reason(match.value, check_entropy=False) is not None:
             continue  # a placeholder, a sequential run or Binance's documentation key
         words = set(match.words)
-        binance = (
-            facts.path_mentions_binance
-            or bool(words & {"binance", "bnb", "mbx"})
-            or binance_context(data, match.value_start, match.value_end)
-        )
         # `api_secret`, `apiSecret`, `secret_key`: named like an exchange credential. Plain
         # `SECRET_KEY` or `client_secret` (Django, OAuth) need Binance context to be reported.
         exchange_like = "api" in words or bool(words & {"binance", "bnb"})
+        binance = (
+            facts.file_name_mentions_binance
+            or (exchange_like and facts.path_mentions_binance)
+            or bool(words & {"binance", "bnb", "mbx"})
+            or binance_context(data, match.value_start, match.value_end)
+        )
         candidates.append(
             _Candidate(
                 rule_id="hardcoded-api-secret",

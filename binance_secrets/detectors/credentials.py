@@ -79,6 +79,8 @@ _WORDS_ONLY = re.compile(
 _INTERPOLATION = re.compile(r"\{\w{0,40}\}")
 _DOCKERFILE_PREFIX_BYTES = 16
 
+# Fixed-length groups: nothing to backtrack over.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 MIN_VALUE_LENGTH = 6
 MIN_BARE_VALUE_LENGTH = 8
 MIN_VALUE_ENTROPY = 2.0
@@ -170,6 +172,7 @@ def _is_plausible_value(value: str, *, bare: bool, name: str) -> bool:
         # `"credential"`, `"binance-api-secret"`: a name, not a secret (gitleaks allows these too);
         # `f"{api_secret}"`, `"{0}"`: filled in at run time; API secrets hold no spaces, prose does.
         return False
-    if len(set(value)) <= 2:
+    if len(set(value)) <= 2 or _UUID.fullmatch(value):
+        # A UUID names a resource (an AWS secret's id, a KMS alias); Binance issues no UUID secrets.
         return False
     return shannon_entropy(value) >= MIN_VALUE_ENTROPY
