@@ -5,6 +5,7 @@ Kept free of click so that the pre-commit hook, which runs on every commit, star
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ def warn(message: str) -> None:
 
 def finish(result: ScanResult, options: ReportOptions) -> int:
     """Verify if asked, report, warn about unreadable input, and choose the exit code."""
+    # One order for every source and format: by file, then position (history finds them blob by blob).
+    ordered = tuple(sorted(result.findings, key=lambda f: (f.path, f.line, f.column, f.rule_id)))
+    result = dataclasses.replace(result, findings=ordered)
     if options.verify and result.findings:
         from binance_secrets.verification.batch import verify_findings, verify_settings_from_env
 
