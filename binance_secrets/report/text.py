@@ -84,7 +84,7 @@ def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str
         f"  permissions: {_permissions_text(verification.permissions)}",
         f"  IP restricted: {_ip_text(verification)}   endpoint: {verification.endpoint}",
         f"  {verification.reason}",
-        "  Revoke this key in Binance API Management now.",
+        *([] if "Revoke" in verification.reason else ["  Revoke this key in Binance API Management now."]),
         style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
         "",
     ]
