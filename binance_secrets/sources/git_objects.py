@@ -105,8 +105,9 @@ class ListedObject:
 class ObjectListing:
     """Streams the commits, tags and blobs reachable from `revisions`, with their sizes.
 
-    `git rev-list --objects` names each reachable object once, with the first path it met it at;
-    trees are skipped here (git 2.39's `--filter=object:type=blob` also drops commits), and
+    `git rev-list --objects` names each reachable object once, with the first path it met it at.
+    `--filter=object:type=blob` leaves out trees and all commits but the tips (commit messages are
+    read in bulk elsewhere), which cuts the lines to parse here by half or more; annotated tags stay.
     `cat-file --batch-check` adds type and size without reading content, so oversized blobs can be
     skipped before anything is read.
     """
@@ -120,7 +121,7 @@ class ObjectListing:
         env = git_environment()
         rev_list = subprocess.Popen(
             self.repo.command(
-                "rev-list", "--objects", "--missing=print", "--stdin"
+                "rev-list", "--objects", "--missing=print", "--filter=object:type=blob", "--stdin"
             ),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

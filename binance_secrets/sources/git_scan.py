@@ -1,22 +1,32 @@
 """Scanning git objects once each, in parallel: blobs for their content, commits and tags for messages.
 
 Each worker process owns its own `git cat-file --batch`, so only object names travel to workers and
-only findings travel back; inflating objects and detecting secrets both run on every core. Findings
-come back unfiltered: attribution needs to know every blob a secret is in, whatever its confidence
-there.
+only findings travel back; inflating objects and detecting secrets both run on every core. Commit
+messages do not go through cat-file one object at a time: one worker reads them all from a single
+`git log` stream (a commit is mostly headers, and a per-object round trip cost more than detecting
+in its message). Findings come back unfiltered: attribution needs to know every blob a secret is
+in, whatever its confidence there.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import queue
-from collections.abc import Iterable, Iterator
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from binance_secrets.detectors import detect
 from binance_secrets.finding import Finding, ScanError
 from binance_secrets.sources.content import is_zip, printable_text, zip_members
-from binance_secrets.sources.git_objects import CatFileBatch, GitRepository
+from binance_secrets.sources.git_objects import (
+    READ_BUFFER_BYTES,
+    CatFileBatch,
+    GitRepository,
+    git_environment,
+    git_message,
+)
 
 COMMIT_MESSAGE_PATH = "<commit message>"
 TAG_MESSAGE_PATH = "<tag message>"
@@ -26,14 +36,24 @@ BATCH_OBJECTS = 256
 BATCH_BYTES = 4 * 1024 * 1024
 # How long the parent waits on a queue before checking that its workers are still alive.
 POLL_SECONDS = 0.1
+# Commit messages are reported in batches of this many commits, so progress moves while they stream.
+MESSAGE_BATCH_COMMITS = 5000
+
+
+class ScanTask(NamedTuple):
+    """A tuple rather than a dataclass: tens of thousands are pickled to the workers."""
+
+    sha: str
+    type: str  # "blob" or "tag" ("commit" is still read one by one, but messages come in bulk)
+    path: str  # for blobs: the path rev-list listed it under, used only as detection context
+    size: int = 0
 
 
 @dataclass(frozen=True)
-class ScanTask:
-    sha: str
-    type: str  # "blob", "commit" or "tag"
-    path: str  # for blobs: the path rev-list listed it under, used only as detection context
-    size: int = 0
+class MessageScan:
+    """Every commit message reachable from `revisions`, read from one `git log` stream."""
+
+    revisions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -104,9 +124,62 @@ def message_findings(raw: bytes, object_type: str) -> list[tuple[str, Finding]]:
     headers_end = raw.find(b"\n\n")
     if headers_end < 0:
         return []
-    message = raw[headers_end + 2 :]
     path = COMMIT_MESSAGE_PATH if object_type == "commit" else TAG_MESSAGE_PATH
+    return _text_findings(raw[headers_end + 2 :], path)
+
+
+def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
     return [("", finding) for finding in detect(printable_text(message), path)]
+
+
+def scan_messages(repo: GitRepository, revisions: Sequence[str]) -> Iterator[BatchResult]:
+    """The messages of every commit `revisions` select, from one `git log -z` stream.
+
+    `%B` is the raw message (subject and body, as in the object after its headers), so lines count
+    as they do in the object. A NUL inside a message (git refuses to create one, other tools may)
+    would split a record: the part that does not start with a commit id is skipped, not misread.
+    """
+    process = subprocess.Popen(
+        repo.command(
+            "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B"
+        ),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=git_environment(),
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
+    process.stdin.close()
+    result = BatchResult()
+    tail = b""
+    while True:
+        chunk = process.stdout.read(READ_BUFFER_BYTES)
+        records = (tail + chunk).split(b"\0")
+        tail = records.pop() if chunk else b""
+        for record in records:
+            _scan_message_record(record, result)
+        if result.commits >= MESSAGE_BATCH_COMMITS:
+            yield result
+            result = BatchResult()
+        if not chunk:
+            break
+    stderr = process.stderr.read() if process.stderr else b""
+    if process.wait() != 0:
+        result.errors.append(ScanError("<repository>", f"git log could not read every commit: {git_message(stderr)}"))
+    yield result
+
+
+def _scan_message_record(record: bytes, result: BatchResult) -> None:
+    if len(record) < 41 or record[40:41] != b"\n":
+        return
+    sha = record[:40].decode("ascii", "replace")
+    result.commits += 1
+    result.objects += 1
+    result.bytes += len(record) - 41
+    findings = _text_findings(record[41:], COMMIT_MESSAGE_PATH)
+    if findings:
+        result.found.append(ObjectFindings(sha, "commit", tuple(findings)))
 
 
 def _where(task: ScanTask) -> str:
@@ -115,17 +188,25 @@ def _where(task: ScanTask) -> str:
     return f"{task.type} {task.sha[:12]}"
 
 
+Work = list[ScanTask] | MessageScan
+
+
 def scan_in_parallel(
-    repo: GitRepository, tasks: Iterable[ScanTask], jobs: int
+    repo: GitRepository, tasks: Iterable[ScanTask], jobs: int, messages: MessageScan | None = None
 ) -> Iterator[BatchResult]:
-    """Scan results batch by batch, as they complete; memory is bounded by the queue sizes."""
+    """Scan results batch by batch, as they complete; memory is bounded by the queue sizes.
+
+    The commit messages, one long task, go first so that the other workers' blobs run beside them.
+    """
     if jobs <= 1:
+        if messages is not None:
+            yield from scan_messages(repo, messages.revisions)
         with CatFileBatch(repo) as cat_file:
             for batch in batches(tasks):
                 yield scan_batch(cat_file, batch)
         return
     context = multiprocessing.get_context()
-    task_queue: multiprocessing.Queue[list[ScanTask] | None] = context.Queue(maxsize=2 * jobs)
+    task_queue: multiprocessing.Queue[Work | None] = context.Queue(maxsize=2 * jobs)
     result_queue: multiprocessing.Queue[BatchResult | str | None] = context.Queue()
     workers = [
         context.Process(target=_worker, args=(repo, task_queue, result_queue), daemon=True)
@@ -134,11 +215,14 @@ def scan_in_parallel(
     for worker in workers:
         worker.start()
     finished = 0
+    work: Iterable[Work] = batches(tasks)
+    if messages is not None:
+        work = _chain_work(messages, work)
     try:
-        for batch in batches(tasks):
+        for item in work:
             while True:
                 try:
-                    task_queue.put(batch, timeout=POLL_SECONDS)
+                    task_queue.put(item, timeout=POLL_SECONDS)
                     break
                 except queue.Full:
                     yield from _drain(result_queue, workers)
@@ -166,6 +250,11 @@ def scan_in_parallel(
         result_queue.close()
 
 
+def _chain_work(first: MessageScan, rest: Iterable[Work]) -> Iterator[Work]:
+    yield first
+    yield from rest
+
+
 def _drain(
     result_queue: multiprocessing.Queue[BatchResult | str | None], workers: list[multiprocessing.Process]
 ) -> Iterator[BatchResult]:
@@ -189,7 +278,7 @@ def _check_alive(workers: list[multiprocessing.Process]) -> None:
 
 def _worker(
     repo: GitRepository,
-    task_queue: multiprocessing.Queue[list[ScanTask] | None],
+    task_queue: multiprocessing.Queue[Work | None],
     result_queue: multiprocessing.Queue[BatchResult | str | None],
 ) -> None:
     try:
@@ -198,6 +287,10 @@ def _worker(
                 batch = task_queue.get()
                 if batch is None:
                     break
+                if isinstance(batch, MessageScan):
+                    for result in scan_messages(repo, batch.revisions):
+                        result_queue.put(result)
+                    continue
                 result_queue.put(scan_batch(cat_file, batch))
     except KeyboardInterrupt:
         return

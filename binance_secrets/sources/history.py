@@ -1,8 +1,8 @@
 """The git history audit: every object reachable from the chosen commits, scanned once, then attributed.
 
-1. `ObjectListing` names each reachable commit, tag and blob once, with its size (no content read).
-2. Blobs over the size cap are skipped with a warning; the rest, and commit and tag messages, are
-   scanned on every core (`git_scan`).
+1. `ObjectListing` names each reachable tag and blob once, with its size (no content read).
+2. Blobs over the size cap are skipped with a warning; the rest, tag messages, and the commit
+   messages (one `git log` stream), are scanned on every core (`git_scan`).
 3. Only for the secrets found, `git_attribution` finds the commit that introduced each one per path,
    how many commits hold it and whether the tip of the default branch still does.
 """
@@ -25,7 +25,13 @@ from binance_secrets.sources.git_objects import (
     resolve_commit,
     run_git,
 )
-from binance_secrets.sources.git_scan import ObjectFindings, ScanTask, blob_findings, scan_in_parallel
+from binance_secrets.sources.git_scan import (
+    MessageScan,
+    ObjectFindings,
+    ScanTask,
+    blob_findings,
+    scan_in_parallel,
+)
 
 DEFAULT_MAX_BLOB_BYTES = 20 * 1024 * 1024
 REPOSITORY = "<repository>"
@@ -68,7 +74,7 @@ def audit_history(
     saw = _Seen()
     tasks = _tasks(listing, request, path_filter, errors, progress, saw)
     found: list[ObjectFindings] = []
-    for batch in scan_in_parallel(repo, tasks, request.jobs):
+    for batch in scan_in_parallel(repo, tasks, request.jobs, MessageScan(request.revisions)):
         found.extend(batch.found)
         errors.extend(batch.errors)
         progress.commits += batch.commits
@@ -114,14 +120,19 @@ def _tasks(
     progress: Progress,
     saw: _Seen,
 ) -> Iterator[ScanTask]:
+    # Paths repeat across a history (each version of a file): match each one against the globs once.
+    excluded: dict[str, bool] = {}
     for listed in listing:
         if listed.type == "missing":
             errors.append(ScanError(f"object {listed.sha[:12]}", "missing from the repository"))
             continue
         if listed.type == "blob":
-            if listed.path == ".gitmodules" or listed.path.endswith("/.gitmodules"):
-                saw.submodules = True
-            if path_filter.is_excluded(listed.path):
+            is_excluded = excluded.get(listed.path)
+            if is_excluded is None:
+                is_excluded = excluded[listed.path] = path_filter.is_excluded(listed.path)
+                if listed.path == ".gitmodules" or listed.path.endswith("/.gitmodules"):
+                    saw.submodules = True
+            if is_excluded:
                 continue
             if listed.size > request.max_blob_bytes:
                 errors.append(
@@ -132,8 +143,8 @@ def _tasks(
                     )
                 )
                 continue
-        elif listed.type not in ("commit", "tag"):
-            continue
+        elif listed.type != "tag":
+            continue  # commits: their messages come from the `git log` stream
         progress.listed_objects += 1
         progress.listed_bytes += listed.size
         yield ScanTask(listed.sha, listed.type, listed.path, listed.size)
