@@ -50,10 +50,13 @@ def attribute(
 ) -> tuple[list[Attribution], list[str]]:
     """Attributions for every secret introduced by the commits `revisions` select, and warnings."""
     warnings: list[str] = []
+    # Started first: rev-list sorts the whole graph before printing a line, and does so on the other
+    # core while `git log` looks for the blobs.
+    graph = _start_rev_list(repo, revisions)
     changes = _relevant_changes(repo, revisions, list(blob_secrets), warnings)
     paths = sorted({path for commit_changes in changes.values() for path, _ in commit_changes})
     walk = _GraphWalk(repo, blob_secrets, secrets_of, paths)
-    for commit, parents in _commits_parents_first(repo, revisions, warnings):
+    for commit, parents in _commits_parents_first(graph, warnings):
         walk.visit(commit, parents, changes.get(commit, ()))
     attributions = walk.attributions(head)
     return attributions, warnings
@@ -235,9 +238,7 @@ def _parse_raw_log(output: bytes) -> Iterator[tuple[str, list[tuple[str, str | N
         yield commit, commit_changes
 
 
-def _commits_parents_first(
-    repo: GitRepository, revisions: Sequence[str], warnings: list[str]
-) -> Iterator[tuple[str, list[str]]]:
+def _start_rev_list(repo: GitRepository, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         repo.command("rev-list", "--topo-order", "--reverse", "--parents", "--stdin"),
         stdin=subprocess.PIPE,
@@ -245,9 +246,16 @@ def _commits_parents_first(
         stderr=subprocess.PIPE,
         env=git_environment(),
     )
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None
     process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
     process.stdin.close()
+    return process
+
+
+def _commits_parents_first(
+    process: subprocess.Popen[bytes], warnings: list[str]
+) -> Iterator[tuple[str, list[str]]]:
+    assert process.stdout is not None
     for line in process.stdout:
         shas = line.decode("ascii").split()
         if shas:
