@@ -143,7 +143,7 @@ def test_a_binance_folder_vouches_for_named_values_not_for_bare_tokens() -> None
 
 
 def test_a_binance_folder_does_not_raise_generic_secret_names() -> None:
-    data = b'    "AWS::MSK::BatchScramSecret": "ff2b807a577495b0",\n'
+    data = b'    "AWS::MSK::BatchScramSecret": "ff2b807a577495b0",\n'  # pragma: allowlist secret
     assert [f.confidence for f in detect(data, "binance-bot/vendor/regions.py")] == ["low"]
 
 
