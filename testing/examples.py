@@ -64,6 +64,7 @@ def example_values() -> dict[str, str]:
         "token63": random_token(63),
         "cred": random_token(40),
         "hex64": random_hex(64),
+        "x64": "x" * 64,
         "HEX64": random_hex(64).upper(),
         "sha1": random_hex(40),
         "uuid": str(uuid.uuid4()),
