@@ -233,7 +233,7 @@ def result_from_report(report: Mapping[str, Any]) -> ScanResult:
     stats = report.get("stats", {})
     return ScanResult(
         tuple(findings),
-        tuple(ScanError(e["path"], e["message"]) for e in report.get("errors", [])),
+        tuple(ScanError(e["path"], e["message"], not e.get("notice", False)) for e in report.get("errors", [])),
         ScanStats(**{k: stats[k] for k in ("files", "commits", "blobs", "bytes", "seconds") if k in stats}),
     )
 

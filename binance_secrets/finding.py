@@ -125,6 +125,10 @@ class Finding:
 class ScanError:
     path: str
     message: str
+    # True when something the user asked to scan was not scanned (unreadable, missing, over a limit):
+    # a result holding one is incomplete and is never reported as clean. False for notices about what
+    # lies outside the scan by design (a submodule is another repository).
+    unscanned: bool = True
 
 
 @dataclass(frozen=True)
@@ -143,3 +147,8 @@ class ScanResult:
     stats: ScanStats
     # True when nothing at all could be scanned (exit code 3).
     failed: bool = False
+
+    @property
+    def incomplete(self) -> bool:
+        """Something asked for was not scanned: without findings this is exit 3, never a clean 0."""
+        return any(error.unscanned for error in self.errors)

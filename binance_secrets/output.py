@@ -66,7 +66,14 @@ def finish(result: ScanResult, options: ReportOptions) -> int:
             write_report(render_report(result, options), options.output)
         return ExitCode.SCAN_ERROR
     write_report(render_report(result, options), options.output)
-    return ExitCode.FINDINGS if result.findings else ExitCode.CLEAN
+    if result.findings:
+        return ExitCode.FINDINGS
+    if result.incomplete:
+        # The partial-scan rule: what could not be read may hold a key, so "nothing found" is not clean.
+        unscanned = sum(1 for error in result.errors if error.unscanned)
+        warn(f"error: the scan is incomplete ({unscanned} item(s) not scanned); not reporting clean")
+        return ExitCode.SCAN_ERROR
+    return ExitCode.CLEAN
 
 
 def render_report(result: ScanResult, options: ReportOptions) -> str:

@@ -336,14 +336,18 @@ def test_unknown_revision_is_a_usage_error(repo: Path, capsys: pytest.CaptureFix
         assert "Traceback" not in err
 
 
-def test_oversized_blob_is_skipped_with_a_warning(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_oversized_blob_is_skipped_with_a_warning_and_never_reported_clean(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # README, partial scans: what was not scanned is listed in `errors` and the exit code is 3, not 0.
     commit_file(repo, "big.py", "# padding\n" * 300 + assignment(api_key()), "big")
     code, report, err = run_history(capsys, str(repo), "--max-blob-size", "1k")
-    assert code == 0 and report["findings"] == []
+    assert code == 3 and report["findings"] == []
     assert "big.py" in err and "--max-blob-size" in err
+    assert any("big.py" in error["path"] or "big.py" in error["message"] for error in report["errors"])
     (repo / ".binance-secrets.toml").write_text("max-file-size = 1024\n")
     code, report, _ = run_history(capsys, str(repo))
-    assert code == 0 and report["findings"] == []
+    assert code == 3 and report["findings"] == []
     code, report, _ = run_history(capsys, str(repo), "--max-blob-size", "1M")
     assert code == 1 and only(report)["path"] == "big.py"
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from binance_secrets import __version__
-from binance_secrets.finding import Finding, ScanResult, Verification
+from binance_secrets.finding import Finding, ScanError, ScanResult, Verification
 
 REPORT_VERSION = 1
 
@@ -50,8 +50,17 @@ def report_to_dict(result: ScanResult, *, show_secrets: bool) -> dict[str, Any]:
             "seconds": round(result.stats.seconds, 3),
         },
         "findings": [finding_to_dict(f, show_secrets=show_secrets) for f in result.findings],
-        "errors": [{"path": e.path, "message": e.message} for e in result.errors],
+        "errors": [_error_to_dict(error) for error in result.errors],
     }
+
+
+def _error_to_dict(error: ScanError) -> dict[str, Any]:
+    # DESIGN.md's `{"path", "message"}` for what was not scanned; a notice (outside the scan by design,
+    # so not making the result incomplete) says so.
+    entry: dict[str, Any] = {"path": error.path, "message": error.message}
+    if not error.unscanned:
+        entry["notice"] = True
+    return entry
 
 
 def render(result: ScanResult, *, show_secrets: bool = False) -> str:

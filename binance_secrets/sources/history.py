@@ -86,7 +86,9 @@ def audit_history(
     if listing.error is not None:
         errors.append(ScanError(REPOSITORY, f"git could not list every object: {listing.error}"))
     if saw.submodules:
-        errors.append(ScanError(REPOSITORY, "submodules are not followed; scan their repositories separately"))
+        errors.append(
+            ScanError(REPOSITORY, "submodules are not followed; scan their repositories separately", unscanned=False)
+        )
     findings = _History(repo, request, finding_filter, errors).findings(found)
     findings = [f for f in findings if not path_filter.is_excluded(f.path) and finding_filter.keep(f)]
     stats = ScanStats(

@@ -59,7 +59,7 @@ def staged_blobs(root: Path, path_filter: PathFilter, errors: list[ScanError]) -
             unmerged.add(path)
             errors.append(ScanError(path, "unmerged (conflicted) entry: resolve the conflict, then scan again"))
         elif mode == _SUBMODULE_MODE:
-            errors.append(ScanError(path, "submodule: not scanned (its own repository must be scanned)"))
+            errors.append(ScanError(path, "submodule: not scanned (its own repository must be scanned)", unscanned=False))
         elif mode != _SYMLINK_MODE and not path_filter.is_excluded(path):
             blobs.append(StagedBlob(path, object_id))
     return blobs
