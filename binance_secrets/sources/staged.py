@@ -12,10 +12,11 @@ that no later change can let a name turn into pathspec magic.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -69,12 +70,16 @@ def staged_blobs(root: Path, path_filter: PathFilter, errors: list[ScanError]) -
     first commit), with the object id of their staged content."""
     base = _head_commit(root) or _empty_tree(root)
     # Raw output carries the staged mode and object id of each entry, so one call lists everything.
-    raw = _git(root, "diff-index", "--cached", "-z", "--no-renames", "--diff-filter=ACMTU", "--end-of-options", base, "--")
-    fields = raw.split(b"\0")
+    raw = _git(
+        root, "diff-index", "--cached", "-z", "--no-renames", "--diff-filter=ACMTU", "--end-of-options", base, "--"
+    )
+    # -z raw records: ":<old mode> <new mode> <old id> <new id> <status>" NUL "<path>" NUL
+    fields = raw.split(b"\0")[:-1]
+    if len(fields) % 2:
+        raise ScanFailure("git diff-index gave an answer this version cannot read")
     blobs = []
     unmerged: set[str] = set()
-    # -z raw records: ":<old mode> <new mode> <old id> <new id> <status>" NUL "<path>" NUL
-    for meta, raw_path in zip(fields[0::2], fields[1::2]):
+    for meta, raw_path in zip(fields[0::2], fields[1::2], strict=True):
         if not meta.startswith(b":"):
             raise ScanFailure("git diff-index gave an answer this version cannot read")
         _, mode, _, object_id, status = meta[1:].decode("ascii").split()
@@ -82,15 +87,19 @@ def staged_blobs(root: Path, path_filter: PathFilter, errors: list[ScanError]) -
         if status == "U":
             if path not in unmerged:
                 unmerged.add(path)
-                errors.append(ScanError(path, "unmerged (conflicted) entry: resolve the conflict, then scan again"))
+                message = "unmerged (conflicted) entry: resolve the conflict, then scan again"
+                errors.append(ScanError(path, message))
         elif mode == _SUBMODULE_MODE:
-            errors.append(ScanError(path, "submodule: not scanned (its own repository must be scanned)", unscanned=False))
+            message = "submodule: not scanned (its own repository must be scanned)"
+            errors.append(ScanError(path, message, unscanned=False))
         elif mode != _SYMLINK_MODE and not path_filter.is_excluded(path):
             blobs.append(StagedBlob(path, object_id))
     return blobs
 
 
-def read_staged_chunks(root: Path, blobs: Sequence[StagedBlob], errors: list[ScanError]) -> Iterator[Chunk]:
+def read_staged_chunks(
+    root: Path, blobs: Sequence[StagedBlob], errors: list[ScanError]
+) -> Generator[Chunk, None, None]:
     """Stream the blobs through one `git cat-file --batch` process.
 
     A thread writes the object ids while this one reads the answers (no round trip per file). However
@@ -147,10 +156,8 @@ def _write_ids(stdin: IO[bytes], object_ids: list[str]) -> None:
     except (OSError, ValueError):
         pass  # the reader stopped and killed git: nothing left to ask for
     finally:
-        try:
+        with contextlib.suppress(OSError):
             stdin.close()
-        except OSError:
-            pass
 
 
 def _head_commit(root: Path) -> str | None:
