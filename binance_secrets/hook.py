@@ -73,7 +73,7 @@ def split_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[l
                 index += 1
         else:
             files.append(argument)
-    return options, files
+    return options, list(dict.fromkeys(files))  # a name given twice is scanned once
 
 
 def _takes_next_value(argument: str, value_options: set[str]) -> bool:
