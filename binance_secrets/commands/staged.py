@@ -57,6 +57,7 @@ def _sigterm_unwinds() -> Iterator[None]:
     """SIGTERM unwinds the scan like Ctrl-C does (SIGINT is already KeyboardInterrupt, exit 130)."""
 
     def raise_terminated(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up short
         raise _Terminated
 
     try:
