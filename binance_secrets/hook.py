@@ -2,6 +2,11 @@
 
 pre-commit stashes unstaged changes before running hooks, so the files it passes hold exactly what is
 about to be committed. This path imports only the scanning core: no GitPython, no HTTP client.
+
+pre-commit runs `entry args... FILE...`: the file names, which anyone who sends a branch chooses, come
+after the user's `args:` with nothing in between. So an argument that names an existing path is always a
+file, whatever it looks like (`--help`, `-h`, `--exclude=*`): such a file is scanned, never obeyed. Only
+the other arguments are options, and `--` ends them.
 """
 
 from __future__ import annotations
@@ -16,20 +21,10 @@ from binance_secrets.exit_codes import ExitCode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="binance-secrets-hook", description="Refuse commits that add Binance API credentials."
-    )
-    parser.add_argument("filenames", nargs="*", help="Files to check (pre-commit passes the staged ones).")
-    parser.add_argument("--baseline", help="Skip secrets recorded in this report or detect-secrets baseline.")
-    parser.add_argument("--min-confidence", choices=("low", "medium", "high"))
-    parser.add_argument("--config", help="Config file (default: .binance-secrets.toml or pyproject.toml).")
-    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB")
-    parser.add_argument("-f", "--format", choices=("text", "json", "sarif"), default="text")
-    parser.add_argument("--show-secrets", action="store_true")
-    parser.add_argument("--verify", action="store_true", help="Also check found credentials live (network).")
-    parser.add_argument("-q", "--quiet", action="store_true")
-    args = parser.parse_args(argv)
-    if not args.filenames:
+    parser = _parser()
+    option_arguments, filenames = split_arguments(parser, list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(option_arguments)
+    if not filenames:
         return ExitCode.CLEAN
 
     from binance_secrets.output import ReportOptions, finish
@@ -49,11 +44,66 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = resolve_settings(options, os.getcwd())
-        result = scan_files(args.filenames, settings.path_filter, settings.finding_filter)
+        result = scan_files(filenames, settings.path_filter, settings.finding_filter)
         return finish(result, options)
     except UserError as error:
         print(f"binance-secrets-hook: error: {error}", file=sys.stderr)
         return int(error.exit_code)
+
+
+def split_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[list[str], list[str]]:
+    """(option arguments for the parser, file names). Fail-closed: when a name is both an existing path
+    and an option, it is a file, so the worst a hostile name achieves is being scanned."""
+    value_options = {name for action in parser._actions if action.nargs != 0 for name in action.option_strings}
+    options: list[str] = []
+    files: list[str] = []
+    index = 0
+    while index < len(argv):
+        argument = argv[index]
+        index += 1
+        if os.path.lexists(argument):
+            files.append(argument)
+        elif argument == "--":
+            files.extend(argv[index:])
+            break
+        elif argument.startswith("-") and argument != "-":
+            options.append(argument)
+            if _takes_next_value(argument, value_options) and index < len(argv):
+                options.append(argv[index])  # a value given in `args:`, never a file name
+                index += 1
+        else:
+            files.append(argument)
+    return options, list(dict.fromkeys(files))  # a name given twice is scanned once
+
+
+def _takes_next_value(argument: str, value_options: set[str]) -> bool:
+    if argument.startswith("--"):
+        return argument in value_options  # `--name=value` carries its own
+    # A cluster of short options (`-qf json`): the first one that takes a value takes the rest of the
+    # cluster, or the next argument when it ends the cluster.
+    for position, letter in enumerate(argument[1:], start=1):
+        if f"-{letter}" in value_options:
+            return position == len(argument) - 1
+    return False
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="binance-secrets-hook",
+        usage="%(prog)s [options] [--] FILE...",
+        description="Refuse commits that add Binance API credentials in FILE... (pre-commit passes the "
+        "staged files). An argument that names an existing path is always a file.",
+        allow_abbrev=False,  # `--exc` must not silently mean `--exclude`: options are spelled in full
+    )
+    parser.add_argument("--baseline", help="Skip secrets recorded in this report or detect-secrets baseline.")
+    parser.add_argument("--min-confidence", choices=("low", "medium", "high"))
+    parser.add_argument("--config", help="Config file (default: .binance-secrets.toml or pyproject.toml).")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB")
+    parser.add_argument("-f", "--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--show-secrets", action="store_true")
+    parser.add_argument("--verify", action="store_true", help="Also check found credentials live (network).")
+    parser.add_argument("-q", "--quiet", action="store_true")
+    return parser
 
 
 if __name__ == "__main__":

@@ -45,6 +45,35 @@ def test_hook_bad_option_is_exit_2(in_tmp: Path) -> None:
     assert raised.value.code == 2
 
 
+def test_hook_file_named_like_an_option_is_scanned_not_obeyed(in_tmp: Path, key_pair: KeyPair, capsys) -> None:
+    """README "Guarding commits": pre-commit puts the staged file names after `args:`; an existing
+    file named `--help`, `-h` or `--exclude=*` is a file to scan (issue #9), never an option."""
+    for name in ("--help", "-h", "--exclude=*", "--"):
+        (in_tmp / name).write_text(f'BINANCE_API_SECRET = "{key_pair.secret}"\n')
+        assert hook_main([name]) == 1, name
+        assert name in capsys.readouterr().out
+
+
+def test_hook_args_before_the_files_still_apply(in_tmp: Path, key_pair: KeyPair, capsys) -> None:
+    """README "Guarding commits": "Pass options with `args:`" (short clusters and `--` included)."""
+    (in_tmp / "vendor").mkdir()
+    (in_tmp / "vendor" / "lib.py").write_text(f'BINANCE_API_SECRET = "{key_pair.secret}"\n')
+    (in_tmp / "app.py").write_text(f'BINANCE_API_SECRET = "{key_pair.secret}"\n')
+    assert hook_main(["--exclude", "vendor/*", "vendor/lib.py"]) == 0
+    capsys.readouterr()
+    assert hook_main(["--exclude=vendor/*", "-qf", "json", "--", "vendor/lib.py", "app.py"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [f["path"] for f in report["findings"]] == ["app.py"]
+
+
+def test_hook_abbreviated_option_is_a_usage_error(in_tmp: Path) -> None:
+    """Options are spelled in full: `--exc` never silently means `--exclude`."""
+    (in_tmp / "a.py").write_text("x = 1\n")
+    with pytest.raises(SystemExit) as raised:
+        hook_main(["--exc", "*", "a.py"])
+    assert raised.value.code == 2
+
+
 def test_hook_path_imports_no_git_http_or_detect_secrets(tmp_path: Path, key_pair: KeyPair) -> None:
     (tmp_path / "settings.py").write_text(f'BINANCE_API_SECRET = "{key_pair.secret}"\n')
     probe = (

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from types import FrameType
 from typing import Any
 
 import click
@@ -10,22 +14,58 @@ from binance_secrets.detectors import detect
 from binance_secrets.finding import Finding, ScanError, ScanResult, ScanStats
 from binance_secrets.sources.staged import read_staged_chunks, repository_root, staged_blobs
 
+# The shell convention for "killed by SIGTERM", which `timeout` and CI runners send.
+_TERMINATED_EXIT = 128 + int(signal.SIGTERM)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the scan stands so that every `finally` (the git child's included) runs."""
+
 
 @click.command("staged")
 @click.argument("repo", required=False, default=".", type=str)
 @report_options
 def staged_command(repo: str, **kwargs: Any) -> int:
     """Scan what is staged in the index of REPO (default: the current repository)."""
+    try:
+        with _sigterm_unwinds():
+            return _scan_staged(repo, ReportOptions.from_kwargs(kwargs))
+    except _Terminated:
+        click.echo("binance-secrets: terminated", err=True)
+        return _TERMINATED_EXIT
+
+
+def _scan_staged(repo: str, options: ReportOptions) -> int:
     started = time.perf_counter()
-    options = ReportOptions.from_kwargs(kwargs)
     root = repository_root(repo)
     settings = resolve_settings(options, root)
     errors: list[ScanError] = []
     blobs = staged_blobs(root, settings.path_filter, errors)
     findings: list[Finding] = []
     scanned_bytes = 0
-    for chunk in read_staged_chunks(root, blobs):
-        scanned_bytes += len(chunk.data)
-        findings.extend(f for f in detect(chunk.data, chunk.path) if settings.finding_filter.keep(f))
+    # closing(): an interrupt between two chunks still stops `git cat-file` now, not at garbage collection.
+    with closing(read_staged_chunks(root, blobs, errors)) as chunks:
+        for chunk in chunks:
+            scanned_bytes += len(chunk.data)
+            findings.extend(f for f in detect(chunk.data, chunk.path) if settings.finding_filter.keep(f))
     stats = ScanStats(files=len(blobs), bytes=scanned_bytes, seconds=time.perf_counter() - started)
     return finish(ScanResult(tuple(findings), tuple(errors), stats), options)
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM unwinds the scan like Ctrl-C does (SIGINT is already KeyboardInterrupt, exit 130)."""
+
+    def raise_terminated(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up short
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_terminated)
+    except ValueError:  # not the main thread (an embedding caller): leave signals to it
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
