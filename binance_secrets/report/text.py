@@ -105,7 +105,10 @@ def _summary(result: ScanResult) -> str:
     stats = result.stats
     scope = f"{stats.commits} commits, {stats.blobs} blobs" if stats.commits else f"{stats.files} files"
     if not result.findings and result.incomplete:
-        return f"Scan incomplete: nothing found in what could be read ({scope}, {stats.seconds:.2f}s); see the warnings."
+        return (
+            f"Scan incomplete: nothing found in what could be read ({scope}, {stats.seconds:.2f}s); "
+            "see the warnings."
+        )
     if not result.findings:
         return f"No Binance credentials found ({scope}, {stats.seconds:.2f}s)."
     files = len({f.path for f in result.findings})
