@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -181,7 +182,8 @@ class FakeBinance:
         """The next `times` requests (to `paths`, default any) get exactly this answer, unchecked.
 
         `drip_seconds` sends the body one byte at a time with that pause between bytes (the server stops
-        dripping when it is stopped); `declared_length` overrides Content-Length.
+        dripping when it is stopped); `declared_length` overrides Content-Length, and -1 sends none (the
+        body then ends when the connection closes).
         """
         response = _Response(
             status, body, content_type, f"scripted-{status}", dict(headers or {}),
@@ -441,6 +443,11 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeBinance
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API
 
+    def handle(self) -> None:
+        # The client may hang up on an answer it will not read to the end: what it should do.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
+
     def do_GET(self) -> None:
         self._serve("GET")
 
@@ -455,19 +462,26 @@ class _Handler(BaseHTTPRequestHandler):
             return  # drop the connection without an answer, as a hung server would
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        length = len(response.body) if response.declared_length is None else response.declared_length
-        self.send_header("Content-Length", str(length))
+        if response.declared_length is None:
+            self.send_header("Content-Length", str(len(response.body)))
+        elif response.declared_length >= 0:
+            self.send_header("Content-Length", str(response.declared_length))
+        else:
+            self.close_connection = True  # no length: the body ends when the connection closes
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if not response.drip_seconds:
-            self.wfile.write(response.body)
-            return
-        for index in range(len(response.body)):
-            if self.fake.pause(response.drip_seconds):
+        try:
+            if not response.drip_seconds:
+                self.wfile.write(response.body)
                 return
-            self.wfile.write(response.body[index : index + 1])
-            self.wfile.flush()
+            for index in range(len(response.body)):
+                if self.fake.pause(response.drip_seconds):
+                    return
+                self.wfile.write(response.body[index : index + 1])
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped reading, as it may with a hostile answer
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean (and the request line, which holds the API key header, out of it)

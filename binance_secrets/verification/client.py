@@ -107,15 +107,17 @@ class BinanceClient:
             # An HTTP header cannot carry it, and no Binance key looks like it.
             reason = "the API key has characters no Binance key has (non-ASCII or spaces); nothing was sent"
             return outcome.result("unknown", reason, self.endpoint.name)
-        deadline = time.time() + self._max_backoff + 4 * self._timeout
+        started = time.time()
+        # Retry-After waits must fit in max_backoff itself (the README's "at most 30 s in total").
+        deadlines = (started + self._max_backoff + 4 * self._timeout, started + self._max_backoff)
         if self.endpoint.has_sapi:
-            answer = self._signed_get(RESTRICTIONS_PATH, 1, {}, api_key, signer, deadline)
+            answer = self._signed_get(RESTRICTIONS_PATH, 1, {}, api_key, signer, deadlines)
             if isinstance(answer, Verification):
                 return answer
             if answer.status != 404:
                 return self._interpret(answer, outcome.from_api_restrictions)
         # No /sapi here (testnet, Binance.US, or a 404): the account endpoint tells validity too.
-        answer = self._signed_get(ACCOUNT_PATH, 20, {"omitZeroBalances": "true"}, api_key, signer, deadline)
+        answer = self._signed_get(ACCOUNT_PATH, 20, {"omitZeroBalances": "true"}, api_key, signer, deadlines)
         if isinstance(answer, Verification):
             return answer
         return self._interpret(answer, outcome.from_account)
@@ -148,9 +150,18 @@ class BinanceClient:
         return outcome.result("unknown", outcome.unexpected_answer(answer.status, code, answer.body_problem), name)
 
     def _signed_get(
-        self, path: str, weight: int, params: dict[str, str], api_key: str, signer: Signer, deadline: float
+        self,
+        path: str,
+        weight: int,
+        params: dict[str, str],
+        api_key: str,
+        signer: Signer,
+        deadlines: tuple[float, float],
     ) -> _Answer | Verification:
-        """The answer to a signed GET, after the retries the rules allow, or an `unknown` verdict."""
+        """The answer to a signed GET, after the retries the rules allow, or an `unknown` verdict.
+
+        `deadlines`: (for the whole check, for Retry-After waits), both `time.time()` values."""
+        deadline, backoff_deadline = deadlines
         name = self.endpoint.name
         skew_retried = False
         transient_left = _TRANSIENT_RETRIES
@@ -168,7 +179,7 @@ class BinanceClient:
                     what = "banned this IP for a while" if answer.status == 418 else "rate-limited this IP"
                     last_problem = f"HTTP {answer.status}: Binance {what} (Retry-After {wait:g} s)"
                     rate_limits_left -= 1
-                    if rate_limits_left < 0 or time.time() + wait > deadline:
+                    if rate_limits_left < 0 or time.time() + wait > backoff_deadline:
                         return outcome.result("unknown", self._gave_up_waiting(last_problem), name)
                     continue
                 if answer.status == 403:
