@@ -482,6 +482,24 @@ def test_malformed_oversized_nested_or_odd_answers_are_unknown_with_a_fixed_reas
     assert says in verification["reason"]
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [{f"X-Filler-{index}": "v" for index in range(150)}, {"X-Long": "v" * 70_000}],
+    ids=["150 headers", "a 70 kB header"],
+)
+def test_answers_with_too_many_or_too_long_headers_are_unknown(run_cli, fake, key_pair, headers) -> None:
+    fake.add_hmac_key(key_pair.api_key, key_pair.secret)
+    live_body = json.dumps(default_restrictions()).encode()
+    fake.answer_next(200, live_body, headers=headers, times=2, paths=(RESTRICTIONS,))
+    result = run_cli(
+        "verify", "--api-key", key_pair.api_key, "--secret", key_pair.secret, "--api-url", fake.url,
+        "-f", "json", "--timeout", "1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    verification = json.loads(result.stdout)["findings"][0]["verification"]
+    assert verification["status"] == "unknown" and "could not connect" in verification["reason"]
+
+
 def test_hostile_exchange_info_and_weight_headers_do_not_crash_or_stall_a_batch(
     run_cli, fake, tmp_path, monkeypatch
 ) -> None:
