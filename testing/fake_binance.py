@@ -7,8 +7,9 @@ recvWindow at most 60000), and the signature over the percent-encoded query as s
 case-insensitive; Ed25519 and RSA PKCS#1 v1.5 SHA-256 base64, -1022). It counts request weight per
 window, reports it in `X-MBX-USED-WEIGHT-<n><unit>` and answers 429 with `Retry-After` past its limit.
 
-Failures are scripted with `fail_next(...)` and the clock with `clock_offset_ms`; `delay` slows every
-answer. Used in tests as a context manager:
+Failures are scripted with `fail_next(...)`, any raw answer (hostile ones included: huge, nested,
+dripping, echoing the key) with `answer_next(...)`, and the clock with `clock_offset_ms`; `delay` slows
+every answer. `host="::1"` serves on IPv6 loopback. Used in tests as a context manager:
 
     with FakeBinance() as server:
         server.add_hmac_key(key, secret, enableWithdrawals=True)
@@ -19,10 +20,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -86,6 +89,7 @@ class _Failure:
     kind: str
     retry_after: float | None
     paths: tuple[str, ...] | None
+    scripted: _Response | None = None  # kind "scripted": this exact answer
 
 
 @dataclass
@@ -107,7 +111,9 @@ class FakeBinance:
         sapi: bool = True,
         clock_offset_ms: int = 0,
         hang_seconds: float = 5.0,
+        host: str = "127.0.0.1",
     ) -> None:
+        self.host = host
         self.delay = delay
         self.weight_limit = weight_limit
         self.window_seconds = window_seconds
@@ -161,16 +167,42 @@ class FakeBinance:
         with self._lock:
             self._failures.extend(_Failure(kind, retry_after, paths) for _ in range(times))
 
+    def answer_next(
+        self,
+        status: int,
+        body: bytes,
+        *,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json;charset=UTF-8",
+        times: int = 1,
+        paths: tuple[str, ...] | None = None,
+        drip_seconds: float = 0.0,
+        declared_length: int | None = None,
+    ) -> None:
+        """The next `times` requests (to `paths`, default any) get exactly this answer, unchecked.
+
+        `drip_seconds` sends the body one byte at a time with that pause between bytes (the server stops
+        dripping when it is stopped); `declared_length` overrides Content-Length, and -1 sends none (the
+        body then ends when the connection closes).
+        """
+        response = _Response(
+            status, body, content_type, f"scripted-{status}", dict(headers or {}),
+            drip_seconds=drip_seconds, declared_length=declared_length,
+        )  # fmt: skip
+        with self._lock:
+            self._failures.extend(_Failure("scripted", None, paths, response) for _ in range(times))
+
     # ------------------------------------------------------------- lifecycle
     @property
     def url(self) -> str:
         assert self._server is not None, "server not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def start(self) -> FakeBinance:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server_class = _IPv6Server if ":" in self.host else ThreadingHTTPServer
+        self._server = server_class((self.host, 0), handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False  # type: ignore[attr-defined]
         self._thread = threading.Thread(
@@ -192,6 +224,10 @@ class FakeBinance:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def pause(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if the server is stopping; True if it is."""
+        return self._stopping.wait(seconds)
 
     def server_time_ms(self) -> int:
         return int(time.time() * 1000) + self.clock_offset_ms
@@ -232,6 +268,8 @@ class FakeBinance:
         client_ip: str,
         failure: _Failure | None,
     ) -> _Response:
+        if failure is not None and failure.scripted is not None:
+            return failure.scripted
         if failure is not None and failure.kind not in ("skew", "malformed", "html200"):
             return self._fail(failure)
         if path not in WEIGHTS or (path.startswith("/sapi/") and not self.sapi):
@@ -389,15 +427,26 @@ class _Response:
     outcome: str
     headers: dict[str, str] = field(default_factory=dict)
     close: bool = False
+    drip_seconds: float = 0.0
+    declared_length: int | None = None
 
     @classmethod
     def of_json(cls, status: int, body: Any, outcome: str, headers: dict[str, str] | None = None) -> _Response:
         return cls(status, json.dumps(body).encode(), "application/json;charset=UTF-8", outcome, headers or {})
 
 
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeBinance
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+
+    def handle(self) -> None:
+        # The client may hang up on an answer it will not read to the end: what it should do.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -413,11 +462,26 @@ class _Handler(BaseHTTPRequestHandler):
             return  # drop the connection without an answer, as a hung server would
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        if response.declared_length is None:
+            self.send_header("Content-Length", str(len(response.body)))
+        elif response.declared_length >= 0:
+            self.send_header("Content-Length", str(response.declared_length))
+        else:
+            self.close_connection = True  # no length: the body ends when the connection closes
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(response.body)
+        try:
+            if not response.drip_seconds:
+                self.wfile.write(response.body)
+                return
+            for index in range(len(response.body)):
+                if self.fake.pause(response.drip_seconds):
+                    return
+                self.wfile.write(response.body[index : index + 1])
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped reading, as it may with a hostile answer
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean (and the request line, which holds the API key header, out of it)

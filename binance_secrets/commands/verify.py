@@ -58,7 +58,10 @@ from binance_secrets.verification.endpoints import ENDPOINTS, resolve_endpoint
     "--api-url",
     envvar=API_URL_ENV,
     metavar="URL",
-    help=f"Override the endpoint: https on an official Binance host, or a loopback test server [env: {API_URL_ENV}].",
+    help=(
+        "Override the endpoint with scheme://host[:port]: https on an official Binance host, or a test server "
+        f"on a literal loopback address (127.0.0.1, [::1]) [env: {API_URL_ENV}]."
+    ),
 )
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True)
 @click.option("-f", "--format", "format", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -7,6 +7,7 @@ errors, malformed bodies, surprises) is `unknown`. An unexpected answer is never
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from binance_secrets.finding import Verification
 from binance_secrets.verification import outcome
-from binance_secrets.verification.endpoints import Endpoint, is_loopback
+from binance_secrets.verification.endpoints import Endpoint, is_loopback, require_destination
 from binance_secrets.verification.ratelimit import WeightGovernor
 from binance_secrets.verification.signing import Signer, signed_query
 
@@ -29,6 +30,15 @@ EXCHANGE_INFO_PATH = "/api/v3/exchangeInfo?symbol=BTCUSDT"  # weight 20, public,
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 _TRANSIENT_RETRIES = 1  # one more try after a timeout, connection error or 5xx
 _TRANSIENT_PAUSE = 0.5  # seconds before that try
+# Everything below bounds what a server (or whatever answers in its place) can make us do.
+MAX_BODY_BYTES = 1 << 20  # Binance's answers here are a few KiB; a bigger one is not an answer to trust
+_READ_CHUNK = 64 * 1024
+MAX_RETRY_AFTER = 3 * 86400.0  # Binance's IP bans last "from 2 minutes to 3 days"
+_MIN_RATE_LIMIT_WAIT = 1.0  # a 429 saying "Retry-After: 0" must not turn into a request loop
+_RATE_LIMIT_RETRIES = 3  # 429/418 answers one check accepts before giving up
+_RETRY_AFTER = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?\Z")  # delta-seconds; an HTTP-date is ignored
+# serverTime in milliseconds since 1970: anything outside 2001..5138 is not a clock to sync with.
+_SERVER_TIME_RANGE = (10**12, 10**14)
 
 
 class ServerClock:
@@ -50,13 +60,13 @@ class ServerClock:
 @dataclass(frozen=True)
 class _Answer:
     status: int
-    body: Any  # parsed JSON, or None when the body is not JSON
+    body: Any  # parsed JSON, or None when the body is unusable
     retry_after: float | None
+    body_problem: str | None = None  # a fixed wording of why the body is unusable
 
     @property
     def code(self) -> int | None:
-        code = self.body.get("code") if isinstance(self.body, dict) else None
-        return code if isinstance(code, int) else None
+        return outcome.error_code(self.body)
 
 
 def make_session(endpoint: Endpoint, pool_size: int) -> requests.Session:
@@ -66,9 +76,7 @@ def make_session(endpoint: Endpoint, pool_size: int) -> requests.Session:
     adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    from urllib.parse import urlsplit
-
-    if is_loopback(urlsplit(endpoint.base_url).hostname or ""):
+    if is_loopback(endpoint.host):
         # A test server on this machine: no proxy, no .netrc, nothing from the environment.
         session.trust_env = False
     return session
@@ -99,15 +107,17 @@ class BinanceClient:
             # An HTTP header cannot carry it, and no Binance key looks like it.
             reason = "the API key has characters no Binance key has (non-ASCII or spaces); nothing was sent"
             return outcome.result("unknown", reason, self.endpoint.name)
-        deadline = time.time() + self._max_backoff + 4 * self._timeout
+        started = time.time()
+        # Retry-After waits must fit in max_backoff itself (the README's "at most 30 s in total").
+        deadlines = (started + self._max_backoff + 4 * self._timeout, started + self._max_backoff)
         if self.endpoint.has_sapi:
-            answer = self._signed_get(RESTRICTIONS_PATH, 1, {}, api_key, signer, deadline)
+            answer = self._signed_get(RESTRICTIONS_PATH, 1, {}, api_key, signer, deadlines)
             if isinstance(answer, Verification):
                 return answer
             if answer.status != 404:
                 return self._interpret(answer, outcome.from_api_restrictions)
         # No /sapi here (testnet, Binance.US, or a 404): the account endpoint tells validity too.
-        answer = self._signed_get(ACCOUNT_PATH, 20, {"omitZeroBalances": "true"}, api_key, signer, deadline)
+        answer = self._signed_get(ACCOUNT_PATH, 20, {"omitZeroBalances": "true"}, api_key, signer, deadlines)
         if isinstance(answer, Verification):
             return answer
         return self._interpret(answer, outcome.from_account)
@@ -118,14 +128,15 @@ class BinanceClient:
             if isinstance(answer.body, dict):
                 verification: Verification = on_success(answer.body, name)
                 return verification
+            problem = f" ({answer.body_problem})" if answer.body_problem else ""
             return outcome.result(
                 "unknown",
-                "HTTP 200 with a body that is not a JSON object: a proxy or captive portal may have "
-                "answered. It says nothing certain about the key. " + outcome.REVOKE,
+                f"HTTP 200 with a body that is not a JSON object{problem}: a proxy or captive portal may "
+                "have answered. It says nothing certain about the key. " + outcome.REVOKE,
                 name,
             )
-        code = answer.body.get("code") if isinstance(answer.body, dict) else None
-        if isinstance(code, int) and code in outcome.REASONS:
+        code = answer.code
+        if code is not None and code in outcome.REASONS:
             return outcome.result("rejected", outcome.REASONS[code], name)
         if code == -1021:
             return outcome.result(
@@ -134,24 +145,27 @@ class BinanceClient:
                 "server time: a clock problem here, not an answer about the key.",
                 name,
             )
-        message = answer.body.get("msg") if isinstance(answer.body, dict) else None
-        detail = f" code {code}" if isinstance(code, int) else ""
-        if isinstance(message, str):
-            detail += f" ({message[:120]})"
-        return outcome.result(
-            "unknown",
-            f"unexpected answer: HTTP {answer.status}{detail}. It says nothing certain about the key. "
-            + outcome.REVOKE,
-            name,
-        )
+        # The server's own `msg` is never shown: it is whatever the server chose to write (it could
+        # echo the key, or carry newlines and terminal escapes). The code gets a fixed wording.
+        return outcome.result("unknown", outcome.unexpected_answer(answer.status, code, answer.body_problem), name)
 
     def _signed_get(
-        self, path: str, weight: int, params: dict[str, str], api_key: str, signer: Signer, deadline: float
+        self,
+        path: str,
+        weight: int,
+        params: dict[str, str],
+        api_key: str,
+        signer: Signer,
+        deadlines: tuple[float, float],
     ) -> _Answer | Verification:
-        """The answer to a signed GET, after the retries the rules allow, or an `unknown` verdict."""
+        """The answer to a signed GET, after the retries the rules allow, or an `unknown` verdict.
+
+        `deadlines`: (for the whole check, for Retry-After waits), both `time.time()` values."""
+        deadline, backoff_deadline = deadlines
         name = self.endpoint.name
         skew_retried = False
         transient_left = _TRANSIENT_RETRIES
+        rate_limits_left = _RATE_LIMIT_RETRIES
         last_problem = ""
         while True:
             if not self._governor.acquire(weight, deadline):
@@ -160,11 +174,12 @@ class BinanceClient:
             answer = self._send(path, signed_query({**params, **timing}, signer), api_key, weight)
             if isinstance(answer, _Answer):
                 if answer.status in (429, 418):
-                    wait = answer.retry_after if answer.retry_after is not None else 60.0
+                    wait = max(answer.retry_after if answer.retry_after is not None else 60.0, _MIN_RATE_LIMIT_WAIT)
                     self._governor.block(wait)  # every worker waits, not just this one
                     what = "banned this IP for a while" if answer.status == 418 else "rate-limited this IP"
                     last_problem = f"HTTP {answer.status}: Binance {what} (Retry-After {wait:g} s)"
-                    if time.time() + wait > deadline:
+                    rate_limits_left -= 1
+                    if rate_limits_left < 0 or time.time() + wait > backoff_deadline:
                         return outcome.result("unknown", self._gave_up_waiting(last_problem), name)
                     continue
                 if answer.status == 403:
@@ -199,13 +214,7 @@ class BinanceClient:
         import requests
 
         try:
-            response = self._session.get(
-                f"{self.endpoint.base_url}{path}?{query}",
-                headers={"X-MBX-APIKEY": api_key},
-                timeout=self._timeout,
-                # A redirect would carry the X-MBX-APIKEY header to wherever it points.
-                allow_redirects=False,
-            )
+            response = self._get(f"{self.endpoint.base_url}{path}?{query}", {"X-MBX-APIKEY": api_key})
         except requests.Timeout:
             return f"no answer from {self.endpoint.name} within {self._timeout:g} s (timeout)"
         except requests.RequestException as error:
@@ -215,7 +224,21 @@ class BinanceClient:
             self._governor.release(weight)
         with response:
             self._governor.observe(response.headers)
-            return _Answer(response.status_code, _json_or_none(response), _retry_after(response))
+            body, problem = _read_json(response, self._timeout)
+            return _Answer(response.status_code, body, _retry_after(response), problem)
+
+    def _get(self, url: str, headers: dict[str, str] | None = None) -> requests.Response:
+        """GET `url` on the validated endpoint: the prepared request is checked against it before sending."""
+        import requests
+
+        # identity: an answer is read raw and bounded, never inflated from a compressed body.
+        wanted = {"Accept-Encoding": "identity", **(headers or {})}
+        prepared = self._session.prepare_request(requests.Request("GET", url, headers=wanted))
+        # Defence in depth: whatever the URL validation missed, the request goes to the checked host.
+        require_destination(prepared.url or "", self.endpoint)
+        settings = self._session.merge_environment_settings(prepared.url, {}, True, None, None)
+        # A redirect would carry the X-MBX-APIKEY header to wherever it points.
+        return self._session.send(prepared, timeout=self._timeout, allow_redirects=False, **settings)
 
     def learn_weight_limit(self) -> None:
         """Plan within the REQUEST_WEIGHT limit the server announces (public call: no key, no signature)."""
@@ -224,25 +247,23 @@ class BinanceClient:
         if not self._governor.acquire(20, time.time() + self._timeout):
             return
         try:
-            response = self._session.get(
-                f"{self.endpoint.base_url}{EXCHANGE_INFO_PATH}", timeout=self._timeout, allow_redirects=False
-            )
+            response = self._get(f"{self.endpoint.base_url}{EXCHANGE_INFO_PATH}")
         except requests.RequestException:
             return  # our own budget still applies
         finally:
             self._governor.release(20)
         with response:
             self._governor.observe(response.headers)
-            body = _json_or_none(response) if response.status_code == 200 else None
+            body = _read_json(response, self._timeout)[0] if response.status_code == 200 else None
         limits = body.get("rateLimits") if isinstance(body, dict) else None
         windows = [
-            (int(entry["limit"]), _INTERVAL_SECONDS[entry["interval"]] * int(entry.get("intervalNum", 1)))
-            for entry in (limits if isinstance(limits, list) else [])
+            (entry["limit"], _INTERVAL_SECONDS[entry["interval"]] * entry.get("intervalNum", 1))
+            for entry in (limits if isinstance(limits, list) else [])[:100]
             if isinstance(entry, dict)
             and entry.get("rateLimitType") == "REQUEST_WEIGHT"
             and entry.get("interval") in _INTERVAL_SECONDS
-            and isinstance(entry.get("limit"), int)
-            and isinstance(entry.get("intervalNum", 1), int)
+            and _int_within(entry.get("limit"), 1, 10**7)
+            and _int_within(entry.get("intervalNum", 1), 1, 1000)
         ]
         if windows:
             window_seconds, limit = min((seconds, limit) for limit, seconds in windows)
@@ -256,18 +277,17 @@ class BinanceClient:
             return
         started = time.time()
         try:
-            response = self._session.get(
-                f"{self.endpoint.base_url}{TIME_PATH}", timeout=self._timeout, allow_redirects=False
-            )
-            self._governor.observe(response.headers)
+            response = self._get(f"{self.endpoint.base_url}{TIME_PATH}")
         except requests.RequestException:
             return
         finally:
             self._governor.release(1)
+        with response:
+            self._governor.observe(response.headers)
+            body = _read_json(response, self._timeout)[0]
         finished = time.time()
-        body = _json_or_none(response)
-        response.close()
-        if response.status_code == 200 and isinstance(body, dict) and isinstance(body.get("serverTime"), int):
+        server_time = body.get("serverTime") if isinstance(body, dict) else None
+        if response.status_code == 200 and _int_within(server_time, *_SERVER_TIME_RANGE):
             # The server read its clock about half-way through the round trip.
             local_ms = int((started + finished) / 2 * 1000)
             self._clock.set_offset(body["serverTime"] - local_ms)
@@ -280,16 +300,44 @@ class BinanceClient:
         )
 
 
-def _json_or_none(response: requests.Response) -> Any:
+def _read_json(response: requests.Response, timeout: float) -> tuple[Any, str | None]:
+    """The parsed JSON body, or None and a fixed wording of why not. Reads at most MAX_BODY_BYTES,
+    for at most `timeout` seconds (a server dripping a byte at a time must not hold us)."""
+    import http.client
+    import json
+
+    import urllib3
+
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        return None, "compressed although no compression was asked for"
+    length = response.headers.get("Content-Length", "").strip()
+    if re.fullmatch(r"[0-9]{1,18}", length) and int(length) > MAX_BODY_BYTES:
+        return None, f"larger than {MAX_BODY_BYTES // 1024} KiB"
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    size = 0
     try:
-        return response.json()
-    except ValueError:
-        return None
+        while chunk := response.raw.read1(_READ_CHUNK, decode_content=False):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                return None, f"larger than {MAX_BODY_BYTES // 1024} KiB"
+            if time.monotonic() > deadline:
+                return None, f"still arriving after {timeout:g} s"
+            chunks.append(chunk)
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError):
+        return None, "cut off or unreadable"
+    try:
+        return json.loads(b"".join(chunks)), None
+    except (ValueError, RecursionError):
+        # RecursionError: `[` nested thousands deep. Either way it is not an answer from Binance.
+        return None, "malformed JSON"
 
 
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After", "").strip()
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
+    return min(float(value), MAX_RETRY_AFTER) if _RETRY_AFTER.match(value) else None
+
+
+def _int_within(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high

@@ -50,8 +50,58 @@ GEO_451 = (
     "HTTP 451: Binance refuses service from a restricted location (its terms of use; cloud and CI runners "
     "often get this). It says nothing about the key; verify from an eligible location. " + REVOKE
 )
+UNEXPECTED_SHAPE = (
+    "HTTP 200, but the body is not shaped like Binance's answer to this request (its fields are "
+    "missing or of the wrong type): a proxy or another service may have answered. It says nothing "
+    "certain about the key. " + REVOKE
+)
+
+# Documented error codes (Binance spot errors.md) that say nothing certain about the key, each with a
+# fixed wording. The server's own `msg` is never copied into a reason: it is text the server chose.
+CODE_WORDING: dict[int, str] = {
+    -1000: "an unknown error on Binance's side",
+    -1001: "Binance's internal error (disconnected)",
+    -1002: "not authorized to execute this request",
+    -1003: "too many requests or too much request weight (rate limit)",
+    -1006: "an unexpected response from Binance's message bus; execution status unknown",
+    -1007: "timeout waiting for Binance's backend; execution status unknown",
+    -1008: "Binance's server is busy",
+    -1016: "this service is no longer available",
+    -1020: "this operation is not supported",
+    -1021: "the timestamp is outside recvWindow (a clock problem)",
+    -1100: "illegal characters in a parameter",
+    -1101: "too many parameters",
+    -1102: "a mandatory parameter was not sent or was malformed",
+    -1103: "an unknown parameter was sent",
+    -1104: "not all sent parameters were read",
+    -1105: "a parameter was empty",
+    -1106: "a parameter was sent when not required",
+    -1131: "recvWindow must be less than 60000",
+    -2008: "invalid API-key ID",
+}
+_CODE_RANGE = (-99_999, 99_999)  # Binance's codes are small negative numbers; others are not printed
+
 NO_SECRET = "no secret found to sign with; no key-only check exists"
 NO_KEY = "no API key found to use this secret with; a secret alone cannot be checked"
+
+
+def error_code(body: Any) -> int | None:
+    """The integer `code` of an error body, if it has one in a plausible range (never a bool)."""
+    code = body.get("code") if isinstance(body, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool) and _CODE_RANGE[0] <= code <= _CODE_RANGE[1]:
+        return code
+    return None
+
+
+def unexpected_answer(status: int, code: int | None, body_problem: str | None) -> str:
+    """A fixed-wording reason for an answer that is neither success nor a documented rejection."""
+    if code is None:
+        detail = f", body {body_problem}" if body_problem else ", without a Binance error code"
+    elif code in CODE_WORDING:
+        detail = f", code {code}: {CODE_WORDING[code]}"
+    else:
+        detail = f", code {code} (not a code this tool knows)"
+    return f"unexpected answer: HTTP {status}{detail}. It says nothing certain about the key. " + REVOKE
 
 
 def now_iso() -> str:
@@ -71,6 +121,8 @@ def result(
 
 
 def from_api_restrictions(body: dict[str, Any], endpoint: str) -> Verification:
+    if not _shaped_like(body, ("ipRestrict", *_RESTRICTION_FIELDS)):
+        return result("unknown", UNEXPECTED_SHAPE, endpoint)
     permissions = Permissions(
         **{attribute: body.get(field) is True for field, attribute in _RESTRICTION_FIELDS.items()}
     )
@@ -85,6 +137,8 @@ def from_api_restrictions(body: dict[str, Any], endpoint: str) -> Verification:
 def from_account(body: dict[str, Any], endpoint: str) -> Verification:
     # /api/v3/account carries balances and the uid: only the three capability flags are read here,
     # and the rest of the body is dropped on the floor.
+    if not _shaped_like(body, ("canTrade", "canWithdraw", "canDeposit")):
+        return result("unknown", UNEXPECTED_SHAPE, endpoint)
     permissions = Permissions(
         reading=True,
         spot_margin_trading=body.get("canTrade") is True,
@@ -96,6 +150,11 @@ def from_account(body: dict[str, Any], endpoint: str) -> Verification:
         "and the IP restriction is unknown. Revoke the key in API Management now."
     )
     return result("live", reason, endpoint, permissions=permissions, ip_restricted=None)
+
+
+def _shaped_like(body: dict[str, Any], flags: tuple[str, ...]) -> bool:
+    """An answer, not an error: no error code, and at least one of the expected flags as a boolean."""
+    return "code" not in body and any(isinstance(body.get(flag), bool) for flag in flags)
 
 
 def risk_level(permissions: Permissions | None, ip_restricted: bool | None) -> Risk:

@@ -16,7 +16,10 @@ import time
 from collections.abc import Callable, Mapping
 
 # The header's interval is a number and a unit (S, M, H, D); one header per interval Binance counts.
-_WEIGHT_HEADER = re.compile(r"x-mbx-used-weight-(\d{1,4})([smhd])\Z", re.IGNORECASE)
+# ASCII digits only: header values arrive as latin-1 text, where "²".isdigit() holds but int("²") fails.
+_WEIGHT_HEADER = re.compile(r"x-mbx-used-weight-([0-9]{1,4})([smhd])\Z", re.IGNORECASE)
+_WEIGHT_VALUE = re.compile(r"[0-9]{1,9}\Z")
+MAX_WINDOW_SECONDS = 86400.0  # Binance's longest window is a day; a longer one would stall every check
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Binance's REQUEST_WEIGHT limit is 6000 per minute per IP (Binance.US: 1200); a scanner takes less
 # than either so that trading bots sharing the IP keep working.
@@ -80,9 +83,10 @@ class WeightGovernor:
         reports = []
         for name, value in headers.items():
             match = _WEIGHT_HEADER.match(name)
-            if match is not None and value.strip().isdigit():
+            if match is not None and _WEIGHT_VALUE.match(value.strip()):
                 seconds = float(int(match.group(1)) * UNIT_SECONDS[match.group(2).lower()])
-                reports.append((seconds, int(value)))
+                if 0 < seconds <= MAX_WINDOW_SECONDS:
+                    reports.append((seconds, int(value)))
         if not reports:
             return
         # Several intervals may be reported; the shortest is the one a burst can exhaust.
@@ -97,7 +101,7 @@ class WeightGovernor:
             self._blocked_until = max(self._blocked_until, self._clock() + seconds)
 
     def _set_window(self, seconds: float) -> None:
-        if seconds > 0 and seconds != self._window_seconds:
+        if 0 < seconds <= MAX_WINDOW_SECONDS and seconds != self._window_seconds:
             self._window_seconds = seconds
             self._window = int(self._clock() // seconds)
             # Keep the count: it is at worst an overestimate for the newly learnt window.

@@ -17,6 +17,10 @@ from binance_secrets.errors import UsageError
 from binance_secrets.finding import RULE_KINDS, CommitInfo, Finding, sha256_hex
 from binance_secrets.jsonfile import read_json_file
 
+# A binance-secrets report nests about five levels deep; far deeper is not a report, and writing it
+# back out (json.dumps with indent recurses per level) would fail.
+MAX_REPORT_DEPTH = 64
+
 UNRECOVERED = (
     "the report holds only the redacted secret and the scanned file could not be read to recover it; "
     "run `verify --report` from the scanned folder (or --root), or re-run the scan with --verify"
@@ -31,10 +35,31 @@ class ReportEntry:
 
 
 def load_report(path: str) -> dict[str, Any]:
-    document = read_json_file(path, "report")
+    try:
+        document = read_json_file(path, "report")
+    except RecursionError:
+        raise UsageError(f"report {path} is not a binance-secrets JSON report (nested too deeply)") from None
+    except ValueError:
+        # json's own limits that are not JSONDecodeError, e.g. an integer of thousands of digits.
+        raise UsageError(f"report {path} is not a binance-secrets JSON report (a value out of range)") from None
     if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
         raise UsageError(f"report {path} is not a binance-secrets JSON report (no findings list)")
+    if _depth(document) > MAX_REPORT_DEPTH:
+        raise UsageError(f"report {path} is not a binance-secrets JSON report (nested too deeply)")
     return document
+
+
+def _depth(document: Any) -> int:
+    """How deep lists and objects nest, found without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_REPORT_DEPTH:
+                stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def report_entries(document: dict[str, Any], root: Path) -> list[ReportEntry]:
@@ -58,13 +83,13 @@ def report_entries(document: dict[str, Any], root: Path) -> list[ReportEntry]:
 
 
 def _finding_from(raw: Any) -> Finding | None:
-    if not isinstance(raw, dict) or raw.get("rule_id") not in RULE_KINDS:
+    if not isinstance(raw, dict) or not isinstance(raw.get("rule_id"), str) or raw["rule_id"] not in RULE_KINDS:
         return None
     try:
-        commit = CommitInfo(**raw["commit"]) if isinstance(raw.get("commit"), dict) else None
+        commit = _commit_from(raw.get("commit"))
         return Finding(
             rule_id=raw["rule_id"],
-            confidence=raw.get("confidence", "medium"),
+            confidence=raw["confidence"] if raw.get("confidence") in ("low", "medium", "high") else "medium",
             path=str(raw.get("path", "")),
             line=int(raw.get("line", 1)),
             column=int(raw.get("column", 1)),
@@ -78,6 +103,17 @@ def _finding_from(raw: Any) -> Finding | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _commit_from(raw: Any) -> CommitInfo | None:
+    """The commit of a history finding; a malformed one is dropped rather than trusted (its sha is
+    later handed to git)."""
+    if not isinstance(raw, dict):
+        return None
+    commit = CommitInfo(**raw)  # TypeError on unknown or missing fields
+    if not all(isinstance(getattr(commit, name), str) for name in CommitInfo.__dataclass_fields__):
+        raise TypeError("commit fields must be strings")
+    return commit
 
 
 def _secrets_at(root: Path, path: str, commit: str | None) -> dict[str, str]:
