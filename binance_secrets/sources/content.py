@@ -140,7 +140,16 @@ def stream_chunks(path: str, source: IO[bytes], errors: list[ScanError]) -> Iter
         source.seek(0)
         yield from _archive_chunks(path, source, errors, _ArchiveBudget(), depth=1)
         return
-    yield from _content_chunks(path, first, source.read)
+    yield from _content_chunks(path, first, _rest(first, source.read))
+
+
+def _rest(first: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """What reads the rest: nothing when the first block came back short (the whole of a small file)."""
+    return read if len(first) >= BLOCK_BYTES else _nothing
+
+
+def _nothing(size: int) -> bytes:
+    return b""
 
 
 def _content_chunks(path: str, first: bytes, read: Callable[[int], bytes]) -> Iterator[Chunk]:
@@ -257,7 +266,8 @@ def _archive_chunks(
         message = f"zip archive could not be opened ({_reason(error)}): read as plain bytes, members not scanned"
         errors.append(ScanError(path, message))
         source.seek(0)
-        yield from _content_chunks(path, source.read(BLOCK_BYTES), source.read)
+        first = source.read(BLOCK_BYTES)
+        yield from _content_chunks(path, first, _rest(first, source.read))
         return
     with archive:
         problem = _layout_problem(infos, getattr(archive, "start_dir", None))
@@ -301,7 +311,7 @@ def _member_chunks(
             if is_zip(first):
                 yield from _nested_archive_chunks(path, first, read, info, errors, budget, depth)
             else:
-                yield from _content_chunks(path, first, read)
+                yield from _content_chunks(path, first, _rest(first, read))
         except _DamagedMember as error:
             errors.append(ScanError(path, f"zip member could not be read ({error}): not scanned in full"))
 
