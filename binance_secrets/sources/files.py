@@ -34,7 +34,8 @@ SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".svn"})
 GENERATED_DIRECTORY_MARKERS = ("CACHEDIR.TAG", "pyvenv.cfg")
 # O_NONBLOCK: opening a FIFO that appeared since the type check must not wait for a writer.
 # O_NOCTTY: opening a terminal must not make it ours.
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # POSIX only, like FIFOs themselves
+_OPEN_FLAGS = os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ def read_chunks(target: FileTarget, errors: list[ScanError] | None = None) -> It
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
             raise NotRegularFile(errno.EINVAL, f"{_file_kind(mode)}: not a regular file, not read")
-        os.set_blocking(descriptor, True)
+        if _NONBLOCK:
+            os.set_blocking(descriptor, True)
         handle = os.fdopen(descriptor, "rb")
     except BaseException:
         os.close(descriptor)
