@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import ClassVar
@@ -53,7 +54,20 @@ def cli() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _run(list(sys.argv[1:] if argv is None else argv))
+        if sys.stdout is not None:
+            sys.stdout.flush()  # help or version text still buffered must reach its reader, or fail here
+        return code
+    except OSError as error:
+        # Output that could not be delivered (`--help >/dev/full`, a message to a full stderr) or an
+        # environment failure no command anticipated: an error, never a traceback, never a clean exit.
+        _stop_writing_stdout()
+        _print_error(f"binance-secrets: error: {error.strerror or error}")
+        return ExitCode.SCAN_ERROR
+
+
+def _run(args: list[str]) -> int:
     try:
         result = cli.main(args=args, prog_name="binance-secrets", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as error:
@@ -73,9 +87,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("binance-secrets: interrupted", err=True)
         return 130
+    except SystemExit:
+        # Even outside standalone mode, click turns a broken pipe while it prints (help, version) into
+        # `sys.exit(1)`; 1 means findings here, so say what happened and exit 3 instead.
+        _stop_writing_stdout()
+        _print_error("binance-secrets: error: cannot write to standard output: the reader closed the pipe")
+        return ExitCode.SCAN_ERROR
     if isinstance(result, int):
         return result
     return ExitCode.CLEAN
+
+
+def _stop_writing_stdout() -> None:
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
+        from binance_secrets.output import discard_stdout
+
+        discard_stdout()
+
+
+def _print_error(message: str) -> None:
+    with contextlib.suppress(OSError):  # stderr is gone too: the exit code is all that is left
+        click.echo(message, err=True)
 
 
 if __name__ == "__main__":

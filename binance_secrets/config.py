@@ -47,19 +47,36 @@ def load_config(explicit: str | None, directory: str | os.PathLike[str]) -> Conf
     path = explicit or find_config(directory)
     if path is None:
         return Config()
+    document = _parse_toml(path)
+    return _parse(_settings_table(document, path), path)
+
+
+def _parse_toml(path: str) -> dict[str, Any]:
     tomllib = _toml()
     try:
-        document = tomllib.loads(_read_text(path))
+        document: dict[str, Any] = tomllib.loads(_read_text(path))
     except FileNotFoundError:
         raise UsageError(f"config file {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read config file {path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"config file {path} is not valid TOML: {error}") from None
-    table = document.get("tool", {}).get("binance-secrets")
+    except RecursionError:
+        raise UsageError(f"config file {path} is nested too deeply to be a config file") from None
+    return document
+
+
+def _settings_table(document: dict[str, Any], path: str) -> dict[str, Any]:
+    """`[tool.binance-secrets]`; in a `.binance-secrets.toml` without that table, the whole file."""
+    tool = document.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise UsageError(f"{path}: `tool` must be a table")
+    table = tool.get("binance-secrets") if tool else None
     if table is None:
-        table = {} if os.path.basename(path) == "pyproject.toml" else document
-    return _parse(table, path)
+        return {} if os.path.basename(path) == "pyproject.toml" else document
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: `tool.binance-secrets` must be a table ([tool.binance-secrets])")
+    return table
 
 
 def _read_text(path: str) -> str:
@@ -70,9 +87,10 @@ def _read_text(path: str) -> str:
 def _pyproject_has_section(path: str) -> bool:
     tomllib = _toml()
     try:
-        return "binance-secrets" in tomllib.loads(_read_text(path)).get("tool", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        tool = tomllib.loads(_read_text(path)).get("tool", {})
+    except (OSError, UnicodeDecodeError, RecursionError, tomllib.TOMLDecodeError):
         return False
+    return isinstance(tool, dict) and "binance-secrets" in tool
 
 
 def _parse(table: dict[str, Any], source: str) -> Config:
@@ -89,10 +107,13 @@ def _parse(table: dict[str, Any], source: str) -> Config:
     if bad_hashes:
         raise UsageError(f"{source}: `allow` holds values that are not SHA-256 hex digests")
     min_confidence = table.get("min-confidence")
-    if min_confidence is not None and min_confidence not in CONFIDENCE_ORDER:
+    if min_confidence is not None and (not isinstance(min_confidence, str) or min_confidence not in CONFIDENCE_ORDER):
         raise UsageError(f"{source}: `min-confidence` must be one of low, medium, high")
     max_file_size = table.get("max-file-size")
-    if max_file_size is not None and (not isinstance(max_file_size, int) or max_file_size <= 0):
+    # bool is an int in Python; `max-file-size = true` is not a size.
+    if max_file_size is not None and (
+        isinstance(max_file_size, bool) or not isinstance(max_file_size, int) or max_file_size <= 0
+    ):
         raise UsageError(f"{source}: `max-file-size` must be a positive number of bytes")
     return Config(
         exclude=tuple(exclude),

@@ -20,3 +20,7 @@ def read_json_file(path: str, what: str) -> Any:
         raise UsageError(f"cannot read {what} {path}: {error}") from None
     except json.JSONDecodeError as error:
         raise UsageError(f"{what} {path} is not JSON: {error}") from None
+    except RecursionError:
+        raise UsageError(f"{what} {path} is nested too deeply to be a {what}") from None
+    except ValueError as error:  # e.g. an integer longer than Python's 4300-digit limit
+        raise UsageError(f"{what} {path} is not usable JSON: {error}") from None

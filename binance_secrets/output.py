@@ -5,13 +5,14 @@ Kept free of click so that the pre-commit hook, which runs on every commit, star
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-from binance_secrets.errors import UsageError
+from binance_secrets.errors import UsageError, UserError
 from binance_secrets.exit_codes import ExitCode
 from binance_secrets.finding import ScanResult
 
@@ -41,7 +42,11 @@ def show_progress(options: ReportOptions) -> bool:
 
 
 def warn(message: str) -> None:
-    print(f"binance-secrets: {message}", file=sys.stderr)
+    """A line on stderr. A warning that cannot be shown (stderr closed or full) must not change the result."""
+    if sys.stderr is None:  # print(file=None) would write into the report on stdout
+        return
+    with contextlib.suppress(OSError):
+        print(f"binance-secrets: {message}", file=sys.stderr)
 
 
 def finish(result: ScanResult, options: ReportOptions) -> int:
@@ -91,17 +96,65 @@ def render_report(result: ScanResult, options: ReportOptions) -> str:
         return github.render(result)
     from binance_secrets.report import text
 
-    color = options.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = options.output is None and sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     return text.render(result, show_secrets=options.show_secrets, color=color, quiet=options.quiet)
 
 
+class ReportNotWritten(UserError):
+    """The report could not be delivered (stdout closed, full, or a reader that left): exit 3.
+
+    Whatever the scan found, a run whose report was lost is never clean; exit 3 also covers findings,
+    because nobody saw them.
+    """
+
+    exit_code = ExitCode.SCAN_ERROR
+
+
 def write_report(report: str, output: str | None) -> None:
-    if output is None:
-        sys.stdout.write(report)
-        sys.stdout.flush()
+    """Write the report to `output` or stdout; ReportNotWritten when it could not be delivered."""
+    if output is not None:
+        _write_file(report, output)
         return
+    stdout = sys.stdout
+    if stdout is None:  # started with stdout closed (`>&-`)
+        raise ReportNotWritten("cannot write the report: standard output is closed")
     try:
-        with open(output, "w", encoding="utf-8") as handle:
+        stdout.write(report)
+        stdout.flush()
+    except OSError as error:
+        discard_stdout()
+        raise ReportNotWritten(f"cannot write the report to standard output: {_reason(error)}") from None
+
+
+def _write_file(report: str, output: str) -> None:
+    try:
+        handle = open(output, "w", encoding="utf-8")  # noqa: SIM115 - opening and writing fail differently
+    except OSError as error:
+        # A path that cannot be created is a bad argument (exit 2), like any other bad option value.
+        raise UsageError(f"cannot write report to {output}: {error.strerror or error}") from None
+    try:
+        with handle:
             handle.write(report)
     except OSError as error:
-        raise UsageError(f"cannot write report to {output}: {error.strerror or error}") from None
+        raise ReportNotWritten(f"cannot write the report to {output}: {_reason(error)}") from None
+
+
+def _reason(error: OSError) -> str:
+    if isinstance(error, BrokenPipeError):
+        return "the reader closed the pipe before reading it all"
+    return error.strerror or str(error)
+
+
+def discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's own flush at exit fails no more.
+
+    Without this, Python prints "Exception ignored ... BrokenPipeError" after our message.
+    """
+    if sys.stdout is None:
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass

@@ -9,6 +9,7 @@ from binance_secrets.detectors import detect
 from binance_secrets.filters import FindingFilter
 from binance_secrets.finding import Finding, ScanError, ScanResult, ScanStats
 from binance_secrets.paths import PathFilter
+from binance_secrets.sources import Chunk
 from binance_secrets.sources.files import FileWalk, describe_os_error, read_chunks
 
 
@@ -23,10 +24,10 @@ def scan_files(
     for target in walk.files(targets):
         files += 1
         try:
-            for chunk in read_chunks(target):
+            for chunk in read_chunks(target, errors):
                 scanned_bytes += len(chunk.data)
                 findings.extend(
-                    finding
+                    placed(finding, chunk)
                     for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
                     if finding_filter.keep(finding)
                 )
@@ -37,3 +38,15 @@ def scan_files(
     # Exit 3 only when nothing at all could be read: no target existed, or every file failed.
     failed = walk.targets_found == 0 or (files > 0 and files == unreadable)
     return ScanResult(tuple(findings), tuple(errors), stats, failed=failed)
+
+
+def placed(finding: Finding, chunk: Chunk) -> Finding:
+    """The finding with columns counted from the start of its line, not of its chunk.
+
+    Only a chunk that starts in the middle of a line (one longer than a read block) shifts them, and
+    only for findings on that first line.
+    """
+    if chunk.first_column == 1 or finding.line != chunk.first_line:
+        return finding
+    shift = chunk.first_column - 1
+    return finding.with_changes(column=finding.column + shift, end_column=finding.end_column + shift)

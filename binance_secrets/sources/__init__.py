@@ -10,3 +10,5 @@ class Chunk:
     path: str  # as reported: relative, POSIX separators
     data: bytes
     first_line: int = 1
+    # 1-based column of the first byte on its line: above 1 when a line longer than a block was cut.
+    first_column: int = 1

@@ -1,25 +1,41 @@
-"""Files and folders of the working tree: what `scan` and the pre-commit hook read."""
+"""Files and folders of the working tree: what `scan` and the pre-commit hook read.
+
+Paths are `str` as the operating system gives them to Python: a name that is not valid UTF-8 holds
+lone surrogates (PEP 383, `os.fsdecode`), so `os.fsencode(path)` gives back its exact bytes.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from binance_secrets.finding import ScanError
 from binance_secrets.paths import PathFilter
 from binance_secrets.sources import Chunk
-from binance_secrets.sources.content import is_binary, is_zip, printable_text, zip_members
+from binance_secrets.sources.content import BLOCK_BYTES, PEM_CARRY_BYTES, stream_chunks
 
-# Files up to this size are read whole; larger ones are streamed in blocks of the same size.
-BLOCK_BYTES = 8 * 1024 * 1024
-# A PEM key that starts this close to the end of a block is carried over to the next block whole.
-PEM_CARRY_BYTES = 16 * 1024
+__all__ = [
+    "BLOCK_BYTES",
+    "PEM_CARRY_BYTES",
+    "FileTarget",
+    "FileWalk",
+    "NotRegularFile",
+    "describe_os_error",
+    "display_path",
+    "read_chunks",
+]
+
 SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".svn"})
 # A folder holding one of these is generated, not written by the user: a tool cache (the Cache
 # Directory Tagging Standard: mypy, pytest, ruff, cargo...) or a Python virtualenv full of vendored code.
 GENERATED_DIRECTORY_MARKERS = ("CACHEDIR.TAG", "pyvenv.cfg")
+# O_NONBLOCK: opening a FIFO that appeared since the type check must not wait for a writer.
+# O_NOCTTY: opening a terminal must not make it ours.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # POSIX only, like FIFOs themselves
+_OPEN_FLAGS = os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -28,56 +44,111 @@ class FileTarget:
 
     filesystem_path: str
     display_path: str
+    # False for what `FileWalk` found: a file replaced by a symlink since it was listed is not followed.
+    follow_symlinks: bool = True
+
+
+class NotRegularFile(OSError):
+    """A FIFO, socket or device where a regular file was expected: it is never opened for reading."""
 
 
 @dataclass
 class FileWalk:
-    """Expands command-line targets into files; records what could not be found."""
+    """Expands command-line targets into files; records what could not be found or read.
+
+    Each file is listed once, however the targets overlap (`scan d d/sub`, `scan . ./x`). FIFOs,
+    sockets and devices found in a folder are notices (they hold no content at rest); named on the
+    command line they are unscanned input.
+    """
 
     path_filter: PathFilter
     errors: list[ScanError]
     targets_found: int = 0
+    _walked_folders: set[str] = field(default_factory=set)  # real paths
+    _named_files: set[str] = field(default_factory=set)  # real paths
 
     def files(self, targets: Sequence[str]) -> Iterator[FileTarget]:
         for target in targets:
+            shown = display_path(target)
             try:
                 mode = os.lstat(target).st_mode
             except FileNotFoundError:
-                self.errors.append(ScanError(display_path(target), "no such file or directory"))
+                self.errors.append(ScanError(shown, "no such file or directory"))
                 continue
             except OSError as error:
-                self.errors.append(ScanError(display_path(target), _describe(error)))
+                self.errors.append(ScanError(shown, _describe(error)))
                 continue
             self.targets_found += 1
-            if stat.S_ISDIR(mode):
-                yield from self._walk(target)
-            elif stat.S_ISREG(mode) and not self.path_filter.is_excluded(display_path(target)):
-                yield FileTarget(target, display_path(target))
-            # Symlinks are not followed: git stores only their target path, and following them could
-            # leave the tree or loop.
+            if stat.S_ISLNK(mode):
+                # Not followed: git stores only a symlink's target path, and following could leave the tree.
+                self.errors.append(ScanError(shown, "symbolic link: not followed", unscanned=False))
+            elif stat.S_ISDIR(mode):
+                yield from self._walk(target, shown)
+            elif not stat.S_ISREG(mode):
+                self.errors.append(ScanError(shown, f"{_file_kind(mode)}: not a regular file, not read"))
+            elif not self.path_filter.is_excluded(shown) and self._first_named_visit(target):
+                yield FileTarget(target, shown, follow_symlinks=False)
 
-    def _walk(self, root: str) -> Iterator[FileTarget]:
-        def on_error(error: OSError) -> None:
-            self.errors.append(ScanError(display_path(error.filename or root), _describe(error)))
+    def _first_named_visit(self, target: str) -> bool:
+        real = os.path.realpath(target)
+        if real in self._named_files or os.path.dirname(real) in self._walked_folders:
+            return False
+        self._named_files.add(real)
+        return True
 
-        for directory, subdirectories, filenames in os.walk(root, onerror=on_error):
-            subdirectories[:] = sorted(
-                name
-                for name in subdirectories
-                if name not in SKIPPED_DIRECTORIES
-                and not _is_generated(os.path.join(directory, name))
-                and not self.path_filter.is_excluded(display_path(os.path.join(directory, name)))
-            )
-            for name in sorted(filenames):
-                full = os.path.join(directory, name)
-                shown = display_path(full)
-                if os.path.islink(full) or self.path_filter.is_excluded(shown):
-                    continue
-                yield FileTarget(full, shown)
+    def _walk(self, root: str, shown_root: str) -> Iterator[FileTarget]:
+        # Depth first, names sorted, files of a folder before its subfolders; an explicit stack, so
+        # that no depth of nesting can exhaust Python's recursion limit.
+        stack = [(root, shown_root, os.path.realpath(root), True)]
+        while stack:
+            folder, shown, real, is_root = stack.pop()
+            if real in self._walked_folders:
+                continue
+            try:
+                with os.scandir(folder) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError as error:
+                self.errors.append(ScanError(shown, f"folder could not be listed: {_describe(error)}"))
+                continue
+            names = {entry.name for entry in entries}
+            if not is_root and any(marker in names for marker in GENERATED_DIRECTORY_MARKERS):
+                continue
+            self._walked_folders.add(real)
+            subfolders = []
+            for entry in entries:
+                child_shown = entry.name if shown == "." else f"{shown}/{entry.name}"
+                try:
+                    if entry.is_symlink():
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name not in SKIPPED_DIRECTORIES and not self.path_filter.is_excluded(child_shown):
+                            subfolders.append((entry.path, child_shown, os.path.join(real, entry.name), False))
+                    elif self.path_filter.is_excluded(child_shown):
+                        continue
+                    elif entry.is_file(follow_symlinks=False):
+                        if not self._named_files or os.path.join(real, entry.name) not in self._named_files:
+                            yield FileTarget(entry.path, child_shown, follow_symlinks=False)
+                    else:
+                        kind = _file_kind(entry.stat(follow_symlinks=False).st_mode)
+                        message = f"{kind}: not a regular file, not read (no content at rest)"
+                        self.errors.append(ScanError(child_shown, message, unscanned=False))
+                except OSError as error:
+                    self.errors.append(ScanError(child_shown, _describe(error)))
+            stack.extend(reversed(subfolders))
 
 
-def _is_generated(directory: str) -> bool:
-    return any(os.path.exists(os.path.join(directory, marker)) for marker in GENERATED_DIRECTORY_MARKERS)
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "special file"
 
 
 def display_path(path: str) -> str:
@@ -91,70 +162,27 @@ def display_path(path: str) -> str:
     return shown.replace(os.sep, "/")
 
 
-def read_chunks(target: FileTarget) -> Iterator[Chunk]:
-    """The scannable chunks of one file. Raises OSError when it cannot be read."""
-    with open(target.filesystem_path, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return  # a symlink to a directory, a FIFO or a device: nothing to read
-        first = handle.read(BLOCK_BYTES)
-        if len(first) < BLOCK_BYTES:
-            yield from _whole_file_chunks(target.display_path, first)
-            return
-        yield from _streamed_chunks(target.display_path, first, handle)
+def read_chunks(target: FileTarget, errors: list[ScanError] | None = None) -> Iterator[Chunk]:
+    """The scannable chunks of one file. Raises OSError when it cannot be opened or read.
 
-
-def _whole_file_chunks(path: str, data: bytes) -> Iterator[Chunk]:
-    if is_zip(data):
-        for member, content in zip_members(data):
-            yield Chunk(f"{path}!{member}", printable_text(content))
-        return
-    yield Chunk(path, printable_text(data))
-
-
-def _streamed_chunks(path: str, first: bytes, handle: object) -> Iterator[Chunk]:
-    read = handle.read  # type: ignore[attr-defined]
-    binary = is_binary(first)
-    pending = first
-    line = 1
-    while True:
-        more = read(BLOCK_BYTES)
-        block = pending + more
-        if not more:
-            if block:
-                yield Chunk(path, printable_text(block) if binary else block, line)
-            return
-        cut = _safe_cut(block)
-        piece, pending = block[:cut], block[cut:]
-        yield Chunk(path, printable_text(piece) if binary else piece, line)
-        line += piece.count(b"\n")
-        if not pending:
-            # No safe place to cut: a single alphanumeric run longer than a block. Its tail in the
-            # next block must not look like a 64-character token of its own.
-            more = read(BLOCK_BYTES)
-            if not more:
-                return
-            pending = _blank_leading_run(more)
-
-
-def _blank_leading_run(data: bytes) -> bytes:
-    end = 0
-    while end < len(data) and chr(data[end]).isalnum():
-        end += 1
-    return b" " * end + data[end:]
-
-
-def _safe_cut(block: bytes) -> int:
-    """A place to split a block that splits no line, no token and no PEM key."""
-    cut = block.rfind(b"\n", len(block) // 2) + 1
-    if cut == 0:
-        # One enormous line: split at a non-alphanumeric byte so no 64-character run is cut.
-        cut = len(block) // 2
-        while cut < len(block) and chr(block[cut]).isalnum():
-            cut += 1
-    pem = block.rfind(b"-----BEGIN", max(0, cut - PEM_CARRY_BYTES), cut)
-    if pem != -1 and block.find(b"-----END", pem, cut) == -1:
-        cut = block.rfind(b"\n", 0, pem) + 1 or pem
-    return cut
+    Parts that cannot be read while the rest can (archive members over a limit, a damaged member)
+    are appended to `errors` when given. The file type is checked again on the open descriptor: a
+    regular file swapped for a FIFO after it was listed is refused, never waited on.
+    """
+    flags = _OPEN_FLAGS if target.follow_symlinks else _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(target.filesystem_path, flags)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(errno.EINVAL, f"{_file_kind(mode)}: not a regular file, not read")
+        if _NONBLOCK:
+            os.set_blocking(descriptor, True)
+        handle = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with handle:
+        yield from stream_chunks(target.display_path, handle, [] if errors is None else errors)
 
 
 def describe_os_error(error: OSError) -> str:
@@ -162,10 +190,14 @@ def describe_os_error(error: OSError) -> str:
 
 
 def _describe(error: OSError) -> str:
+    if isinstance(error, NotRegularFile):
+        return error.strerror or "not a regular file, not read"
     if isinstance(error, PermissionError):
         return "permission denied"
     if isinstance(error, FileNotFoundError):
         return "file vanished before it could be read"
     if isinstance(error, IsADirectoryError):
         return "is a directory"
+    if error.errno == errno.ELOOP:
+        return "became a symbolic link after it was listed: not followed"
     return error.strerror or str(error)
