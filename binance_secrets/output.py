@@ -14,6 +14,7 @@ from typing import Any
 from binance_secrets.errors import UsageError
 from binance_secrets.exit_codes import ExitCode
 from binance_secrets.finding import ScanResult
+from binance_secrets.report.escaping import log_text, path_text
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def show_progress(options: ReportOptions) -> bool:
 
 
 def warn(message: str) -> None:
-    print(f"binance-secrets: {message}", file=sys.stderr)
+    # Warnings quote paths and messages from the scan: one line, no escape sequence, no workflow command.
+    print(f"binance-secrets: {log_text(message)}", file=sys.stderr)
 
 
 def finish(result: ScanResult, options: ReportOptions) -> int:
@@ -59,7 +61,7 @@ def finish(result: ScanResult, options: ReportOptions) -> int:
             result.failed,
         )
     for error in result.errors:
-        warn(f"warning: {error.path}: {error.message}")
+        warn(f"warning: {path_text(error.path)}: {error.message}")
     if result.failed:
         warn("error: nothing could be scanned")
         if options.format != "text":
