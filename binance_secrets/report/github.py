@@ -27,6 +27,8 @@ from binance_secrets.report.rules import RULES
 MAX_ANNOTATIONS = 10
 # GitHub refuses a step summary over 1 MiB; the table stops early enough to stay under it.
 MAX_SUMMARY_BYTES = 1024 * 1024 - 16 * 1024
+# Inputs that could not be scanned, listed under the table (all of them are warnings in the log).
+MAX_NOT_SCANNED = 50
 _SHA = re.compile(r"[0-9a-f]{7,64}")
 
 Report = Mapping[str, Any]
@@ -145,11 +147,17 @@ def summary(
     the SARIF file the action writes, named when the table cannot hold every finding.
     """
     findings: Sequence[Mapping[str, Any]] = report["findings"]
+    unscanned = [error for error in report.get("errors", []) if not error.get("notice")]
     lines = ["## binance-secrets", ""]
     if scope:
         lines += [scope, ""]
     if not findings:
-        lines.append("No Binance credentials found ✅")
+        if unscanned:
+            # The partial-scan rule: what could not be read may hold a key, so this is never "clean".
+            lines += ["⚠️ Scan incomplete: nothing found in what could be read.", ""]
+            lines += _not_scanned(unscanned)
+        else:
+            lines.append("No Binance credentials found ✅")
         return "\n".join(lines) + "\n"
     live = sum(1 for f in findings if (f.get("verification") or {}).get("status") == "live")
     headline = f"❌ {len(findings)} finding(s) in {len({f['path'] for f in findings})} file(s)"
@@ -184,12 +192,23 @@ def summary(
             f"GitHub shows the first {MAX_ANNOTATIONS} findings as annotations; the step's log lists all "
             f"{len(findings)}.",
         ]
+    if unscanned:
+        lines += ["", *_not_scanned(unscanned)]
     lines += [
         "",
         "**What to do:** revoke each key in Binance API Management first (it is compromised from the moment "
         "it was pushed), then move it out of the code and purge it from the history (`git filter-repo`).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _not_scanned(errors: Sequence[Mapping[str, Any]]) -> list[str]:
+    lines = [f"**Not scanned** ({len(errors)}):", ""]
+    for error in errors[:MAX_NOT_SCANNED]:
+        lines.append(f"- {markdown_text(error['path'])}: {markdown_text(error['message'])}")
+    if len(errors) > MAX_NOT_SCANNED:
+        lines.append(f"- … and {len(errors) - MAX_NOT_SCANNED} more, printed as warnings in this step's log")
+    return lines
 
 
 def _row(
