@@ -96,6 +96,7 @@ class ActionRun:
     outputs: dict[str, str]
     summary: str
     workspace: Path
+    output_file: str = ""  # GITHUB_OUTPUT as written
 
     @property
     def errors(self) -> list[str]:
@@ -179,8 +180,10 @@ def run_action(
     scan = next(step for step in ACTION["runs"]["steps"] if step.get("id") == "scan")
     run = _run_step(scan, _inputs({k.replace("_", "-"): v for k, v in given.items()}), env, workspace)
     assert "Traceback" not in run.stderr, run.stderr
-    outputs = read_file_command((job / "output").read_text())
-    return ActionRun(run.exit_code, run.stdout, run.stderr, outputs, (job / "summary.md").read_text(), workspace)
+    written = (job / "output").read_text()
+    outputs = read_file_command(written)
+    summary_text = (job / "summary.md").read_text()
+    return ActionRun(run.exit_code, run.stdout, run.stderr, outputs, summary_text, workspace, written)
 
 
 # --- repositories and payloads ----------------------------------------------------------------------------
@@ -685,6 +688,9 @@ def test_outputs_are_written_in_the_multiline_form_so_odd_values_stay_one_output
 
     assert run.outputs == {"findings": "2", "live": "0", "sarif-file": "reports/a=b<<c.sarif"}
     assert len(run.sarif()["runs"][0]["results"]) == 2
+    # `NAME<<DELIMITER`, a fresh random delimiter per value: no value can close its entry and open another.
+    delimiters = re.findall(r"^(?:findings|live|sarif-file)<<(ghadelimiter_[0-9a-f-]{36})$", run.output_file, re.M)
+    assert len(set(delimiters)) == 3
 
 
 def test_more_than_ten_findings_are_all_annotated_and_the_notice_names_what_exists(

@@ -161,3 +161,28 @@ def test_cli_format_github_prints_nothing_for_a_clean_tree(run_cli, in_tmp: Path
     (in_tmp / "app.py").write_text("print('hello')\n")
     result = run_cli("scan", "-f", "github", ".")
     assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_summary_of_an_incomplete_scan_is_never_clean() -> None:
+    """README "Partial scans are never reported clean": the summary lists what was not scanned instead."""
+    errors = (ScanError("big<b>.zip", "over the archive limit"), ScanError("sub", "submodule", unscanned=False))
+    report = report_to_dict(ScanResult((), errors, ScanStats(files=3)), show_secrets=False)
+    rendered = render(github.summary(report))
+    assert "No Binance credentials found ✅" not in rendered.text
+    assert "⚠️ Scan incomplete: nothing found in what could be read." in rendered.paragraphs
+    assert rendered.items == ["big<b>.zip: over the archive limit"]
+    assert rendered.tags <= OUR_TAGS
+
+
+def test_summary_stays_under_githubs_size_limit_and_says_where_the_rest_is() -> None:
+    """GitHub drops a step summary over 1 MiB: the table stops before, and says how many rows are missing."""
+    findings = [_finding(keys.secret_key(), path=f"{n:04d}/" + "d" * 3000 + ".py") for n in range(600)]
+    text = github.summary(_report(*findings), sarif_file="scan.sarif")
+    assert len(text.encode()) < 1024 * 1024
+    rendered = render(text)
+    shown = len(rendered.rows) - 1
+    assert 0 < shown < 600
+    assert (
+        f"{600 - shown} more finding(s) do not fit in a job summary: all 600 are printed in this step's log and "
+        "in the SARIF file scan.sarif."
+    ) in rendered.paragraphs
