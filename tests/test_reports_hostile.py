@@ -284,3 +284,33 @@ def test_escaping_is_linear_on_long_hostile_input() -> None:
     escaped = log_path(hostile)
     assert path_from_text(escaped) == hostile
     assert commands(escaped) == []
+
+
+def test_verify_report_reads_printable_paths_back(tmp_path: Path) -> None:
+    """A JSON report read back (`verify --report`) keeps each path and fingerprint as written, and finds
+    the file again by its real name to recover the redacted secret."""
+    from testing.fake_binance import FakeBinance
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    api_key, secret, content = _leak()
+    try:
+        _write(repo, b"odd\xff\\name.py", content)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    report = tmp_path / "report.json"
+    assert _scan(repo, "-f", "json", "-o", str(report), ".").exit_code == 1
+    with FakeBinance() as fake:
+        fake.add_hmac_key(api_key, secret)
+        environment = {**os.environ}
+        environment.pop("PYTHONPATH", None)
+        run = run_subprocess(
+            ["verify", "--report", str(report), "--api-url", fake.url, "-f", "json", "-o", str(tmp_path / "out.json")],
+            repo, environment,
+        )  # fmt: skip
+    assert run.exit_code == 1, run.stderr
+    original = json.loads(report.read_text())["findings"]
+    enriched = json.loads((tmp_path / "out.json").read_text())["findings"]
+    assert [f["path"] for f in enriched] == [f["path"] for f in original] == ["odd\\xff\\\\name.py"] * 2
+    assert [f["fingerprint"] for f in enriched] == [f["fingerprint"] for f in original]
+    assert {f["verification"]["status"] for f in enriched} == {"live"}

@@ -16,6 +16,7 @@ from typing import Any
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import RULE_KINDS, CommitInfo, Finding, sha256_hex
 from binance_secrets.jsonfile import read_json_file
+from binance_secrets.report.escaping import path_from_text
 
 UNRECOVERED = (
     "the report holds only the redacted secret and the scanned file could not be read to recover it; "
@@ -65,7 +66,7 @@ def _finding_from(raw: Any) -> Finding | None:
         return Finding(
             rule_id=raw["rule_id"],
             confidence=raw.get("confidence", "medium"),
-            path=str(raw.get("path", "")),
+            path=path_from_text(str(raw.get("path", ""))),  # the report's printable form back to the name
             line=int(raw.get("line", 1)),
             column=int(raw.get("column", 1)),
             end_column=int(raw.get("end_column", 1)),
