@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +35,28 @@ from binance_secrets.finding import (
     Verification,
 )
 from binance_secrets.report import github, sarif
+from binance_secrets.report.escaping import log_text, path_from_text
 
 ZERO_SHA = "0" * 40
 MODES = ("diff", "history", "files")
-# Options the action sets itself: letting `extra-args` override them would break the report it reads, or
-# (`--show-secrets`) put full secrets into the annotations and the summary.
-RESERVED_ARGS = ("-f", "--format", "-o", "--output", "--show-secrets")
+CONFIDENCES = ("low", "medium", "high")
+# Parameters the action decides itself (click parameter names), with the reason `extra-args` may not set
+# them: the report the action reads, full secrets in the annotations and the summary, or a summary that
+# says something else was scanned than what was.
+RESERVED_PARAMETERS = {
+    "format": "the action reads the JSON report it asks for",
+    "output": "the action reads the JSON report it asks for",
+    "show_secrets": "full secrets would reach the annotations, the job summary and the log",
+    "paths": "the `mode`, `base` and `head` inputs choose what is scanned",
+    "repo": "the `mode`, `base` and `head` inputs choose what is scanned",
+    "range_": "the `mode`, `base` and `head` inputs choose what is scanned",
+    "branch": "the `mode`, `base` and `head` inputs choose what is scanned",
+    "since_commit": "the `mode`, `base` and `head` inputs choose what is scanned",
+    "from_env": "the `mode`, `base` and `head` inputs choose what is scanned",
+}
+# A control character in an input that names a file or a commit is never intended and could reach
+# GITHUB_OUTPUT or a workflow command.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 FETCH_DEPTH_HINT = (
     "The checkout does not contain the commits to scan. Set `fetch-depth: 0` on actions/checkout "
     "(with: fetch-depth: 0) so that the history is available."
@@ -73,25 +91,58 @@ class Inputs:
         mode = env.get("BSEC_MODE", "").strip() or "diff"
         if mode not in MODES:
             raise ActionError(f"input `mode` must be one of {', '.join(MODES)}, not {mode!r}")
+        min_confidence = env.get("BSEC_MIN_CONFIDENCE", "").strip()
+        if min_confidence and min_confidence not in CONFIDENCES:
+            raise ActionError(f"input `min-confidence` must be one of {', '.join(CONFIDENCES)}, not {min_confidence!r}")
         try:
             extra = tuple(shlex.split(env.get("BSEC_EXTRA_ARGS", "")))
         except ValueError as error:
             raise ActionError(f"input `extra-args` cannot be parsed: {error}") from None
-        for arg in extra:
-            if arg.split("=", 1)[0] in RESERVED_ARGS or (arg.startswith(("-f", "-o")) and len(arg) > 2):
-                raise ActionError(
-                    f"input `extra-args` may not contain {arg.split('=', 1)[0]!r}: the action sets it"
-                )
+        check_extra_args("scan" if mode == "files" else "history", extra)
         return cls(
             mode=mode,
             verify=_boolean(env, "BSEC_VERIFY", False),
             fail_on_findings=_boolean(env, "BSEC_FAIL_ON_FINDINGS", True),
-            sarif_file=env.get("BSEC_SARIF_FILE", "").strip() or "binance-secrets.sarif",
-            base=env.get("BSEC_BASE", "").strip(),
-            head=env.get("BSEC_HEAD", "").strip(),
-            min_confidence=env.get("BSEC_MIN_CONFIDENCE", "").strip(),
+            sarif_file=_one_line(env, "BSEC_SARIF_FILE") or "binance-secrets.sarif",
+            base=_one_line(env, "BSEC_BASE"),
+            head=_one_line(env, "BSEC_HEAD"),
+            min_confidence=min_confidence,
             extra_args=extra,
         )
+
+
+def check_extra_args(command_name: str, extra: Sequence[str]) -> None:
+    """Refuses `extra-args` that set a reserved parameter, parsed by click itself as the scan will parse them.
+
+    So `-qf text`, `-o=x`, `--output=x`, `-fsarif` and `-- PATH` are all seen for what they are. Arguments
+    click rejects are left to the scan, which then fails with its usage error (and never runs).
+    """
+    import click
+    from click.core import ParameterSource
+
+    if command_name == "scan":
+        from binance_secrets.commands.scan import scan_command as command
+    else:
+        from binance_secrets.commands.history import history_command as command
+    try:
+        # resilient_parsing: no callback runs (no `--help` printed here), and parsing stops where the
+        # real parse would fail.
+        context = command.make_context(command_name, list(extra), resilient_parsing=True)
+    except click.ClickException:
+        return
+    for parameter in command.params:
+        name = parameter.name or ""
+        if name in RESERVED_PARAMETERS and context.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            what = "/".join(parameter.opts) if isinstance(parameter, click.Option) else parameter.human_readable_name
+            raise ActionError(f"input `extra-args` may not set {what}: {RESERVED_PARAMETERS[name]}")
+
+
+def _one_line(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if _CONTROL.search(value):
+        input_name = name.removeprefix("BSEC_").lower().replace("_", "-")
+        raise ActionError(f"input `{input_name}` must be one line without control characters")
+    return value
 
 
 def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -110,22 +161,40 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
 
 
-def _has_commit(repo: Path, rev: str) -> bool:
-    return _git(repo, "cat-file", "-e", f"{rev}^{{commit}}").returncode == 0
+def _resolve(repo: Path, rev: str) -> str | None:
+    """The full id of the commit `rev` names, or None. `--end-of-options`: a value is never an option."""
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and re.fullmatch(r"[0-9a-f]{40,64}", sha) else None
 
 
-def _require_commits(repo: Path, *revs: str) -> None:
-    missing = [rev for rev in revs if not _has_commit(repo, rev)]
+def _require_commits(repo: Path, *revs: str) -> list[str]:
+    """The commits' full ids; from here on only ids are used, in git commands and in the summary."""
+    resolved = [_resolve(repo, rev) for rev in revs]
+    missing = [rev for rev, sha in zip(revs, resolved, strict=True) if sha is None]
     if missing:
         raise ActionError(f"commit {', '.join(r[:12] for r in missing)} not found. {FETCH_DEPTH_HINT}")
+    return [sha for sha in resolved if sha is not None]
 
 
 def _is_shallow(repo: Path) -> bool:
     return _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
 
 
+def _event_text(event: Mapping[str, Any], *keys: str) -> str:
+    """A string field of the event payload, or "" when it is missing or not a string."""
+    value: Any = event
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value if isinstance(value, str) else ""
+
+
 def plan_scan(inputs: Inputs, event_name: str, event: Mapping[str, Any], repo: Path) -> Plan | None:
-    """The scan for this event, or None when the event brings no new commits."""
+    """The scan for this event, or None when the event brings no new commits.
+
+    `Plan.scope` is markdown for the job summary: anything taken from the event or the inputs is either
+    resolved to a commit id first or escaped with `github.markdown_code`.
+    """
     if inputs.mode == "files":
         return Plan(("scan", "."), "Scanned the files of the working tree.")
     if inputs.mode == "history":
@@ -133,29 +202,30 @@ def plan_scan(inputs: Inputs, event_name: str, event: Mapping[str, Any], repo: P
     base, head = inputs.base, inputs.head
     if not base:
         if event_name in ("pull_request", "pull_request_target"):
-            base = event.get("pull_request", {}).get("base", {}).get("sha", "")
-            head = head or event.get("pull_request", {}).get("head", {}).get("sha", "")
+            base = _event_text(event, "pull_request", "base", "sha")
+            head = head or _event_text(event, "pull_request", "head", "sha")
         elif event_name == "push":
-            if event.get("after", "") == ZERO_SHA:
+            if _event_text(event, "after") == ZERO_SHA:
                 return None  # a deleted branch: nothing was added
-            head = head or event.get("after", "")
-            base = event.get("before", "")
+            head = head or _event_text(event, "after")
+            base = _event_text(event, "before")
             if base == ZERO_SHA:
-                return _new_branch(repo, head, event.get("ref", ""))
+                return _new_branch(repo, head, _event_text(event, "ref"))
         else:
             # workflow_dispatch, schedule and anything else without a range: the whole history.
-            return _full_history(repo, f"Audited the full history ({event_name or 'manual'} run).")
-    head = head or _git(repo, "rev-parse", "HEAD").stdout.strip()
+            run = github.markdown_text(event_name or "manual")
+            return _full_history(repo, f"Audited the full history ({run} run).")
+    head = head or "HEAD"
     if not base:
         raise ActionError(
             f"no base commit for a `{event_name}` event: set the `base` input or use mode: history"
         )
-    _require_commits(repo, base, head)
+    base, head = _require_commits(repo, base, head)
     if _git(repo, "merge-base", base, head).returncode != 0 and _is_shallow(repo):
         raise ActionError(
             f"no common ancestor of {base[:12]} and {head[:12]} in this shallow clone. {FETCH_DEPTH_HINT}"
         )
-    if _git(repo, "rev-parse", base).stdout == _git(repo, "rev-parse", head).stdout:
+    if base == head:
         return None
     return Plan(("history", "--range", f"{base}..{head}"), f"Scanned the commits `{base[:12]}..{head[:12]}`.")
 
@@ -168,7 +238,7 @@ def _full_history(repo: Path, scope: str) -> Plan:
 
 def _new_branch(repo: Path, head: str, ref: str) -> Plan | None:
     """A pushed new branch: scan the commits no other branch of the remote already has."""
-    _require_commits(repo, head)
+    [head] = _require_commits(repo, head)
     branch = ref.removeprefix("refs/heads/")
     # Every remote-tracking branch except this one: their commits were scanned when they were pushed.
     others = [
@@ -180,16 +250,15 @@ def _new_branch(repo: Path, head: str, ref: str) -> Plan | None:
     if not new:
         return None
     parents = _git(repo, "rev-list", "--parents", "-n", "1", new[0]).stdout.split()[1:]
+    shown = github.markdown_code(branch)
     if not parents:
         # The branch shares nothing with the others (or is the first push): all of it is new.
         if _is_shallow(repo):
             raise ActionError(f"the new branch's history is cut off. {FETCH_DEPTH_HINT}")
-        return Plan(
-            ("history", "--branch", head), f"Scanned the new branch `{branch}` ({len(new)} new commit(s))."
-        )
+        return Plan(("history", "--branch", head), f"Scanned the new branch {shown} ({len(new)} new commit(s)).")
     return Plan(
         ("history", "--range", f"{parents[0]}..{head}"),
-        f"Scanned the new branch `{branch}`: {len(new)} commit(s) not on any other branch.",
+        f"Scanned the new branch {shown}: {len(new)} commit(s) not on any other branch.",
     )
 
 
@@ -203,7 +272,11 @@ def _cli_args(plan: Plan, inputs: Inputs, report_path: Path) -> list[str]:
 
 
 def result_from_report(report: Mapping[str, Any]) -> ScanResult:
-    """Findings back from the redacted JSON report, for the SARIF writer (which never reads `secret`)."""
+    """Findings back from the redacted JSON report, for the SARIF writer (which never reads `secret`).
+
+    Paths are read back from the report's printable form into what the scan had (`path_from_text`), so the
+    SARIF file of the action is the one `-f sarif` writes, fingerprints included.
+    """
     findings = []
     for item in report["findings"]:
         commit = item.get("commit")
@@ -217,7 +290,7 @@ def result_from_report(report: Mapping[str, Any]) -> ScanResult:
             Finding(
                 rule_id=item["rule_id"],
                 confidence=item["confidence"],
-                path=item["path"],
+                path=path_from_text(item["path"]),
                 line=item["line"],
                 column=item["column"],
                 end_column=item["end_column"],
@@ -231,15 +304,26 @@ def result_from_report(report: Mapping[str, Any]) -> ScanResult:
             )
         )
     stats = report.get("stats", {})
+    errors = report.get("errors", [])
     return ScanResult(
         tuple(findings),
-        tuple(ScanError(e["path"], e["message"], not e.get("notice", False)) for e in report.get("errors", [])),
+        tuple(ScanError(path_from_text(e["path"]), e["message"], not e.get("notice", False)) for e in errors),
         ScanStats(**{k: stats[k] for k in ("files", "commits", "blobs", "bytes", "seconds") if k in stats}),
     )
 
 
 def _empty_report() -> dict[str, Any]:
     return {"findings": [], "errors": [], "stats": {}}
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ActionError(f"cannot read {what} {path}: {error}") from None
+    if not isinstance(document, dict):
+        raise ActionError(f"{what} {path} is not a JSON object")
+    return document
 
 
 def _append(path: str | None, text: str) -> None:
@@ -249,8 +333,35 @@ def _append(path: str | None, text: str) -> None:
 
 
 def _set_outputs(env: Mapping[str, str], outputs: Mapping[str, str]) -> None:
-    # Values are counts and a path without newlines, so the simple `name=value` form is safe.
-    _append(env.get("GITHUB_OUTPUT"), "".join(f"{name}={value}\n" for name, value in outputs.items()))
+    """Step outputs in the runner's multi-line form, `NAME<<DELIMITER`, with a delimiter nobody can guess.
+
+    The sarif-file input is refused if it holds a line break, but a value must never be able to end its
+    own entry and start another output, whatever it holds (actions/toolkit does the same).
+    """
+    entries = []
+    for name, value in outputs.items():
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        if delimiter in value or delimiter in name:
+            raise ActionError(f"output `{name}` cannot be written safely")
+        entries.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    _append(env.get("GITHUB_OUTPUT"), "".join(entries))
+
+
+def _scan(args: Sequence[str], repo: Path) -> int:
+    """Runs the CLI, passing on what it prints one log-safe line at a time.
+
+    Its warnings quote file names and option values; a runner would act on a line such as `::error::...`
+    or `##[...]` in them, so every line goes through `log_text` (escaped, never a workflow command).
+    """
+    with subprocess.Popen(
+        [sys.executable, "-m", "binance_secrets", *args],
+        cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    ) as process:  # fmt: skip
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
+            print(log_text(line), file=sys.stderr, flush=True)
+        return process.wait()
 
 
 def run(env: Mapping[str, str], repo: Path) -> int:
@@ -259,10 +370,11 @@ def run(env: Mapping[str, str], repo: Path) -> int:
     event_path = env.get("GITHUB_EVENT_PATH", "")
     event: dict[str, Any] = {}
     if event_path and Path(event_path).is_file():
-        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+        event = _read_json(Path(event_path), "the event payload")
     if _git(repo, "rev-parse", "--git-dir").returncode != 0 and inputs.mode != "files":
         raise ActionError(f"{repo} is not a git repository: run actions/checkout (with fetch-depth: 0) first")
     plan = plan_scan(inputs, event_name, event, repo)
+    code: int = ExitCode.CLEAN
     if plan is None:
         report: dict[str, Any] = _empty_report()
         scope = "No new commits to scan."
@@ -272,30 +384,38 @@ def run(env: Mapping[str, str], repo: Path) -> int:
         with tempfile.TemporaryDirectory(dir=env.get("RUNNER_TEMP") or None) as temporary:
             report_path = Path(temporary) / "report.json"
             args = _cli_args(plan, inputs, report_path)
-            print("binance-secrets " + shlex.join(args), file=sys.stderr)
-            code = subprocess.run(
-                [sys.executable, "-m", "binance_secrets", *args], cwd=repo, check=False
-            ).returncode
-            if code not in (ExitCode.CLEAN, ExitCode.FINDINGS) or not report_path.is_file():
+            print("binance-secrets " + log_text(shlex.join(args)), file=sys.stderr)
+            code = _scan(args, repo)
+            # Exit 3 with a report is an incomplete scan: what was read is still reported, then it fails.
+            if code not in (ExitCode.CLEAN, ExitCode.FINDINGS, ExitCode.SCAN_ERROR) or not report_path.is_file():
                 raise ActionError(f"the scan failed (exit code {code}); its error is printed above")
-            report = json.loads(report_path.read_text(encoding="utf-8"))
+            report = _read_json(report_path, "the scan report")
     findings = report["findings"]
+    unscanned = [error for error in report.get("errors", []) if not error.get("notice")]
     live = sum(1 for f in findings if (f.get("verification") or {}).get("status") == "live")
     sarif_path = Path(inputs.sarif_file)
     sarif_path.parent.mkdir(parents=True, exist_ok=True)
     sarif_path.write_text(sarif.render(result_from_report(report)), encoding="utf-8")
-    for line in github.annotation_lines(report):
+    summary_path = env.get("GITHUB_STEP_SUMMARY")
+    for line in github.annotation_lines(report, summary_written=bool(summary_path), sarif_file=inputs.sarif_file):
         print(line)
     link_base = None
     if env.get("GITHUB_REPOSITORY"):
         link_base = f"{env.get('GITHUB_SERVER_URL') or 'https://github.com'}/{env['GITHUB_REPOSITORY']}"
     _append(
-        env.get("GITHUB_STEP_SUMMARY"),
-        github.summary(report, scope=scope, link_base=link_base, head_sha=env.get("GITHUB_SHA")),
+        summary_path,
+        github.summary(
+            report, scope=scope, link_base=link_base, head_sha=env.get("GITHUB_SHA"), sarif_file=inputs.sarif_file
+        ),
     )
     _set_outputs(env, {"findings": str(len(findings)), "live": str(live), "sarif-file": str(sarif_path)})
     if findings:
         print(f"binance-secrets: {len(findings)} finding(s), {live} live", file=sys.stderr)
+    if code == ExitCode.SCAN_ERROR and not findings:
+        raise ActionError(
+            f"the scan is incomplete: {len(unscanned)} input(s) could not be scanned (see the warnings), "
+            "so it is not reported clean"
+        )
     return ExitCode.FINDINGS if findings and inputs.fail_on_findings else ExitCode.CLEAN
 
 
@@ -305,7 +425,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         return run(environment, Path.cwd())
     except ActionError as error:
-        print(f"::error title=binance-secrets::{github.escape_data(str(error))}")
+        print(github.command("error", str(error), title="binance-secrets"))
         return ExitCode.SCAN_ERROR
 
 

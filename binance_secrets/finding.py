@@ -111,7 +111,9 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         # No line, commit or verification in it: the identity of a leak survives edits and re-checks.
-        return hashlib.sha256(f"{self.rule_id}:{self.path}:{self.secret_sha256}".encode()).hexdigest()
+        # surrogateescape: a file name that is not UTF-8 is hashed as its bytes instead of raising.
+        identity = f"{self.rule_id}:{self.path}:{self.secret_sha256}".encode("utf-8", "surrogateescape")
+        return hashlib.sha256(identity).hexdigest()
 
     @property
     def redacted(self) -> str:

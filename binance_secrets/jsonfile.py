@@ -22,5 +22,5 @@ def read_json_file(path: str, what: str) -> Any:
         raise UsageError(f"{what} {path} is not JSON: {error}") from None
     except RecursionError:
         raise UsageError(f"{what} {path} is nested too deeply to be a {what}") from None
-    except ValueError as error:  # e.g. an integer longer than Python's 4300-digit limit
-        raise UsageError(f"{what} {path} is not usable JSON: {error}") from None
+    except ValueError:  # e.g. an integer longer than Python's 4300-digit limit
+        raise UsageError(f"{what} {path} is not usable JSON: a value out of range") from None

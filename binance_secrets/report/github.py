@@ -3,25 +3,33 @@
 Both are built from the redacted JSON report (`json_report.report_to_dict(..., show_secrets=False)`),
 never from `Finding.secret`, so no code path here can print a full secret. The action
 (`binance_secrets.action`) feeds them the JSON file the scan wrote; `-f github` feeds them a live result.
+
+Every text that comes from the scan (paths, author names, redacted literals, error messages) goes through
+`escaping.log_text` before the workflow-command escaping, and through `markdown_text` in the summary: a
+file name can neither end a command, start one, colour the log, nor add markup to the summary.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from binance_secrets.finding import ScanResult
+from binance_secrets.report.escaping import log_text, path_bytes, path_from_text
 from binance_secrets.report.json_report import report_to_dict
 from binance_secrets.report.rules import RULES
 
-# GitHub shows at most 10 error annotations per step; more are dropped silently, so we stop at 10 and
-# say where the rest are.
+# The runner keeps the first 10 error annotations of a step (and 10 warnings, 10 notices) and only counts
+# the rest; it still prints every one of them in the step's log (`_maxIssueCount` in actions/runner's
+# ExecutionContext). So every finding is printed, and a notice says how many will not be annotations.
 MAX_ANNOTATIONS = 10
-# The job summary is capped at 1 MiB per step; a few hundred rows stay far below it.
-MAX_SUMMARY_ROWS = 500
+# GitHub refuses a step summary over 1 MiB; the table stops early enough to stay under it.
+MAX_SUMMARY_BYTES = 1024 * 1024 - 16 * 1024
+# Inputs that could not be scanned, listed under the table (all of them are warnings in the log).
+MAX_NOT_SCANNED = 50
+_SHA = re.compile(r"[0-9a-f]{7,64}")
 
 Report = Mapping[str, Any]
 
@@ -42,30 +50,63 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation_lines(report: Report, limit: int = MAX_ANNOTATIONS) -> list[str]:
+def command(name: str, message: str, **properties: str) -> str:
+    """One workflow command line; every value is made one printable line first, then escaped."""
+    rendered = ",".join(f"{key}={escape_property(log_text(value))}" for key, value in properties.items())
+    return f"::{name}{' ' + rendered if rendered else ''}::{escape_data(log_text(message))}"
+
+
+def annotation_lines(report: Report, *, summary_written: bool = False, sarif_file: str | None = None) -> list[str]:
+    """An `::error` per finding and a `::warning` per input not scanned, all of them.
+
+    `summary_written` and `sarif_file` say where else the findings are being written (the action writes
+    both); the notice about GitHub's annotation cap mentions only those.
+    """
     findings: Sequence[Mapping[str, Any]] = report["findings"]
-    lines = [_annotation(finding) for finding in findings[:limit]]
-    if len(findings) > limit:
-        lines.append(
-            "::notice title=binance-secrets::"
-            + escape_data(
-                f"{len(findings) - limit} more finding(s) are listed in the job summary and the SARIF file."
-            )
-        )
+    errors: Sequence[Mapping[str, Any]] = report.get("errors", [])
+    unscanned = [error for error in errors if not error.get("notice")]
+    lines = []
+    # First, so that it is never itself beyond the notice cap.
+    if len(findings) > MAX_ANNOTATIONS or len(unscanned) > MAX_ANNOTATIONS:
+        notice = _cap_notice(len(findings), len(unscanned), summary_written, sarif_file)
+        lines.append(command("notice", notice, title="binance-secrets"))
+    lines += [_annotation(finding) for finding in findings]
+    for error in errors:
+        if error.get("notice"):
+            lines.append(command("notice", f"{error['path']}: {error['message']}", title="binance-secrets"))
+        else:
+            title = "binance-secrets: not scanned"
+            lines.append(command("warning", error["message"], file=error["path"], title=title))
     return lines
 
 
+def _cap_notice(findings: int, unscanned: int, summary_written: bool, sarif_file: str | None) -> str:
+    cap = f"GitHub makes annotations of the first {MAX_ANNOTATIONS} errors and warnings of a step only"
+    parts = []
+    if findings > MAX_ANNOTATIONS:
+        elsewhere = (["the job summary"] if summary_written else []) + (
+            [f"the SARIF file {sarif_file}"] if sarif_file else []
+        )
+        parts.append(
+            f"all {findings} findings are listed below as error lines"
+            + "".join(f" and in {place}" for place in elsewhere)
+        )
+    if unscanned > MAX_ANNOTATIONS:
+        parts.append(f"all {unscanned} inputs that were not scanned are listed below as warning lines")
+    return f"{cap}: {'; '.join(parts)}."
+
+
 def _annotation(finding: Mapping[str, Any]) -> str:
-    properties = {
-        "file": finding["path"],
-        "line": str(finding["line"]),
-        "endLine": str(finding["line"]),
-        "col": str(finding["column"]),
-        "endColumn": str(finding["end_column"]),
-        "title": _title(finding),
-    }
-    rendered = ",".join(f"{name}={escape_property(value)}" for name, value in properties.items())
-    return f"::error {rendered}::{escape_data(_message(finding))}"
+    return command(
+        "error",
+        _message(finding),
+        file=finding["path"],
+        line=str(finding["line"]),
+        endLine=str(finding["line"]),
+        col=str(finding["column"]),
+        endColumn=str(finding["end_column"]),
+        title=_title(finding),
+    )
 
 
 def _title(finding: Mapping[str, Any]) -> str:
@@ -91,19 +132,32 @@ def _message(finding: Mapping[str, Any]) -> str:
 
 
 def summary(
-    report: Report, *, scope: str = "", link_base: str | None = None, head_sha: str | None = None
+    report: Report,
+    *,
+    scope: str = "",
+    link_base: str | None = None,
+    head_sha: str | None = None,
+    sarif_file: str | None = None,
 ) -> str:
-    """The `$GITHUB_STEP_SUMMARY` markdown: every finding, since annotations stop at 10.
+    """The `$GITHUB_STEP_SUMMARY` markdown, written by the action after it printed every annotation.
 
-    `link_base` is `https://github.com/OWNER/REPO`; with it, each file links to the line in the commit that
-    introduced it (or `head_sha` for working-tree findings) instead of showing anything of the secret.
+    `scope` is markdown (build its variable parts with `markdown_text` / `markdown_code`). `link_base` is
+    `https://github.com/OWNER/REPO`; with it, each file links to the line in the commit that introduced it
+    (or `head_sha` for working-tree findings) instead of showing anything of the secret. `sarif_file` is
+    the SARIF file the action writes, named when the table cannot hold every finding.
     """
     findings: Sequence[Mapping[str, Any]] = report["findings"]
+    unscanned = [error for error in report.get("errors", []) if not error.get("notice")]
     lines = ["## binance-secrets", ""]
     if scope:
         lines += [scope, ""]
     if not findings:
-        lines.append("No Binance credentials found ✅")
+        if unscanned:
+            # The partial-scan rule: what could not be read may hold a key, so this is never "clean".
+            lines += ["⚠️ Scan incomplete: nothing found in what could be read.", ""]
+            lines += _not_scanned(unscanned)
+        else:
+            lines.append("No Binance credentials found ✅")
         return "\n".join(lines) + "\n"
     live = sum(1 for f in findings if (f.get("verification") or {}).get("status") == "live")
     headline = f"❌ {len(findings)} finding(s) in {len({f['path'] for f in findings})} file(s)"
@@ -116,12 +170,30 @@ def summary(
         header += ["Verification", "Risk"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
-    for finding in findings[:MAX_SUMMARY_ROWS]:
-        lines.append("| " + " | ".join(_row(finding, verified, link_base, head_sha)) + " |")
-    if len(findings) > MAX_SUMMARY_ROWS:
-        lines += ["", f"{len(findings) - MAX_SUMMARY_ROWS} more finding(s) are in the SARIF file."]
+    size = len("\n".join(lines).encode())
+    shown = 0
+    for finding in findings:
+        row = "| " + " | ".join(_row(finding, verified, link_base, head_sha)) + " |"
+        size += len(row.encode()) + 1
+        if size > MAX_SUMMARY_BYTES:
+            break
+        lines.append(row)
+        shown += 1
+    if shown < len(findings):
+        where = f" and in the SARIF file {markdown_code(sarif_file)}" if sarif_file else ""
+        lines += [
+            "",
+            f"{len(findings) - shown} more finding(s) do not fit in a job summary: all {len(findings)} are "
+            f"printed in this step's log{where}.",
+        ]
     if len(findings) > MAX_ANNOTATIONS:
-        lines += ["", f"GitHub shows annotations for the first {MAX_ANNOTATIONS} findings only."]
+        lines += [
+            "",
+            f"GitHub shows the first {MAX_ANNOTATIONS} findings as annotations; the step's log lists all "
+            f"{len(findings)}.",
+        ]
+    if unscanned:
+        lines += ["", *_not_scanned(unscanned)]
     lines += [
         "",
         "**What to do:** revoke each key in Binance API Management first (it is compromised from the moment "
@@ -130,39 +202,55 @@ def summary(
     return "\n".join(lines) + "\n"
 
 
+def _not_scanned(errors: Sequence[Mapping[str, Any]]) -> list[str]:
+    lines = [f"**Not scanned** ({len(errors)}):", ""]
+    for error in errors[:MAX_NOT_SCANNED]:
+        lines.append(f"- {markdown_text(error['path'])}: {markdown_text(error['message'])}")
+    if len(errors) > MAX_NOT_SCANNED:
+        lines.append(f"- … and {len(errors) - MAX_NOT_SCANNED} more, printed as warnings in this step's log")
+    return lines
+
+
 def _row(
     finding: Mapping[str, Any], verified: bool, link_base: str | None, head_sha: str | None
 ) -> list[str]:
     commit = finding.get("commit")
     sha = commit["sha"] if commit else head_sha
-    location = _cell(finding["path"])
-    if link_base and sha:
-        location = f"[{location}]({link_base}/blob/{sha}/{_url_path(finding['path'])}#L{finding['line']})"
+    location = markdown_text(finding["path"])
+    if link_base and sha and _SHA.fullmatch(sha):
+        location = f"[{location}]({link_base}/blob/{sha}/{_url_path(finding['path'])}#L{int(finding['line'])})"
     cells = [
         location,
         str(finding["line"]),
-        f"`{finding['rule_id']}`",
-        finding["confidence"],
-        f"`{commit['sha'][:12]}`" if commit else "",
-        _cell(f"{commit['author_name']} <{commit['author_email']}>") if commit else "",
-        f"<code>{_cell(finding['secret'])}</code>",
+        markdown_code(finding["rule_id"]),
+        markdown_text(finding["confidence"]),
+        markdown_code(commit["sha"][:12]) if commit else "",
+        markdown_text(f"{commit['author_name']} <{commit['author_email']}>") if commit else "",
+        markdown_code(finding["secret"]),
     ]
     if verified:
         verification = finding.get("verification") or {}
         status = verification.get("status", "not checked")
-        cells += [f"**{status}**" if status == "live" else status, verification.get("risk") or ""]
+        risk = markdown_text(verification.get("risk") or "")
+        cells += [f"**{status}**" if status == "live" else markdown_text(status), risk]
     return cells
 
 
-# Markdown punctuation that could turn a path or an author name into a link, emphasis or code span.
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]~!])")
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, and then is only itself: no
+# emphasis, link, code span, HTML tag, entity, autolink (`www.`, `http:`) or table cell break (`|`).
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
-def _cell(text: str) -> str:
-    # Paths, author names and redacted literals are attacker-controlled: no HTML, markdown or table breaks.
-    escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(text, quote=False))
-    return escaped.replace("|", "&#124;").replace("\n", " ").replace("\r", " ")
+def markdown_text(text: str) -> str:
+    """Any text as literal inline markdown: one line, printable, every markup character escaped."""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", log_text(text))
+
+
+def markdown_code(text: str) -> str:
+    """Literal text in code style. `<code>` rather than backticks: backslash escapes work inside it."""
+    return f"<code>{markdown_text(text)}</code>" if text else ""
 
 
 def _url_path(path: str) -> str:
-    return quote(path)
+    # The report's path back to the file's bytes, percent-encoded: `(`, `)` and spaces cannot end the link.
+    return quote(path_bytes(path_from_text(path)), safe="/")

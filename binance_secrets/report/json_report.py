@@ -1,4 +1,8 @@
-"""The JSON report of DESIGN.md: the format other tools and `--baseline` read back."""
+"""The JSON report of DESIGN.md: the format other tools and `--baseline` read back.
+
+Paths are written with `escaping.path_text` (a byte that is not UTF-8 as `\\xNN`, a backslash as `\\\\`) and
+every other string made valid UTF-8, so the report is valid UTF-8 JSON whatever the file names hold.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,17 @@ from typing import Any
 
 from binance_secrets import __version__
 from binance_secrets.finding import Finding, ScanError, ScanResult, Verification
+from binance_secrets.report.escaping import path_text, utf8_text
 
 REPORT_VERSION = 1
 
 
 def finding_to_dict(finding: Finding, *, show_secrets: bool) -> dict[str, Any]:
-    return {
+    entry: dict[str, Any] = _valid_utf8({
         "rule_id": finding.rule_id,
         "kind": finding.kind,
         "confidence": finding.confidence,
-        "path": finding.path,
+        "path": path_text(finding.path),
         "line": finding.line,
         "column": finding.column,
         "end_column": finding.end_column,
@@ -29,7 +34,19 @@ def finding_to_dict(finding: Finding, *, show_secrets: bool) -> dict[str, Any]:
         "in_head": finding.in_head,
         "occurrences": finding.occurrences,
         "verification": verification_to_dict(finding.verification),
-    }
+    })
+    return entry
+
+
+def _valid_utf8(value: Any) -> Any:
+    # Commit fields, reasons and literal secrets may hold undecodable bytes too; paths are already escaped.
+    if isinstance(value, str):
+        return utf8_text(value)
+    if isinstance(value, dict):
+        return {key: _valid_utf8(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_valid_utf8(item) for item in value]
+    return value
 
 
 def verification_to_dict(verification: Verification | None) -> dict[str, Any] | None:
@@ -57,7 +74,7 @@ def report_to_dict(result: ScanResult, *, show_secrets: bool) -> dict[str, Any]:
 def _error_to_dict(error: ScanError) -> dict[str, Any]:
     # DESIGN.md's `{"path", "message"}` for what was not scanned; a notice (outside the scan by design,
     # so not making the result incomplete) says so.
-    entry: dict[str, Any] = {"path": error.path, "message": error.message}
+    entry: dict[str, Any] = {"path": path_text(error.path), "message": utf8_text(error.message)}
     if not error.unscanned:
         entry["notice"] = True
     return entry

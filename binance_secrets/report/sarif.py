@@ -1,17 +1,39 @@
-"""SARIF 2.1.0 for GitHub code scanning. It never holds the secret, not even redacted."""
+"""SARIF 2.1.0 for GitHub code scanning. It never holds the secret, not even redacted.
+
+`artifactLocation.uri` is a URI reference (RFC 3986): the path's bytes percent-encoded, so that spaces,
+`%`, `#`, `?`, `:`, non-ASCII and bytes that are not UTF-8 all make a valid, lossless reference.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import quote
 
 from binance_secrets import __version__
 from binance_secrets.finding import Finding, ScanResult
+from binance_secrets.report.escaping import path_bytes, utf8_text
 from binance_secrets.report.rules import REMEDIATION, RULES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/binance-secrets/"
 FINGERPRINT_KEY = "binanceSecrets/v1"
+
+
+# RFC 3986 unreserved characters stay; `/` separates segments; everything else is percent-encoded.
+_URI_SAFE = "/"
+_WINDOWS_DRIVE = re.compile(r"[A-Za-z]:/")
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """A relative path against `%SRCROOT%`; a path outside the scanned root as a `file:` URI."""
+    encoded = quote(path_bytes(path), safe=_URI_SAFE)
+    if path.startswith("/"):
+        return {"uri": "file://" + encoded}
+    if _WINDOWS_DRIVE.match(path):
+        return {"uri": "file:///" + path[:2] + quote(path_bytes(path[2:]), safe=_URI_SAFE)}
+    return {"uri": encoded, "uriBaseId": "%SRCROOT%"}
 
 
 def _rule(rule_id: str) -> dict[str, Any]:
@@ -64,7 +86,7 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": artifact_location(finding.path),
                     "region": {
                         "startLine": finding.line,
                         "startColumn": finding.column,
@@ -102,9 +124,9 @@ def report_to_sarif(result: ScanResult) -> dict[str, Any]:
                         "toolExecutionNotifications": [
                             {
                                 "level": "warning",
-                                "message": {"text": error.message},
+                                "message": {"text": utf8_text(error.message)},
                                 "locations": [
-                                    {"physicalLocation": {"artifactLocation": {"uri": error.path}}}
+                                    {"physicalLocation": {"artifactLocation": artifact_location(error.path)}}
                                 ],
                             }
                             for error in result.errors

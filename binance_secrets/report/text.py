@@ -1,10 +1,16 @@
-"""The report a person reads: live keys first, then findings grouped by file, then what to do."""
+"""The report a person reads: live keys first, then findings grouped by file, then what to do.
+
+It goes to terminals and CI logs: every text it did not write itself (paths, author names, dates,
+verification reasons and endpoints, literal secrets) passes through `escaping.log_text`, so a file name
+cannot break a line, colour the terminal or issue a workflow command.
+"""
 
 from __future__ import annotations
 
 from itertools import groupby
 
 from binance_secrets.finding import Finding, Permissions, ScanResult, Verification
+from binance_secrets.report.escaping import log_path, log_text
 from binance_secrets.report.rules import REMEDIATION, RULES
 
 _ANSI_COLOURS = {"red": "31", "yellow": "33", "white": "37"}
@@ -33,19 +39,22 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
     for finding in live:
         lines.extend(_live_block(finding, show_secrets, style))
     for path, group in groupby(result.findings, key=lambda f: f.path):
-        lines.append(style(path, bold=True))
+        lines.append(style(log_path(path), bold=True))
         for finding in group:
             lines.append(_finding_line(finding, show_secrets, style))
             if finding.commit is not None:
                 head = {True: "still in HEAD", False: "not in HEAD", None: ""}[finding.in_head]
+                commit = finding.commit
                 lines.append(
-                    f"      first added in {finding.commit.sha[:12]} by {finding.commit.author_name} "
-                    f"<{finding.commit.author_email}> on {finding.commit.date}"
+                    f"      first added in {log_text(commit.sha[:12])} by {log_text(commit.author_name)} "
+                    f"<{log_text(commit.author_email)}> on {log_text(commit.date)}"
                     + (f", {finding.occurrences} commit(s)" if finding.occurrences > 1 else "")
                     + (f", {head}" if head else "")
                 )
             if finding.verification is not None and finding.verification.status != "live":
-                lines.append(f"      verification: {finding.verification.status}: {finding.verification.reason}")
+                lines.append(
+                    f"      verification: {finding.verification.status}: {log_text(finding.verification.reason)}"
+                )
         lines.append("")
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
@@ -64,6 +73,7 @@ def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
     secret = finding.secret if show_secrets else finding.redacted
     if finding.kind == "private_key" and show_secrets:
         secret = secret.splitlines()[0] + " …"
+    secret = log_text(secret)
     paired = "  (paired)" if finding.pair_sha256 else ""
     colour = {"high": "red", "medium": "yellow", "low": "white"}[finding.confidence]
     return (
@@ -75,15 +85,15 @@ def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
 def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str]:
     verification = finding.verification
     assert verification is not None
-    secret = finding.secret if show_secrets else finding.redacted
+    secret = log_text(finding.secret if show_secrets else finding.redacted)
     risk = (verification.risk or "unknown").upper()
-    header = f"LIVE {RULES[finding.rule_id].title}: {finding.path}:{finding.line}  {secret}  risk {risk}"
+    header = f"LIVE {RULES[finding.rule_id].title}: {log_path(finding.path)}:{finding.line}  {secret}  risk {risk}"
     return [
         style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
         style(header, fg="red", bold=True),  # type: ignore[operator]
         f"  permissions: {_permissions_text(verification.permissions)}",
-        f"  IP restricted: {_ip_text(verification)}   endpoint: {verification.endpoint}",
-        f"  {verification.reason}",
+        f"  IP restricted: {_ip_text(verification)}   endpoint: {log_text(verification.endpoint)}",
+        f"  {log_text(verification.reason)}",
         *([] if "Revoke" in verification.reason else ["  Revoke this key in Binance API Management now."]),
         style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
         "",

@@ -16,6 +16,7 @@ from typing import Any
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import RULE_KINDS, CommitInfo, Finding, sha256_hex
 from binance_secrets.jsonfile import read_json_file
+from binance_secrets.report.escaping import path_from_text
 
 # A binance-secrets report nests about five levels deep; far deeper is not a report, and writing it
 # back out (json.dumps with indent recurses per level) would fail.
@@ -90,7 +91,7 @@ def _finding_from(raw: Any) -> Finding | None:
         return Finding(
             rule_id=raw["rule_id"],
             confidence=raw["confidence"] if raw.get("confidence") in ("low", "medium", "high") else "medium",
-            path=str(raw.get("path", "")),
+            path=path_from_text(str(raw.get("path", ""))),  # the report's printable form back to the name
             line=int(raw.get("line", 1)),
             column=int(raw.get("column", 1)),
             end_column=int(raw.get("end_column", 1)),
