@@ -383,8 +383,8 @@ def test_alphanumeric_run_longer_than_a_block_is_no_token(in_tmp: Path, run_cli,
 def test_file_name_that_is_not_utf8_is_scanned(tmp_path: Path, key_pair: KeyPair) -> None:
     """README `scan`: file names that are not valid UTF-8 are scanned like any other (text report).
 
-    The path reaches the report as `os.fsdecode` gives it (undecodable bytes as lone surrogates), so
-    a UTF-8 stdout with surrogateescape prints the name's own bytes.
+    The path reaches the report as `os.fsdecode` gives it (undecodable bytes as lone surrogates), and
+    every report writes those bytes in the one printable form, `\\xNN` (README, JSON report).
     """
     folder = os.fsencode(tmp_path) + b"/caf\xe9"
     os.mkdir(folder)
@@ -401,5 +401,5 @@ def test_file_name_that_is_not_utf8_is_scanned(tmp_path: Path, key_pair: KeyPair
         )
         assert b"Traceback" not in completed.stderr, completed.stderr
         assert completed.returncode == 1, completed.stderr
-        assert b"caf\xe9/k\xffy.py" in completed.stdout
+        assert b"caf\\xe9/k\\xffy.py" in completed.stdout
         assert b"1:20  binance-api-key" in completed.stdout and b"2:23  binance-secret-key" in completed.stdout
