@@ -13,10 +13,12 @@ original finding instead of starting a new one, so renames keep the original att
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from binance_secrets.sources.git_objects import (
+    READ_BUFFER_BYTES,
     ZERO_SHA,
     CatFileBatch,
     GitRepository,
@@ -255,47 +257,82 @@ def _relevant_changes(
 ) -> dict[str, list[tuple[str, str | None]]]:
     """commit -> [(path, new blob or None)] for every change, against the first parent, that adds or
     removes one of `blobs`. Merges are diffed against their first parent, which is what the walk
-    carries state from."""
+    carries state from.
+
+    In a partial clone `--find-object` makes git fetch every blob of the diffs before filtering
+    them, so there the whole `--raw` log (tree diffs only, no blob read) is filtered here instead.
+    """
+    runs: list[tuple[list[str], set[str] | None]]
+    if repo.partial:
+        runs = [([], set(blobs))]
+    else:
+        runs = [
+            ([f"--find-object={blob}" for blob in blobs[start : start + FIND_OBJECT_CHUNK]], None)
+            for start in range(0, len(blobs), FIND_OBJECT_CHUNK)
+        ]
     changes: dict[str, list[tuple[str, str | None]]] = {}
-    for start in range(0, len(blobs), FIND_OBJECT_CHUNK):
-        chunk = blobs[start : start + FIND_OBJECT_CHUNK]
-        command = repo.command(
-            "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
-            "--no-renames", "--root", "-z", "--format=%x01%H",
-            *(f"--find-object={blob}" for blob in chunk),
-        )  # fmt: skip
-        completed = subprocess.run(
-            command,
-            input="".join(f"{revision}\n" for revision in revisions).encode(),
-            capture_output=True,
+    for find_objects, wanted in runs:
+        process = subprocess.Popen(
+            repo.command(
+                "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
+                "--no-renames", "--root", "-z", "--format=%x01%H", *find_objects,
+            ),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=repo.environment(),
-        )
-        if completed.returncode != 0:
-            warnings.append(f"git log failed: {git_message(completed.stderr)}")
-        for commit, commit_changes in _parse_raw_log(completed.stdout):
-            changes.setdefault(commit, []).extend(commit_changes)
+        )  # fmt: skip
+        try:
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
+            process.stdin.close()
+            for commit, commit_changes in _parse_raw_log(_fields(process.stdout), wanted):
+                if commit_changes:
+                    changes.setdefault(commit, []).extend(commit_changes)
+            stderr = process.stderr.read() if process.stderr else b""
+            if process.wait() != 0:
+                warnings.append(f"git log failed: {git_message(stderr)}")
+        finally:
+            stop_process(process)
     return changes
 
 
-def _parse_raw_log(output: bytes) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
-    """Records of `log -z --raw --format=%x01%H`: fields split at NUL, which no path can hold.
+def _fields(stream: IO[bytes]) -> Iterator[bytes]:
+    """The NUL-separated fields of a stream, read a block at a time."""
+    tail = b""
+    while True:
+        block = stream.read(READ_BUFFER_BYTES)
+        if not block:
+            break
+        parts = (tail + block).split(b"\0")
+        tail = parts.pop()
+        yield from parts
+    if tail:
+        yield tail
+
+
+def _parse_raw_log(
+    fields: Iterable[bytes], wanted: set[str] | None = None
+) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+    """Records of `log -z --raw --format=%x01%H`, keeping the changes whose old or new blob is in
+    `wanted` (every change when None).
 
     A path is read as the field after its status, whatever it holds: a file named like a commit
     header (`\x01` and hex) is still a path, never a new record.
     """
     commit: str | None = None
     commit_changes: list[tuple[str, str | None]] = []
-    fields = output.split(b"\0")
-    index = 0
-    while index < len(fields):
-        field = fields[index].strip(b"\n")
-        index += 1
-        if field.startswith(b":") and index < len(fields):
+    iterator = iter(fields)
+    for raw in iterator:
+        field = raw.strip(b"\n")
+        if field.startswith(b":"):
+            raw_path = next(iterator, None)
             parts = field.split()
-            new_blob = parts[3].decode("ascii", "replace") if len(parts) >= 5 else ZERO_SHA
-            path = fields[index].decode("utf-8", "surrogateescape")
-            index += 1
-            if commit is not None:
+            if raw_path is None or commit is None or len(parts) < 5:
+                continue
+            old_blob, new_blob = parts[2].decode("ascii", "replace"), parts[3].decode("ascii", "replace")
+            if wanted is None or old_blob in wanted or new_blob in wanted:
+                path = raw_path.decode("utf-8", "surrogateescape")
                 commit_changes.append((path, None if new_blob == ZERO_SHA else new_blob))
         elif field.startswith(b"\x01") and _is_hex(field[1:]):
             if commit is not None:
