@@ -136,6 +136,35 @@ def test_partial_clone_is_never_fetched_from_and_unfetched_blobs_are_never_repor
     assert fetches(log) == 1
 
 
+def test_partial_clone_range_looks_up_hostile_file_names_literally(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In a partial clone the base side of a range is listed with `git ls-tree PATH...`: each name is
+    # a file, never pathspec magic or an option, so each never-fetched base blob is named.
+    source = init_repo(tmp_path / "source")
+    names = [":(exclude)k.py", "--", "-x", "*"]
+    commit_file(source, "r.md", "readme\n", "c1")
+    keys = {name: api_key() for name in names}
+    for name in names:
+        (source / name).write_text(assignment(keys[name]))
+    git(source, "--literal-pathspecs", "add", "--", *names)
+    git(source, "commit", "-q", "--no-gpg-sign", "-m", "c2")
+    for name in names:
+        (source / name).write_text(assignment(keys[name]) + "edited = 1\n")
+    git(source, "commit", "-q", "--no-gpg-sign", "-a", "-m", "c3")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(source), str(origin))
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", f"file://{origin}", str(clone))
+    code, report, err = history(capsys, str(clone), "--range", "HEAD~1..HEAD")
+    assert code == 1, err
+    assert sorted(finding["path"] for finding in report["findings"]) == sorted(names)
+    unfetched = [error["message"] for error in report["errors"] if "partial clone" in error["message"]]
+    for name in names:
+        assert sum(f"({name} in commit" in message for message in unfetched) == 1, name
+
+
 def test_partial_clone_missing_blobs_are_counted_beyond_the_first_hundred(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -142,7 +142,8 @@ class _GraphWalk:
         wanted = set(self.paths)
         for start in range(0, len(self.paths), LS_TREE_CHUNK):
             chunk = self.paths[start : start + LS_TREE_CHUNK]
-            completed = run_git(self.repo, "ls-tree", "-z", "--full-tree", "--end-of-options", commit, "--", *chunk)
+            # After --end-of-options every argument is the tree, then paths (a `--` would be a path).
+            completed = run_git(self.repo, "ls-tree", "-z", "--full-tree", "--end-of-options", commit, *chunk)
             if completed.returncode != 0:
                 self.warnings.append(f"cannot list the files of commit {commit[:12]}: {git_message(completed.stderr)}")
                 continue

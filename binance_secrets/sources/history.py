@@ -407,7 +407,7 @@ class _History:
         return results
 
     def _is_ancestor(self, sha: str, head: str) -> bool:
-        return run_git(self.repo, "merge-base", "--is-ancestor", sha, head).returncode == 0
+        return run_git(self.repo, "merge-base", "--is-ancestor", "--end-of-options", sha, head).returncode == 0
 
     def _commit_info(self, sha: str) -> CommitInfo:
         if sha not in self._infos:
