@@ -251,3 +251,19 @@ def test_options_after_the_revisions_still_reach_git_only_as_data(repo: Path, tm
     assert completed.returncode == 0, completed.stderr
     assert "No Binance credentials found" in completed.stdout
     assert stray_files(tmp_path) == []
+
+
+def test_a_replace_ref_cannot_hide_a_committed_key(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # README: objects are read as committed. `git replace` makes git show other content in place of
+    # a blob, but a push sends the committed blob, key included.
+    added = commit_file(repo, "k.py", f'BINANCE_API_KEY = "{api_key()}"\n', "add key")
+    leaked = git(repo, "rev-parse", "HEAD:k.py").strip()
+    (repo / "clean.txt").write_text("nothing here\n")
+    clean = git(repo, "hash-object", "-w", "clean.txt").strip()
+    (repo / "clean.txt").unlink()
+    git(repo, "replace", leaked, clean)
+    assert "nothing here" in git(repo, "show", "HEAD:k.py")  # what git shows now
+    code, report, err = report_of(capsys, str(repo))
+    assert code == 1, err
+    finding = report["findings"][0]
+    assert (finding["path"], finding["commit"]["sha"]) == ("k.py", added)
