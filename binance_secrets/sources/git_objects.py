@@ -190,7 +190,7 @@ class ListedObject:
 
 
 class ObjectListing:
-    """Streams the commits, trees, tags and blobs reachable from `revisions`, with their sizes.
+    """Streams the tags and blobs reachable from `revisions`, with their sizes, and missing objects.
 
     `git rev-list --objects` names each reachable object once, with the first path it met it at.
     No `--filter`: a filter that leaves trees out also leaves out the report of a missing tree
@@ -259,6 +259,10 @@ def _parse_check_line(raw: bytes) -> ListedObject | None:
     line = raw.rstrip(b"\n")
     if line.startswith(b"?"):  # rev-list --missing=print: `?<sha>`; batch-check adds ` missing`
         return ListedObject(line[1:41].decode("ascii", "replace"), "missing", 0, "")
+    # Trees and commits are listed only so that a missing one is seen; most lines are these, so
+    # they are dropped before any decoding.
+    if line.startswith((b"tree ", b"commit "), line.find(b" ") + 1):
+        return None
     parts = line.split(b" ", 3)
     if len(parts) < 3 or parts[1] == b"missing":
         if parts and len(parts[0]) == 40:
