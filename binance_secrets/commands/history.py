@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +98,9 @@ def _stopped_by_signals() -> Iterator[None]:
     when the caller chose to ignore it). The first signal wins; later ones are ignored so that they
     cannot cut the stopping of processes short.
     """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (an embedding program keeps its own)
+        return
     handled = [signal.SIGTERM]
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         handled.append(signal.SIGINT)
