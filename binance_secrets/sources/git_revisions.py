@@ -146,12 +146,14 @@ def cut_missing_commits(
     grafted = dataclasses.replace(repo, graft_file=graft_file)
     for _ in range(MAX_MISSING_COMMIT_ROUNDS):
         current = grafted if grafts else repo
+        env = current.environment()
+        env["LC_ALL"] = "C"  # the message read below is git's English one, whatever the user's locale
         completed = subprocess.run(
             current.command("rev-list", "--stdin"),
             input="".join(f"{revision}\n" for revision in revisions).encode(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            env=current.environment(),
+            env=env,
         )
         failed = _FAILED_PARENTS.search(completed.stderr)
         if completed.returncode == 0 or failed is None:
