@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -67,6 +72,64 @@ def history_command(
 
     Each secret is reported once per path, with the commit that first introduced it.
     """
+    try:
+        with _stopped_by_signals():
+            return _history(repo, since_commit, range_, branch, from_env, jobs, max_blob_size, kwargs)
+    except _Stopped as stopped:
+        # Everything the audit started has ended by now (workers, git): nothing holds stdout.
+        click.echo(f"binance-secrets: {'interrupted' if stopped.signum == signal.SIGINT else 'terminated'}", err=True)
+        return 128 + stopped.signum
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGINT: unwinds the audit like an exception, so every `finally` stops its processes."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """Turn SIGTERM, and SIGINT sent to this process alone (`timeout`, CI runners), into `_Stopped`.
+
+    Python's default for SIGTERM is to die on the spot, leaving scan workers and git running and
+    holding stdout open. SIGINT is taken over only where Python would raise KeyboardInterrupt (not
+    when the caller chose to ignore it). The first signal wins; later ones are ignored so that they
+    cannot cut the stopping of processes short.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (an embedding program keeps its own)
+        return
+    handled = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        handled.append(signal.SIGINT)
+    previous = {signum: signal.getsignal(signum) for signum in handled}
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for other in handled:
+            signal.signal(other, signal.SIG_IGN)
+        raise _Stopped(signum)
+
+    for signum in handled:
+        signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _history(
+    repo: str,
+    since_commit: str | None,
+    range_: str | None,
+    branch: str | None,
+    from_env: bool,
+    jobs: int | None,
+    max_blob_size: str | None,
+    kwargs: dict[str, Any],
+) -> int:
     options = ReportOptions.from_kwargs(kwargs)
     chosen = [name for name, value in (("--range", range_), ("--from-env", from_env)) if value]
     if len(chosen) > 1 or (chosen and (since_commit or branch)):

@@ -13,19 +13,25 @@ original finding instead of starting a new one, so renames keep the original att
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from binance_secrets.sources.git_objects import (
+    READ_BUFFER_BYTES,
     ZERO_SHA,
     CatFileBatch,
     GitRepository,
-    git_environment,
     git_message,
+    present_objects,
+    run_git,
+    stop_process,
 )
 
 # `--find-object` values per `git log` run: keeps each command line far below any OS limit.
 FIND_OBJECT_CHUNK = 2000
+# Paths per `git ls-tree` run (partial clones), for the same reason.
+LS_TREE_CHUNK = 500
 
 State = dict[str, str]  # path -> sha of a relevant blob at that path
 SecretsOf = Callable[[str, str], frozenset[str]]  # (blob sha, path) -> secret_sha256 values
@@ -53,12 +59,15 @@ def attribute(
     # Started first: rev-list sorts the whole graph before printing a line, and does so on the other
     # core while `git log` looks for the blobs.
     graph = _start_rev_list(repo, revisions)
-    changes = _relevant_changes(repo, revisions, list(blob_secrets), warnings)
-    paths = sorted({path for commit_changes in changes.values() for path, _ in commit_changes})
-    walk = _GraphWalk(repo, blob_secrets, secrets_of, paths)
-    for commit, parents in _commits_parents_first(graph, warnings):
-        walk.visit(commit, parents, changes.get(commit, ()))
-    attributions = walk.attributions(head)
+    try:
+        changes = _relevant_changes(repo, revisions, list(blob_secrets), warnings)
+        paths = sorted({path for commit_changes in changes.values() for path, _ in commit_changes})
+        walk = _GraphWalk(repo, blob_secrets, secrets_of, paths, warnings)
+        for commit, parents in _commits_parents_first(graph, warnings):
+            walk.visit(commit, parents, changes.get(commit, ()))
+        attributions = walk.attributions(head)
+    finally:
+        stop_process(graph)  # an interrupted walk leaves no git behind
     return attributions, warnings
 
 
@@ -69,11 +78,13 @@ class _GraphWalk:
         blob_secrets: dict[str, frozenset[str]],
         secrets_of: SecretsOf,
         paths: list[str],
+        warnings: list[str],
     ) -> None:
         self.repo = repo
         self.blob_secrets = dict(blob_secrets)
         self.secrets_of = secrets_of
         self.paths = paths
+        self.warnings = warnings
         self.states: dict[str, State] = {}
         self.state_uses: dict[int, int] = {}  # id(state) -> commits sharing it
         self.state_by_id: dict[int, State] = {}
@@ -82,6 +93,9 @@ class _GraphWalk:
         self.moved_from: dict[tuple[str, str], tuple[str, str]] = {}
         self.introduced: dict[tuple[str, str], tuple[int, str, str]] = {}  # -> (order, commit, blob)
         self._outside: dict[str, State] = {}
+        # id(state) -> secret -> a path holding it there. States never change once built, so this is
+        # built once per state: finding where a secret came from stays linear in the findings.
+        self._holders: dict[int, dict[str, str]] = {}
 
     def secrets(self, blob: str | None, path: str) -> frozenset[str]:
         if blob is None:
@@ -102,16 +116,52 @@ class _GraphWalk:
         """The relevant paths of a commit outside the walk: a range's base side, or HEAD."""
         if commit not in self._outside:
             state: State = {}
-            if self.paths:
-                with CatFileBatch(self.repo, check_only=True) as cat_file:
-                    names = [f"{commit}:{path}" for path in self.paths if "\n" not in path]
-                    for read in cat_file.read(names):
-                        if read.sha is not None and read.type == "blob":
-                            path = read.name[len(commit) + 1 :]
-                            if self.secrets(read.sha, path):
-                                state[path] = read.sha
+            for path, blob in self._blobs_at(commit).items():
+                if self.secrets(blob, path):
+                    state[path] = blob
             self._outside[commit] = state
         return self._outside[commit]
+
+    def _blobs_at(self, commit: str) -> dict[str, str]:
+        if not self.paths:
+            return {}
+        if self.repo.partial:
+            return self._present_blobs_at(commit)
+        blobs = {}
+        with CatFileBatch(self.repo, check_only=True) as cat_file:
+            names = [f"{commit}:{path}" for path in self.paths if "\n" not in path]
+            for read in cat_file.read(names):
+                if read.sha is not None and read.type == "blob":
+                    blobs[read.name[len(commit) + 1 :]] = read.sha
+        return blobs
+
+    def _present_blobs_at(self, commit: str) -> dict[str, str]:
+        """`_blobs_at` for a partial clone: `cat-file` would fetch a blob it never got, `ls-tree` reads
+        only trees, and the blobs not here are left out with a warning."""
+        blobs: dict[str, str] = {}
+        wanted = set(self.paths)
+        for start in range(0, len(self.paths), LS_TREE_CHUNK):
+            chunk = self.paths[start : start + LS_TREE_CHUNK]
+            # After --end-of-options every argument is the tree, then paths (a `--` would be a path).
+            completed = run_git(self.repo, "ls-tree", "-z", "--full-tree", "--end-of-options", commit, *chunk)
+            if completed.returncode != 0:
+                self.warnings.append(f"cannot list the files of commit {commit[:12]}: {git_message(completed.stderr)}")
+                continue
+            for entry in completed.stdout.split(b"\0"):
+                info, _, raw_path = entry.partition(b"\t")
+                parts = info.split()
+                path = raw_path.decode("utf-8", "surrogateescape")
+                if len(parts) == 3 and parts[1] == b"blob" and path in wanted:
+                    blobs[path] = parts[2].decode("ascii")
+        present = present_objects(self.repo, blobs.values())
+        for path, blob in sorted(blobs.items()):
+            if blob not in present:
+                self.warnings.append(
+                    f"blob {blob[:12]} ({path.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')} in "
+                    f"commit {commit[:12]}) was never fetched into this partial clone and is not fetched now: "
+                    "whether it holds a secret found elsewhere is unknown"
+                )
+        return {path: blob for path, blob in blobs.items() if blob in present}
 
     def visit(self, commit: str, parents: list[str], changes: Sequence[tuple[str, str | None]]) -> None:
         self.order[commit] = len(self.order)
@@ -149,11 +199,22 @@ class _GraphWalk:
                     self.introduced[(secret, path)] = (self.order[commit], commit, blob)
 
     def _held_elsewhere(self, secret: str, parent_states: list[State], path: str) -> str | None:
+        # Called only when no parent holds `secret` at `path` itself: any holder is another path.
         for parent_state in parent_states:
-            for other_path, other_blob in parent_state.items():
-                if other_path != path and secret in self.secrets(other_blob, other_path):
-                    return other_path
+            other_path = self._holders_of(parent_state).get(secret)
+            if other_path is not None and other_path != path:
+                return other_path
         return None
+
+    def _holders_of(self, state: State) -> dict[str, str]:
+        holders = self._holders.get(id(state))
+        if holders is None:
+            holders = {}
+            for path, blob in state.items():
+                for secret in self.secrets(blob, path):
+                    holders.setdefault(secret, path)
+            self._holders[id(state)] = holders
+        return holders
 
     def _root(self, key: tuple[str, str]) -> tuple[str, str]:
         seen = set()
@@ -197,45 +258,93 @@ def _relevant_changes(
 ) -> dict[str, list[tuple[str, str | None]]]:
     """commit -> [(path, new blob or None)] for every change, against the first parent, that adds or
     removes one of `blobs`. Merges are diffed against their first parent, which is what the walk
-    carries state from."""
+    carries state from.
+
+    In a partial clone `--find-object` makes git fetch every blob of the diffs before filtering
+    them, so there the whole `--raw` log (tree diffs only, no blob read) is filtered here instead.
+    """
+    runs: list[tuple[list[str], set[str] | None]]
+    if repo.partial:
+        runs = [([], set(blobs))]
+    else:
+        runs = [
+            ([f"--find-object={blob}" for blob in blobs[start : start + FIND_OBJECT_CHUNK]], None)
+            for start in range(0, len(blobs), FIND_OBJECT_CHUNK)
+        ]
     changes: dict[str, list[tuple[str, str | None]]] = {}
-    for start in range(0, len(blobs), FIND_OBJECT_CHUNK):
-        chunk = blobs[start : start + FIND_OBJECT_CHUNK]
-        command = repo.command(
-            "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
-            "--no-renames", "--root", "-z", "--format=%x01%H",
-            *(f"--find-object={blob}" for blob in chunk),
+    for find_objects, wanted in runs:
+        process = subprocess.Popen(
+            repo.command(
+                "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
+                "--no-renames", "--root", "-z", "--format=%x01%H", *find_objects,
+            ),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=repo.environment(),
         )  # fmt: skip
-        completed = subprocess.run(
-            command,
-            input="".join(f"{revision}\n" for revision in revisions).encode(),
-            capture_output=True,
-            env=git_environment(),
-        )
-        if completed.returncode != 0:
-            warnings.append(f"git log failed: {git_message(completed.stderr)}")
-        for commit, commit_changes in _parse_raw_log(completed.stdout):
-            changes.setdefault(commit, []).extend(commit_changes)
+        try:
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
+            process.stdin.close()
+            for commit, commit_changes in _parse_raw_log(_fields(process.stdout), wanted):
+                if commit_changes:
+                    changes.setdefault(commit, []).extend(commit_changes)
+            stderr = process.stderr.read() if process.stderr else b""
+            if process.wait() != 0:
+                warnings.append(f"git log failed: {git_message(stderr)}")
+        finally:
+            stop_process(process)
     return changes
 
 
-def _parse_raw_log(output: bytes) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
-    for record in output.split(b"\x01")[1:]:
-        commit = record[:40].decode("ascii")
-        fields = record[40:].split(b"\0")
-        commit_changes: list[tuple[str, str | None]] = []
-        index = 0
-        while index < len(fields):
-            status = fields[index].strip()
-            if status.startswith(b":") and index + 1 < len(fields):
-                parts = status.split()
-                new_blob = parts[3].decode("ascii") if len(parts) >= 5 else ZERO_SHA
-                path = fields[index + 1].decode("utf-8", "surrogateescape")
+def _fields(stream: IO[bytes]) -> Iterator[bytes]:
+    """The NUL-separated fields of a stream, read a block at a time."""
+    tail = b""
+    while True:
+        block = stream.read(READ_BUFFER_BYTES)
+        if not block:
+            break
+        parts = (tail + block).split(b"\0")
+        tail = parts.pop()
+        yield from parts
+    if tail:
+        yield tail
+
+
+def _parse_raw_log(
+    fields: Iterable[bytes], wanted: set[str] | None = None
+) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+    """Records of `log -z --raw --format=%x01%H`, keeping the changes whose old or new blob is in
+    `wanted` (every change when None).
+
+    A path is read as the field after its status, whatever it holds: a file named like a commit
+    header (`\x01` and hex) is still a path, never a new record.
+    """
+    commit: str | None = None
+    commit_changes: list[tuple[str, str | None]] = []
+    iterator = iter(fields)
+    for raw in iterator:
+        field = raw.strip(b"\n")
+        if field.startswith(b":"):
+            raw_path = next(iterator, None)
+            parts = field.split()
+            if raw_path is None or commit is None or len(parts) < 5:
+                continue
+            old_blob, new_blob = parts[2].decode("ascii", "replace"), parts[3].decode("ascii", "replace")
+            if wanted is None or old_blob in wanted or new_blob in wanted:
+                path = raw_path.decode("utf-8", "surrogateescape")
                 commit_changes.append((path, None if new_blob == ZERO_SHA else new_blob))
-                index += 2
-            else:
-                index += 1
+        elif field.startswith(b"\x01") and _is_hex(field[1:]):
+            if commit is not None:
+                yield commit, commit_changes
+            commit, commit_changes = field[1:].decode("ascii"), []
+    if commit is not None:
         yield commit, commit_changes
+
+
+def _is_hex(value: bytes) -> bool:
+    return len(value) in (40, 64) and all(c in b"0123456789abcdef" for c in value)
 
 
 def _start_rev_list(repo: GitRepository, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
@@ -244,7 +353,7 @@ def _start_rev_list(repo: GitRepository, revisions: Sequence[str]) -> subprocess
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=git_environment(),
+        env=repo.environment(),
     )
     assert process.stdin is not None
     process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())

@@ -24,6 +24,8 @@ from binance_secrets.finding import CommitInfo
 MAX_IN_FLIGHT_REQUEST_BYTES = 12 * 1024
 READ_BUFFER_BYTES = 1024 * 1024
 ZERO_SHA = "0" * 40
+# How long a `cat-file --batch` whose input was closed may take to end before it is killed.
+CLOSE_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class GitRepository:
 
     git_dir: str
     work_tree: str | None
+    # A partial clone (a promisor remote is configured): objects it never fetched are missing by
+    # design, and git would fetch each one from the network on first read. We never read one.
+    partial: bool = False
+    # Set only to audit around missing commits: a grafts file that cuts history where they were.
+    graft_file: str | None = None
 
     @property
     def root(self) -> str:
@@ -39,7 +46,15 @@ class GitRepository:
         return self.work_tree or self.git_dir
 
     def command(self, *args: str) -> list[str]:
+        if self.graft_file is not None:
+            return ["git", f"--git-dir={self.git_dir}", "-c", "advice.graftFileDeprecated=false", *args]
         return ["git", f"--git-dir={self.git_dir}", *args]
+
+    def environment(self) -> dict[str, str]:
+        env = git_environment()
+        if self.graft_file is not None:
+            env["GIT_GRAFT_FILE"] = self.graft_file
+        return env
 
 
 def open_repository(path: str) -> GitRepository:
@@ -59,21 +74,42 @@ def open_repository(path: str) -> GitRepository:
     git_dir = os.path.abspath(repo.git_dir)
     work_tree = None if repo.bare else os.path.abspath(str(repo.working_tree_dir))
     repo.close()
-    return GitRepository(git_dir, work_tree)
+    plain = GitRepository(git_dir, work_tree)
+    return GitRepository(git_dir, work_tree, partial=is_partial_clone(plain))
 
 
 def git_environment() -> dict[str, str]:
+    """The environment of every git process of the history audit.
+
+    Paths, ref names and commit messages in a repository are attacker-controlled: a path is always a
+    file name, never pathspec magic such as `:(exclude)*`. And the audit never touches the network:
+    git 2.44 and later refuse to fetch a partial clone's missing objects (GIT_NO_LAZY_FETCH); older
+    git would start `git fetch` on the first read of one, so no transport at all is allowed to it
+    (an empty GIT_ALLOW_PROTOCOL overrides every `protocol.*.allow` setting). Reads of missing
+    objects are avoided anyway (`GitRepository.partial`); this is the backstop.
+    """
     env = dict(os.environ)
     # A hook may run with these set for another repository or index; `--git-dir` says which one we mean.
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_GRAFT_FILE"):
         env.pop(name, None)
     env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_LITERAL_PATHSPECS"] = "1"
+    env["GIT_NO_LAZY_FETCH"] = "1"
+    env["GIT_ALLOW_PROTOCOL"] = ""
+    # `refs/replace` can show other objects in place of committed ones; a push sends the committed ones.
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
     return env
 
 
-def run_git(repo: GitRepository, *args: str, check: bool = False) -> subprocess.CompletedProcess[bytes]:
+def run_git(
+    repo: GitRepository, *args: str, check: bool = False, input: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     completed = subprocess.run(
-        repo.command(*args), capture_output=True, env=git_environment(), stdin=subprocess.DEVNULL
+        repo.command(*args),
+        capture_output=True,
+        env=repo.environment(),
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
     )
     if check and completed.returncode != 0:
         raise ScanFailure(f"git {args[0]} failed: {git_message(completed.stderr)}")
@@ -81,8 +117,13 @@ def run_git(repo: GitRepository, *args: str, check: bool = False) -> subprocess.
 
 
 def git_message(stderr: bytes) -> str:
+    """The last line git printed, for an error entry: it may quote a ref name or path, so any key in
+    it is redacted."""
+    from binance_secrets.sources.git_text import redact_free_text
+
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    return lines[-1].removeprefix("fatal: ").removeprefix("error: ") if lines else "unknown error"
+    last = lines[-1].removeprefix("fatal: ").removeprefix("error: ") if lines else "unknown error"
+    return redact_free_text(last)
 
 
 def resolve_commit(repo: GitRepository, revision: str) -> str | None:
@@ -90,6 +131,52 @@ def resolve_commit(repo: GitRepository, revision: str) -> str | None:
     if completed.returncode != 0:
         return None
     return completed.stdout.decode("ascii").strip()
+
+
+def is_partial_clone(repo: GitRepository) -> bool:
+    """Whether git would lazily fetch this repository's missing objects: a promisor remote is set."""
+    completed = run_git(
+        repo, "config", "--null", "--get-regexp", r"^(extensions\.partialclone|remote\..*\.promisor)$"
+    )
+    for entry in completed.stdout.split(b"\0"):
+        name, _, value = entry.partition(b"\n")
+        value = value.strip().lower()
+        if name == b"extensions.partialclone" and value:
+            return True
+        if name.endswith(b".promisor") and value in (b"", b"true", b"yes", b"on", b"1"):
+            return True
+    return False
+
+
+def present_objects(repo: GitRepository, shas: Iterable[str]) -> set[str]:
+    """Which of these blobs are in the repository, asked without reading them.
+
+    Reading a missing object of a partial clone makes git try to fetch it; `rev-list --missing=print`
+    never does, and `--ignore-missing` drops the missing ones from its answer.
+    """
+    wanted = set(shas)
+    if not wanted:
+        return set()
+    completed = run_git(
+        repo, "rev-list", "--objects", "--no-walk", "--ignore-missing", "--missing=print", "--stdin",
+        input="".join(f"{sha}\n" for sha in sorted(wanted)).encode(),
+    )  # fmt: skip
+    listed = {line.split(b" ", 1)[0].decode("ascii", "replace") for line in completed.stdout.splitlines()}
+    return wanted & listed
+
+
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """End a git child we no longer read from, and reap it: nothing may outlive the audit."""
+    if process is None:
+        return
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    if process.poll() is None:
+        with contextlib.suppress(OSError):
+            process.kill()
+    process.wait()
 
 
 @dataclass(frozen=True)
@@ -103,11 +190,12 @@ class ListedObject:
 
 
 class ObjectListing:
-    """Streams the commits, tags and blobs reachable from `revisions`, with their sizes.
+    """Streams the tags and blobs reachable from `revisions`, with their sizes, and missing objects.
 
     `git rev-list --objects` names each reachable object once, with the first path it met it at.
-    `--filter=object:type=blob` leaves out trees and all commits but the tips (commit messages are
-    read in bulk elsewhere), which cuts the lines to parse here by half or more; annotated tags stay.
+    No `--filter`: a filter that leaves trees out also leaves out the report of a missing tree
+    (`--missing=print`), and every blob under it would go unscanned without a word. A missing
+    object is listed as `missing` and never read, so a partial clone fetches nothing.
     `cat-file --batch-check` adds type and size without reading content, so oversized blobs can be
     skipped before anything is read.
     """
@@ -116,18 +204,18 @@ class ObjectListing:
         self.repo = repo
         self.revisions = list(revisions)
         self.error: str | None = None
+        self._processes: list[subprocess.Popen[bytes]] = []
 
     def __iter__(self) -> Iterator[ListedObject]:
-        env = git_environment()
+        env = self.repo.environment()
         rev_list = subprocess.Popen(
-            self.repo.command(
-                "rev-list", "--objects", "--missing=print", "--filter=object:type=blob", "--stdin"
-            ),
+            self.repo.command("rev-list", "--objects", "--missing=print", "--stdin"),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
         )
+        self._processes.append(rev_list)
         check = subprocess.Popen(
             self.repo.command(
                 "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)"
@@ -138,28 +226,43 @@ class ObjectListing:
             env=env,
             bufsize=READ_BUFFER_BYTES,
         )
+        self._processes.append(check)
         assert rev_list.stdin is not None and rev_list.stdout is not None and check.stdout is not None
         rev_list.stdout.close()  # the check process owns it now
         # Revisions go through stdin so that thousands of `^sha` exclusions fit no command line.
         rev_list.stdin.write("".join(f"{revision}\n" for revision in self.revisions).encode())
         rev_list.stdin.close()
+        finished = False
         try:
             for raw in check.stdout:
                 listed = _parse_check_line(raw)
                 if listed is not None:
                     yield listed
+            finished = True
         finally:
-            check.stdout.close()
-            check.wait()
-            stderr = rev_list.stderr.read() if rev_list.stderr else b""
-            if rev_list.wait() != 0:
-                self.error = git_message(stderr)
+            if finished:
+                check.stdout.close()
+                check.wait()
+                stderr = rev_list.stderr.read() if rev_list.stderr else b""
+                if rev_list.wait() != 0:
+                    self.error = git_message(stderr)
+            self.close()
+
+    def close(self) -> None:
+        """Stop git if the listing was abandoned (an error, a signal); a no-op once it has ended."""
+        for process in self._processes:
+            stop_process(process)
+        self._processes.clear()
 
 
 def _parse_check_line(raw: bytes) -> ListedObject | None:
     line = raw.rstrip(b"\n")
     if line.startswith(b"?"):  # rev-list --missing=print: `?<sha>`; batch-check adds ` missing`
         return ListedObject(line[1:41].decode("ascii", "replace"), "missing", 0, "")
+    # Trees and commits are listed only so that a missing one is seen; most lines are these, so
+    # they are dropped before any decoding.
+    if line.startswith((b"tree ", b"commit "), line.find(b" ") + 1):
+        return None
     parts = line.split(b" ", 3)
     if len(parts) < 3 or parts[1] == b"missing":
         if parts and len(parts[0]) == 40:
@@ -280,16 +383,15 @@ class CatFileBatch:
         self._process = None
         if process is None:
             return
-        try:
-            if process.stdin is not None:
-                process.stdin.close()
-        except OSError:
-            pass
-        if process.stdout is not None:
-            process.stdout.close()
-        if process.stderr is not None:
-            process.stderr.close()
-        process.wait()
+        # cat-file ends at the end of its input; one stopped mid-answer (an interrupted audit) gets
+        # a broken pipe on its next write, or is killed if it is still busy after a moment.
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=CLOSE_WAIT_SECONDS)
+        stop_process(process)
 
     def __enter__(self) -> CatFileBatch:
         return self
@@ -309,18 +411,25 @@ def object_info(repo: GitRepository, sha: str) -> CommitInfo:
     Read with git itself rather than GitPython's object database, which rediscovers the repository
     and so fails on repositories owned by another user (`safe.directory`) where `--git-dir` works.
     Bytes that are not UTF-8 (old latin-1 commits) become U+FFFD.
+
+    Names, addresses and subjects are free text anyone can write a key into, and reports (and the
+    baselines made from them, which are committed) carry them: every secret in them is redacted.
     """
-    kind = run_git(repo, "cat-file", "-t", sha).stdout.strip()
+    from binance_secrets.sources.git_text import redact_free_text
+
+    kind = run_git(repo, "cat-file", "-t", "--end-of-options", sha).stdout.strip()
     if kind == b"tag":
         fields = ["%(objectname)", "%(taggername)", "%(taggeremail:trim)", "%(taggerdate:iso-strict)", "%(subject)"]
-        completed = run_git(repo, "for-each-ref", "--points-at", sha, "--format=" + "%00".join(fields))
+        completed = run_git(repo, "for-each-ref", f"--points-at={sha}", "--format=" + "%00".join(fields))
         lines = [line for line in completed.stdout.split(b"\n") if line]
         output = lines[0] if lines else b""
         values = output.split(b"\0")[1:] if output else []
     else:
-        completed = run_git(repo, "log", "-1", "--no-walk", "--format=%an%x00%ae%x00%aI%x00%s", sha, "--")
+        completed = run_git(
+            repo, "log", "-1", "--no-walk", "--format=%an%x00%ae%x00%aI%x00%s", "--end-of-options", sha, "--"
+        )
         values = completed.stdout.rstrip(b"\n").split(b"\0") if completed.returncode == 0 else []
     if len(values) != 4:
         return CommitInfo(sha=sha, author_name="", author_email="", date="", summary="")
-    name, email, date, summary = (value.decode("utf-8", "replace") for value in values)
+    name, email, date, summary = (redact_free_text(value.decode("utf-8", "replace")) for value in values)
     return CommitInfo(sha=sha, author_name=name, author_email=email, date=date, summary=summary)

@@ -6,10 +6,25 @@ refs fit no command line) takes no pseudo-options such as `--all` or `--remotes`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
 
 from binance_secrets.errors import UsageError
-from binance_secrets.sources.git_objects import ZERO_SHA, GitRepository, resolve_commit, run_git
+from binance_secrets.finding import ScanError
+from binance_secrets.sources.git_objects import (
+    ZERO_SHA,
+    CatFileBatch,
+    GitRepository,
+    resolve_commit,
+    run_git,
+)
+
+# Missing commits are cut out of history one `rev-list` run at a time; past this many, give up.
+MAX_MISSING_COMMIT_ROUNDS = 64
+_FAILED_PARENTS = re.compile(rb"Failed to traverse parents of commit ([0-9a-f]{40,64})")
+_PARENT = re.compile(rb"^parent ([0-9a-f]{40,64})$", re.MULTILINE)
 
 
 def all_tips(repo: GitRepository) -> list[str]:
@@ -32,12 +47,17 @@ def remote_tips(repo: GitRepository) -> list[str]:
 
 
 def commit_or_usage_error(repo: GitRepository, revision: str, option: str) -> str:
-    if not revision or revision.startswith("-"):
-        raise UsageError(f"{option}: {revision!r} is not a revision")
+    refuse_option_like(revision, option)
     sha = resolve_commit(repo, revision)
     if sha is None:
         raise UsageError(f"{option}: unknown revision {revision!r} in this repository")
     return sha
+
+
+def refuse_option_like(revision: str, option: str) -> None:
+    """A revision is never passed where git could take it for an option (`--output=...`)."""
+    if not revision or revision.startswith("-"):
+        raise UsageError(f"{option}: {revision!r} is not a revision (it must not start with '-')")
 
 
 def parse_range(repo: GitRepository, spec: str) -> list[str]:
@@ -66,6 +86,8 @@ def from_environment(repo: GitRepository, environ: Mapping[str, str]) -> tuple[l
     """
     from_ref = environ.get("PRE_COMMIT_FROM_REF") or environ.get("PRE_COMMIT_ORIGIN") or ""
     to_ref = environ.get("PRE_COMMIT_TO_REF") or environ.get("PRE_COMMIT_SOURCE") or ""
+    if from_ref:
+        refuse_option_like(from_ref, "PRE_COMMIT_FROM_REF")
     if to_ref:
         tip = commit_or_usage_error(repo, to_ref, "PRE_COMMIT_TO_REF")
         base = resolve_commit(repo, from_ref) if from_ref and from_ref != ZERO_SHA else None
@@ -73,7 +95,97 @@ def from_environment(repo: GitRepository, environ: Mapping[str, str]) -> tuple[l
             return [tip, "^" + base], f"{from_ref[:12]}..{to_ref[:12]}"
         return new_to_remotes(repo, tip), f"{to_ref[:12]}, commits on no remote"
     local = environ.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
+    refuse_option_like(local, "PRE_COMMIT_LOCAL_BRANCH")
     tip_sha = resolve_commit(repo, local)
     if tip_sha is None:
         return [], "nothing to push"
     return new_to_remotes(repo, tip_sha), f"{local}, commits on no remote"
+
+
+def present_revisions(repo: GitRepository, revisions: Sequence[str]) -> tuple[list[str], list[ScanError]]:
+    """The revisions whose objects are all there, and an error entry for each one that is not.
+
+    One ref to a missing object (a dangling ref, a tag to a lost commit) would make every `rev-list`
+    of the audit fail: it is left out and reported, and the rest is scanned. A missing exclusion
+    (`^sha`) is dropped too: scanning more is safe.
+    """
+    shas = list(dict.fromkeys(revision.lstrip("^") for revision in revisions))
+    missing: set[str] = set()
+    with CatFileBatch(repo, check_only=True) as cat_file:
+        names = [name for sha in shas for name in (sha, f"{sha}^{{}}")]
+        for read in cat_file.read(names):
+            if read.sha is None:
+                missing.add(read.name.removesuffix("^{}"))
+    errors = []
+    for sha in shas:
+        if sha in missing and f"^{sha}" not in revisions:
+            refs = run_git(repo, "for-each-ref", f"--points-at={sha}", "--format=%(refname)").stdout
+            names = refs.decode("utf-8", "replace").split() or [f"revision {sha[:12]}"]
+            errors.append(
+                ScanError(
+                    _redacted(", ".join(names[:3])),
+                    f"points at object {sha[:12]}, which is missing from the repository: "
+                    "what only it leads to was not scanned",
+                )
+            )
+    return [revision for revision in revisions if revision.lstrip("^") not in missing], errors
+
+
+def cut_missing_commits(
+    repo: GitRepository, revisions: Sequence[str], graft_file: str
+) -> tuple[GitRepository, list[str]]:
+    """The repository seen with its missing commits cut out, and those commits.
+
+    `rev-list` stops at the first commit whose parent is missing, so one lost commit would leave the
+    whole audit unscanned. Each run names the child it could not go past; a graft (written to
+    `graft_file`, outside the repository, which is never changed) gives that child its remaining
+    parents only, and the next run goes further. Healthy repositories never get here.
+    """
+    grafts: dict[str, list[str]] = {}
+    missing: list[str] = []
+    grafted = dataclasses.replace(repo, graft_file=graft_file)
+    for _ in range(MAX_MISSING_COMMIT_ROUNDS):
+        current = grafted if grafts else repo
+        env = current.environment()
+        env["LC_ALL"] = "C"  # the message read below is git's English one, whatever the user's locale
+        completed = subprocess.run(
+            current.command("rev-list", "--stdin"),
+            input="".join(f"{revision}\n" for revision in revisions).encode(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        failed = _FAILED_PARENTS.search(completed.stderr)
+        if completed.returncode == 0 or failed is None:
+            break
+        child = failed.group(1).decode("ascii")
+        if child in grafts:
+            break  # cutting did not help: something else is wrong
+        parents = _parents(repo, child)
+        if parents is None:
+            break
+        present = _present_commits(repo, parents)
+        missing.extend(parent for parent in parents if parent not in present and parent not in missing)
+        grafts[child] = [parent for parent in parents if parent in present]
+        with open(graft_file, "w", encoding="ascii") as handle:
+            handle.writelines(" ".join([commit, *kept]) + "\n" for commit, kept in grafts.items())
+    return (grafted if grafts else repo), missing
+
+
+def _parents(repo: GitRepository, commit: str) -> list[str] | None:
+    completed = run_git(repo, "cat-file", "commit", "--end-of-options", commit)
+    if completed.returncode != 0:
+        return None
+    headers = completed.stdout.split(b"\n\n", 1)[0]
+    return [match.decode("ascii") for match in _PARENT.findall(headers)]
+
+
+def _present_commits(repo: GitRepository, shas: list[str]) -> set[str]:
+    with CatFileBatch(repo, check_only=True) as cat_file:
+        return {read.name for read in cat_file.read(shas) if read.sha is not None and read.type == "commit"}
+
+
+def _redacted(text: str) -> str:
+    from binance_secrets.sources.git_text import redact_free_text
+
+    return redact_free_text(text)

@@ -10,10 +10,12 @@ in, whatever its confidence there.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
+import signal
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -24,8 +26,8 @@ from binance_secrets.sources.git_objects import (
     READ_BUFFER_BYTES,
     CatFileBatch,
     GitRepository,
-    git_environment,
     git_message,
+    stop_process,
 )
 
 COMMIT_MESSAGE_PATH = "<commit message>"
@@ -38,6 +40,8 @@ BATCH_BYTES = 4 * 1024 * 1024
 POLL_SECONDS = 0.1
 # Commit messages are reported in batches of this many commits, so progress moves while they stream.
 MESSAGE_BATCH_COMMITS = 5000
+# How long stopping waits for a worker to end after SIGTERM before it is killed.
+WORKER_STOP_SECONDS = 5.0
 
 
 class ScanTask(NamedTuple):
@@ -132,7 +136,7 @@ def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
     return [("", finding) for finding in detect(printable_text(message), path)]
 
 
-def scan_messages(repo: GitRepository, revisions: Sequence[str]) -> Iterator[BatchResult]:
+def scan_messages(repo: GitRepository, revisions: Sequence[str]) -> Generator[BatchResult, None, None]:
     """The messages of every commit `revisions` select, from one `git log -z` stream.
 
     `%B` is the raw message (subject and body, as in the object after its headers), so lines count
@@ -146,28 +150,32 @@ def scan_messages(repo: GitRepository, revisions: Sequence[str]) -> Iterator[Bat
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=git_environment(),
+        env=repo.environment(),
     )
-    assert process.stdin is not None and process.stdout is not None
-    process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
-    process.stdin.close()
-    result = BatchResult()
-    tail = b""
-    while True:
-        chunk = process.stdout.read(READ_BUFFER_BYTES)
-        records = (tail + chunk).split(b"\0")
-        tail = records.pop() if chunk else b""
-        for record in records:
-            _scan_message_record(record, result)
-        if result.commits >= MESSAGE_BATCH_COMMITS:
-            yield result
-            result = BatchResult()
-        if not chunk:
-            break
-    stderr = process.stderr.read() if process.stderr else b""
-    if process.wait() != 0:
-        result.errors.append(ScanError("<repository>", f"git log could not read every commit: {git_message(stderr)}"))
-    yield result
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
+        process.stdin.close()
+        result = BatchResult()
+        tail = b""
+        while True:
+            chunk = process.stdout.read(READ_BUFFER_BYTES)
+            records = (tail + chunk).split(b"\0")
+            tail = records.pop() if chunk else b""
+            for record in records:
+                _scan_message_record(record, result)
+            if result.commits >= MESSAGE_BATCH_COMMITS:
+                yield result
+                result = BatchResult()
+            if not chunk:
+                break
+        stderr = process.stderr.read() if process.stderr else b""
+        if process.wait() != 0:
+            message = f"git log could not read every commit: {git_message(stderr)}"
+            result.errors.append(ScanError("<repository>", message))
+        yield result
+    finally:
+        stop_process(process)  # abandoned or interrupted: git log goes with us
 
 
 def _scan_message_record(record: bytes, result: BatchResult) -> None:
@@ -193,14 +201,15 @@ Work = list[ScanTask] | MessageScan
 
 def scan_in_parallel(
     repo: GitRepository, tasks: Iterable[ScanTask], jobs: int, messages: MessageScan | None = None
-) -> Iterator[BatchResult]:
+) -> Generator[BatchResult, None, None]:
     """Scan results batch by batch, as they complete; memory is bounded by the queue sizes.
 
     The commit messages, one long task, go first so that the other workers' blobs run beside them.
     """
     if jobs <= 1:
         if messages is not None:
-            yield from scan_messages(repo, messages.revisions)
+            with contextlib.closing(scan_messages(repo, messages.revisions)) as results:
+                yield from results
         with CatFileBatch(repo) as cat_file:
             for batch in batches(tasks):
                 yield scan_batch(cat_file, batch)
@@ -242,12 +251,28 @@ def scan_in_parallel(
             else:
                 yield message
     finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.terminate()
-            worker.join()
-        task_queue.close()
+        _stop_workers(workers, task_queue)
         result_queue.close()
+
+
+def _stop_workers(
+    workers: list[multiprocessing.Process], task_queue: multiprocessing.Queue[Work | None]
+) -> None:
+    """Every worker ends, and its git children with it, before the audit returns or is interrupted.
+
+    SIGTERM makes a worker unwind (closing its `cat-file` and `git log`); one that does not end in
+    time is killed. Tasks no worker will read are dropped rather than waited on at exit.
+    """
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+    task_queue.cancel_join_thread()
+    task_queue.close()
+    for worker in workers:
+        worker.join(WORKER_STOP_SECONDS)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
 
 
 def _chain_work(first: MessageScan, rest: Iterable[Work]) -> Iterator[Work]:
@@ -270,6 +295,10 @@ def _drain(
             yield message
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _check_alive(workers: list[multiprocessing.Process]) -> None:
     dead = [worker for worker in workers if worker.exitcode not in (None, 0)]
     if dead:
@@ -281,6 +310,10 @@ def _worker(
     task_queue: multiprocessing.Queue[Work | None],
     result_queue: multiprocessing.Queue[BatchResult | str | None],
 ) -> None:
+    # Stopped by the parent with SIGTERM (or by Ctrl-C on the whole process group): unwind, so that
+    # `with` and `finally` end the git children. The parent's own handlers are not for workers.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
     try:
         with CatFileBatch(repo) as cat_file:
             while True:
@@ -288,11 +321,14 @@ def _worker(
                 if batch is None:
                     break
                 if isinstance(batch, MessageScan):
-                    for result in scan_messages(repo, batch.revisions):
-                        result_queue.put(result)
+                    with contextlib.closing(scan_messages(repo, batch.revisions)) as results:
+                        for result in results:
+                            result_queue.put(result)
                     continue
                 result_queue.put(scan_batch(cat_file, batch))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
+        # Results the parent will never read must not hold this process at exit.
+        result_queue.cancel_join_thread()
         return
     except Exception as error:  # a message, never a traceback with data in it, goes to the parent
         result_queue.put(f"scanning process failed: {type(error).__name__}")
