@@ -71,9 +71,7 @@ _FileKey = tuple[str, int, int, int]
 
 # Our secret types: how the filter below recognises our plugins, whichever copy of this module (the
 # file detect-secrets loads by path, or the package module it imports the filter from) defined them.
-_SECRET_TYPES = frozenset(
-    {"Binance API Key", "Binance Secret Key", "Binance Private Key", "Hardcoded API Secret"}
-)
+_SECRET_TYPES = frozenset({"Binance API Key", "Binance Secret Key", "Binance Private Key", "Hardcoded API Secret"})
 # Where detect-secrets finds the filter below: a module path, the same on every machine, unlike the
 # plugin's own `file://` path.
 SCOPED_HEURISTICS_FILTER = f"{__name__}.heuristics_except_for_binance_rules"
