@@ -69,9 +69,6 @@ _DEFAULT_MIN_CONFIDENCE = "medium"  # the default of `binance-secrets scan`
 
 _FileKey = tuple[str, int, int, int]
 
-# Our secret types: how the filter below recognises our plugins, whichever copy of this module (the
-# file detect-secrets loads by path, or the package module it imports the filter from) defined them.
-_SECRET_TYPES = frozenset({"Binance API Key", "Binance Secret Key", "Binance Private Key", "Hardcoded API Secret"})
 # Where detect-secrets finds the filter below: a module path, the same on every machine, unlike the
 # plugin's own `file://` path.
 SCOPED_HEURISTICS_FILTER = f"{__name__}.heuristics_except_for_binance_rules"
@@ -213,6 +210,11 @@ class HardcodedApiSecretDetector(_BinanceDetector):
 
     secret_type = "Hardcoded API Secret"
     rule_id = "hardcoded-api-secret"
+
+
+# How the filter below recognises our plugins: by secret type, whichever copy of this module (the file
+# detect-secrets loads by path, or the package module it imports the filter from) defined their class.
+_SECRET_TYPES = frozenset(detector.secret_type for detector in _BinanceDetector.__subclasses__())
 
 
 # --- which findings sit on a line ---------------------------------------------------------------
