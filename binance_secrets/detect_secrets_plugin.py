@@ -27,8 +27,8 @@ reported before; the change is recorded in the baseline's `filters_used`, so `de
 `audit` run with it too. It goes through detect-secrets' settings object (what `--disable-filter`,
 `--filter` and a baseline's `filters_used` set), not through its code.
 
-detect-secrets also never asks about lines its YAML transformer leaves out (a block scalar that ends
-the file): those findings are reported from the last lines it does ask about, under their own line.
+detect-secrets also never asks about the lines its YAML and INI transformers leave out (a block value
+that ends the file): those findings are reported under the last line it reads, the value's key line.
 """
 
 from __future__ import annotations
@@ -71,9 +71,7 @@ _FileKey = tuple[str, int, int, int]
 
 # Where detect-secrets finds the filter below: a module path, the same on every machine, unlike the
 # plugin's own `file://` path.
-SCOPED_HEURISTICS_FILTER = f"{__name__}.heuristics_except_for_binance_rules"
-if not SCOPED_HEURISTICS_FILTER.startswith("binance_secrets."):  # loaded by path: name the package module
-    SCOPED_HEURISTICS_FILTER = "binance_secrets.detect_secrets_plugin.heuristics_except_for_binance_rules"
+SCOPED_HEURISTICS_FILTER = "binance_secrets.detect_secrets_plugin.heuristics_except_for_binance_rules"
 _HEURISTIC = "detect_secrets.filters.heuristic."
 # The default heuristics our detector supersedes: it judges call arguments, ids, `$`-prefixed, digit-only
 # and placeholder values itself. The file-level ones (`is_lock_file`, `is_swagger_file`) stay where they
@@ -169,10 +167,13 @@ class _BinanceDetector(BasePlugin):
             if _last_file.key != self._tail_reported:
                 asked = _lines_asked(context)
                 if asked is not None:
-                    # Near the end of the lines detect-secrets goes through (a YAML file it transformed
-                    # can end before the file does): what lies beyond is reported now, once.
+                    # Near the end of the lines detect-secrets goes through: a YAML or INI file it
+                    # transformed ends with the last key, before a block value that closes the file
+                    # does. What lies beyond is reported now, once, under that last line: the line
+                    # where detect-secrets puts the value (its own plugins report it there), and one
+                    # that `audit` can show (it indexes the transformed lines by line number).
                     self._tail_reported = _last_file.key
-                    found += [(finding.line, finding) for finding in _last_file.findings if finding.line > asked]
+                    found += [(asked, finding) for finding in _last_file.findings if finding.line > asked]
             return found
         lines, target = _snippet_lines(line, context)
         return [(line_number, finding) for finding in _detect_text(lines, filename) if finding.line == target + 1]

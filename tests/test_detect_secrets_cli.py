@@ -259,6 +259,23 @@ def test_audit_report_reads_the_plugin_baseline(repo: Repo) -> None:
     assert "Hardcoded API Secret" in by_secret[values["short_secret"]]["types"]
 
 
+def test_key_in_a_closing_yaml_block_is_reported_on_its_key_line_and_audit_shows_it(repo: Repo) -> None:
+    """README (detect-secrets section): a YAML block value that ends the file is reported under its
+    key's line, the last line detect-secrets reads, so that `audit --report` can show it."""
+    pem = keys.ed25519_pem()
+    block = "".join(f"    {line}\n" for line in pem.splitlines())
+    repo.write("deploy/secret.yaml", f"stringData:\n  binance.pem: |\n{block}")
+    baseline = repo.make_baseline()
+    assert ("deploy/secret.yaml", 2, "Binance Private Key") in our_results(baseline)
+    findings = json.loads(repo.binance_scan("-f", "json").stdout)["findings"]
+    assert [(f["path"], f["line"]) for f in findings] == [("deploy/secret.yaml", 3)]  # the BEGIN line
+
+    report = repo.audit("--report", ".secrets.baseline")
+    assert report.code == 0 and "Traceback" not in report.stderr, report.stderr[-2000:]
+    shown = [entry for entry in json.loads(report.stdout)["results"] if "Binance Private Key" in entry["types"]]
+    assert [list(entry["lines"]) for entry in shown] == [["2"]]
+
+
 @pytest.mark.xfail(reason="detect-secrets 1.5 audit does not load custom plugins (Yelp/detect-secrets#611)")
 def test_stock_audit_command_loads_custom_plugins(repo: Repo) -> None:
     # Strict xfail: when detect-secrets fixes this, this test fails and the README can drop the
