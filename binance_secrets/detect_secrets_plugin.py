@@ -13,22 +13,40 @@ the module is inspected for plugin classes: helpers are private. Such a module i
 
 Verification: detect-secrets calls `verify()` by default during every scan. Ours sends nothing
 anywhere unless the user sets `BINANCE_SECRETS_DETECT_SECRETS_VERIFY=1`.
+
+detect-secrets' default heuristic filters are tuned for its own entropy and keyword plugins, and they
+would silently drop what our detector already judged: `is_indirect_reference` drops every line shaped
+`name = call(...)` (so `Client(api_key="...", api_secret="...")`) before any plugin sees it, and
+`is_likely_id_string`, `is_prefixed_with_dollar_sign`, `is_not_alphanumeric_string`... drop secrets
+after. detect-secrets cannot scope a filter to a plugin, and a line-level filter runs before every
+plugin, so no plugin can get around it on its own. Hence `_scope_heuristics_to_other_plugins`: when a
+Binance detector is set up, the heuristics we supersede are moved from detect-secrets' filter list into
+one filter of ours, `heuristics_except_for_binance_rules`, which applies the very same functions to the
+secrets of every other plugin, on the same line. detect-secrets' own plugins report exactly what they
+reported before; the change is recorded in the baseline's `filters_used`, so `detect-secrets-hook` and
+`audit` run with it too. It goes through detect-secrets' settings object (what `--disable-filter`,
+`--filter` and a baseline's `filters_used` set), not through its code.
+
+detect-secrets also never asks about the lines its YAML and INI transformers leave out (a block value
+that ends the file): those findings are reported under the last line it reads, the value's key line.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import os
 import stat
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from detect_secrets.constants import VerifiedResult
 from detect_secrets.core.potential_secret import PotentialSecret
+from detect_secrets.filters import heuristic as _heuristics
 from detect_secrets.plugins.base import BasePlugin
-from detect_secrets.settings import get_settings
+from detect_secrets.settings import get_filters, get_settings
 
 from binance_secrets.detectors import detect
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding
@@ -51,6 +69,27 @@ _DEFAULT_MIN_CONFIDENCE = "medium"  # the default of `binance-secrets scan`
 
 _FileKey = tuple[str, int, int, int]
 
+# Where detect-secrets finds the filter below: a module path, the same on every machine, unlike the
+# plugin's own `file://` path.
+SCOPED_HEURISTICS_FILTER = "binance_secrets.detect_secrets_plugin.heuristics_except_for_binance_rules"
+_HEURISTIC = "detect_secrets.filters.heuristic."
+# The default heuristics our detector supersedes: it judges call arguments, ids, `$`-prefixed, digit-only
+# and placeholder values itself. The file-level ones (`is_lock_file`, `is_swagger_file`) stay where they
+# are: moving them would make every other plugin read whole lock files only to throw the results away.
+SUPERSEDED_HEURISTICS = (
+    _HEURISTIC + "is_indirect_reference",
+    _HEURISTIC + "is_likely_id_string",
+    _HEURISTIC + "is_not_alphanumeric_string",
+    _HEURISTIC + "is_potential_uuid",
+    _HEURISTIC + "is_prefixed_with_dollar_sign",
+    _HEURISTIC + "is_sequential_string",
+    _HEURISTIC + "is_templated_secret",
+)
+# detect-secrets applies these to lines, before the plugins, except in `scan --string`, which applies no
+# line filter at all: the moved filter must not start applying them there.
+_LINE_HEURISTICS = frozenset({_HEURISTIC + "is_indirect_reference"})
+_ADHOC_FILENAME = "adhoc-string-scan"  # detect-secrets' file name for `scan --string`
+
 
 class _BinanceDetector(BasePlugin):
     """Reports the findings of one rule on the line detect-secrets is looking at."""
@@ -64,6 +103,9 @@ class _BinanceDetector(BasePlugin):
         self.min_confidence = min_confidence
         # detect-secrets asks for a verdict twice per secret (analyze_line, then its filter).
         self._verdicts: dict[str, VerifiedResult] = {}
+        # The file whose findings on lines detect-secrets never asks about were already reported.
+        self._tail_reported: _FileKey | None = None
+        _scope_heuristics_to_other_plugins()
 
     def json(self) -> dict[str, Any]:
         # Recorded in the baseline's `plugins_used`, and given back to __init__ when it is loaded.
@@ -83,7 +125,7 @@ class _BinanceDetector(BasePlugin):
         **kwargs: Any,
     ) -> set[PotentialSecret]:
         output: set[PotentialSecret] = set()
-        for finding in _findings_on_line(filename, line, line_number, context):
+        for reported_line, finding in self._findings_for(filename, line, line_number, context):
             if not self._reports(finding):
                 continue
             is_verified = False
@@ -94,7 +136,7 @@ class _BinanceDetector(BasePlugin):
                     type=self.secret_type,
                     filename=filename,
                     secret=finding.secret,
-                    line_number=line_number,
+                    line_number=reported_line,
                     is_verified=is_verified,
                 )
             )
@@ -112,6 +154,29 @@ class _BinanceDetector(BasePlugin):
         if identity not in self._verdicts:
             self._verdicts[identity] = _verify_pair(pair)
         return self._verdicts[identity]
+
+    def _findings_for(self, filename: str, line: str, line_number: int, context: Any) -> list[tuple[int, Finding]]:
+        """The findings to report for the line detect-secrets asks about, each with its line number.
+
+        Whole-file detection when the file is there to read, so that context, pairing and multi-line
+        PEM keys are judged exactly as `binance-secrets scan` judges them; otherwise the snippet of
+        lines detect-secrets hands over (`scan --string`, diffs).
+        """
+        if line_number > 0 and _load_file(filename):
+            found = [(line_number, finding) for finding in _last_file.by_line.get(line_number, [])]
+            if _last_file.key != self._tail_reported:
+                asked = _lines_asked(context)
+                if asked is not None:
+                    # Near the end of the lines detect-secrets goes through: a YAML or INI file it
+                    # transformed ends with the last key, before a block value that closes the file
+                    # does. What lies beyond is reported now, once, under that last line: the line
+                    # where detect-secrets puts the value (its own plugins report it there), and one
+                    # that `audit` can show (it indexes the transformed lines by line number).
+                    self._tail_reported = _last_file.key
+                    found += [(asked, finding) for finding in _last_file.findings if finding.line > asked]
+            return found
+        lines, target = _snippet_lines(line, context)
+        return [(line_number, finding) for finding in _detect_text(lines, filename) if finding.line == target + 1]
 
     def _reports(self, finding: Finding) -> bool:
         return (
@@ -148,6 +213,11 @@ class HardcodedApiSecretDetector(_BinanceDetector):
     rule_id = "hardcoded-api-secret"
 
 
+# How the filter below recognises our plugins: by secret type, whichever copy of this module (the file
+# detect-secrets loads by path, or the package module it imports the filter from) defined their class.
+_SECRET_TYPES = frozenset(detector.secret_type for detector in _BinanceDetector.__subclasses__())
+
+
 # --- which findings sit on a line ---------------------------------------------------------------
 
 
@@ -163,14 +233,20 @@ class _LastFile:
 _last_file = _LastFile()
 
 
-def _findings_on_line(filename: str, line: str, line_number: int, context: Any) -> list[Finding]:
-    """Whole-file detection when the file is there to read, so that context, pairing and multi-line
-    PEM keys are judged exactly as `binance-secrets scan` judges them; otherwise the snippet of lines
-    detect-secrets hands over (`scan --string`, diffs)."""
-    if line_number > 0 and _load_file(filename):
-        return _last_file.by_line.get(line_number, [])
-    lines, target = _snippet_lines(line, context)
-    return [finding for finding in _detect_text(lines, filename) if finding.line == target + 1]
+# detect-secrets' CodeSnippet holds up to this many lines after the target (`get_code_snippet`).
+_SNIPPET_LINES_AFTER = 5
+
+
+def _lines_asked(context: Any) -> int | None:
+    """How many lines detect-secrets goes through in this file, once its snippet reaches their end."""
+    lines = getattr(context, "lines", None)
+    target = getattr(context, "target_index", None)
+    start = getattr(context, "start_line", None)
+    if not isinstance(lines, list) or not isinstance(target, int) or not isinstance(start, int):
+        return None
+    if len(lines) - 1 - target >= _SNIPPET_LINES_AFTER:
+        return None  # more lines may follow
+    return start + len(lines)
 
 
 def _load_file(filename: str) -> bool:
@@ -210,6 +286,63 @@ def _snippet_lines(line: str, context: Any) -> tuple[list[str], int]:
 
 def _detect_text(lines: list[str], path: str) -> list[Finding]:
     return detect("\n".join(lines).encode("utf-8", "replace"), path)
+
+
+# --- detect-secrets' heuristics, for the other plugins only ----------------------------------------
+
+
+def _scope_heuristics_to_other_plugins() -> None:
+    """Move the default heuristics our detector supersedes into `heuristics_except_for_binance_rules`.
+
+    Runs whenever detect-secrets sets up one of our detectors, before it scans anything (and again in
+    each of its worker processes, where it finds the work already done). A heuristic the user disabled
+    stays disabled. The baseline's `filters_used` then lists our filter, with the heuristics it applies
+    to the other plugins, instead of those heuristics.
+    """
+    settings = get_settings()
+    moved = [path for path in SUPERSEDED_HEURISTICS if path in settings.filters]
+    if not moved:
+        return
+    already = settings.filters.get(SCOPED_HEURISTICS_FILTER, {}).get("heuristics", [])
+    settings.disable_filters(*moved)
+    settings.filters[SCOPED_HEURISTICS_FILTER] = {"heuristics": sorted({*already, *moved})}
+    get_filters.cache_clear()
+
+
+def heuristics_except_for_binance_rules(filename: str, secret: str, line: str, plugin: Any) -> bool:
+    """A detect-secrets filter: True (drop the secret) when one of the heuristics it holds drops it.
+
+    It applies them, with the same arguments, to the secrets of every plugin but ours, so detect-secrets'
+    own plugins report what they reported when the heuristics were filters of their own. A line-level
+    heuristic now runs after the plugins instead of before them: same results, and our plugin gets to
+    see the line. detect-secrets calls this only once a plugin has found a secret (it needs `secret` and
+    `plugin`); called for a bare line, the missing arguments make it skip this filter, as it does for
+    its own `is_likely_id_string`.
+    """
+    if getattr(plugin, "secret_type", None) in _SECRET_TYPES:
+        return False
+    arguments = {"filename": filename, "secret": secret, "line": line, "plugin": plugin}
+    config = get_settings().filters.get(SCOPED_HEURISTICS_FILTER, {})
+    for path in config.get("heuristics", []):
+        if path in _LINE_HEURISTICS and filename == _ADHOC_FILENAME:
+            continue
+        heuristic = _heuristic(path)
+        if heuristic is None:
+            continue
+        # detect-secrets' own injection, by parameter name: each heuristic takes some of these four.
+        wanted = inspect.signature(heuristic).parameters
+        if heuristic(**{name: value for name, value in arguments.items() if name in wanted}):
+            return True
+    return False
+
+
+def _heuristic(path: str) -> Callable[..., Any] | None:
+    """One of the heuristics this filter moves, by the path detect-secrets' settings use for it."""
+    # Only those are ever moved here: whatever else a baseline lists is neither imported nor called.
+    if path not in SUPERSEDED_HEURISTICS:
+        return None
+    function = getattr(_heuristics, path[len(_HEURISTIC) :], None)
+    return function if callable(function) else None
 
 
 # --- verification (opt-in) ----------------------------------------------------------------------

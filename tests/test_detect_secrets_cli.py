@@ -183,6 +183,53 @@ def test_scan_with_the_plugin_reports_the_lines_binance_secrets_scan_reports(rep
     assert values["bare"] not in json.dumps(baseline)
 
 
+def test_secrets_passed_as_call_arguments_are_reported_and_baselined(repo: Repo) -> None:
+    """Issue #11: `name = call(...)` lines reach the plugin under detect-secrets' default settings.
+
+    README promise (detect-secrets section): the plugins report the same lines as `binance-secrets
+    scan`, and a baseline made with them passes both `detect-secrets-hook` and our own `--baseline`.
+    """
+    repo.write("app/bot.py", f'import os\n\nclient = make(api_secret="{keys.secret_key()}")\n')
+    # python-binance's own call, alone in its file: no other line for the plugin to be asked about.
+    repo.write("app/client.py", f'client = Client(api_key="{keys.api_key()}", api_secret="{keys.secret_key()}")\n')
+    files = ["app/bot.py", "app/client.py"]
+
+    baseline = repo.make_baseline()  # `detect-secrets scan --plugin …`, nothing else
+    assert our_results(baseline) == {
+        ("app/bot.py", 3, "Binance Secret Key"),
+        ("app/client.py", 1, "Binance API Key"),
+        ("app/client.py", 1, "Binance Secret Key"),
+    }
+    findings = json.loads(repo.binance_scan("-f", "json").stdout)["findings"]
+    assert {(f["path"], f["line"], OUR_TYPES[f["rule_id"]]) for f in findings} == our_results(baseline)
+
+    # The hook finds them too (not passing because it sees nothing), and the baseline accepts them.
+    unknown = repo.run(str(BIN / "detect-secrets-hook"), "--plugin", str(plugin_path()), *files)
+    assert unknown.code == 1 and "app/bot.py:3" in unknown.stdout, unknown.stdout + unknown.stderr
+    known = repo.run(str(BIN / "detect-secrets-hook"), "--baseline", ".secrets.baseline", *files)
+    assert known.code == 0, known.stdout + known.stderr
+    skipped = repo.binance_scan("--baseline", ".secrets.baseline", "-f", "json")
+    assert skipped.code == 0, skipped.stdout + skipped.stderr
+    assert json.loads(skipped.stdout)["findings"] == []
+
+
+def test_a_baseline_made_before_the_heuristics_moved_still_catches_call_arguments(repo: Repo) -> None:
+    # Baselines made by earlier versions list detect-secrets' heuristics as they were; the plugin moves
+    # them when the hook loads it, so a new secret in a call is not waved through.
+    repo.write("settings.py", f'BINANCE_API_KEY = "{keys.api_key()}"\n')
+    baseline = repo.make_baseline()
+    defaults = repo.run(str(BIN / "detect-secrets"), "scan", "settings.py")
+    baseline["filters_used"] = json.loads(defaults.stdout)["filters_used"]
+    assert {"path": "detect_secrets.filters.heuristic.is_indirect_reference"} in baseline["filters_used"]  # type: ignore[operator]
+    (repo.path / ".secrets.baseline").write_text(json.dumps(baseline))
+    git(repo.path, "add", ".secrets.baseline", env=repo.env)
+
+    repo.write("bot.py", f'import os\n\nclient = make(api_secret="{keys.secret_key()}")\n')
+    added = repo.run(str(BIN / "detect-secrets-hook"), "--baseline", ".secrets.baseline", "settings.py", "bot.py")
+    assert added.code == 1, added.stdout + added.stderr
+    assert "Binance Secret Key" in added.stdout and "bot.py:3" in added.stdout
+
+
 def test_hook_passes_known_secrets_and_fails_on_a_new_one(repo: Repo) -> None:
     populate(repo)
     repo.make_baseline()
@@ -210,6 +257,23 @@ def test_audit_report_reads_the_plugin_baseline(repo: Repo) -> None:
     assert by_secret[values["py_key"]]["lines"] == {"3": f'API_KEY = "{values["py_key"]}"'}
     assert "Binance Secret Key" in by_secret[values["yaml_secret"]]["types"]
     assert "Hardcoded API Secret" in by_secret[values["short_secret"]]["types"]
+
+
+def test_key_in_a_closing_yaml_block_is_reported_on_its_key_line_and_audit_shows_it(repo: Repo) -> None:
+    """README (detect-secrets section): a YAML block value that ends the file is reported under its
+    key's line, the last line detect-secrets reads, so that `audit --report` can show it."""
+    pem = keys.ed25519_pem()
+    block = "".join(f"    {line}\n" for line in pem.splitlines())
+    repo.write("deploy/secret.yaml", f"stringData:\n  binance.pem: |\n{block}")
+    baseline = repo.make_baseline()
+    assert ("deploy/secret.yaml", 2, "Binance Private Key") in our_results(baseline)
+    findings = json.loads(repo.binance_scan("-f", "json").stdout)["findings"]
+    assert [(f["path"], f["line"]) for f in findings] == [("deploy/secret.yaml", 3)]  # the BEGIN line
+
+    report = repo.audit("--report", ".secrets.baseline")
+    assert report.code == 0 and "Traceback" not in report.stderr, report.stderr[-2000:]
+    shown = [entry for entry in json.loads(report.stdout)["results"] if "Binance Private Key" in entry["types"]]
+    assert [list(entry["lines"]) for entry in shown] == [["2"]]
 
 
 @pytest.mark.xfail(reason="detect-secrets 1.5 audit does not load custom plugins (Yelp/detect-secrets#611)")

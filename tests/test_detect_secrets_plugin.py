@@ -12,12 +12,15 @@ pytest.importorskip("detect_secrets")
 
 from detect_secrets.constants import VerifiedResult
 from detect_secrets.core.plugins.util import get_plugins_from_file
+from detect_secrets.plugins.keyword import KeywordDetector
+from detect_secrets.settings import transient_settings
 from detect_secrets.util.code_snippet import get_code_snippet
 
 from binance_secrets import detect_secrets_plugin as plugin
 from binance_secrets.commands.plugin_path import plugin_path
 from testing import keys
 
+INDIRECT_REFERENCE = "detect_secrets.filters.heuristic.is_indirect_reference"
 RULE_TYPES = {
     "binance-api-key": "Binance API Key",
     "binance-secret-key": "Binance Secret Key",
@@ -128,6 +131,40 @@ def test_partner_is_found_in_the_context_lines() -> None:
     assert (pair.api_key, pair.secret, pair.private_key_pem) == (api_key, secret, None)
     assert api_key not in repr(pair) and secret not in repr(pair)
     assert plugin._pair_of(api_key, get_code_snippet([lines[1]], 1)) is None
+
+
+def test_heuristics_move_into_our_filter_and_spare_only_our_plugins() -> None:
+    """README (detect-secrets): the heuristics apply to detect-secrets' own plugins only."""
+    # detect-secrets' own context manager: its global settings are restored afterwards.
+    with transient_settings({"plugins_used": [{"name": "KeywordDetector"}]}) as settings:
+        settings.disable_filters(INDIRECT_REFERENCE.replace("indirect_reference", "templated_secret"))
+        ours = detector("binance-secret-key")
+        moved = settings.filters[plugin.SCOPED_HEURISTICS_FILTER]["heuristics"]
+        assert INDIRECT_REFERENCE in moved and not set(moved) & set(settings.filters)
+        # A heuristic the user disabled is not brought back by the move.
+        assert INDIRECT_REFERENCE.replace("indirect_reference", "templated_secret") not in moved
+        detector("binance-api-key")  # a second detector finds the work done
+        assert settings.filters[plugin.SCOPED_HEURISTICS_FILTER]["heuristics"] == moved
+
+        keyword = KeywordDetector()
+        value = keys.random_token(16)  # made here: a literal would be a finding of this repository's own scan
+        call = f'client = make(api_secret="{value}")'
+        drop = plugin.heuristics_except_for_binance_rules
+        assert drop(filename="bot.py", secret=value, line=call, plugin=keyword)
+        assert not drop(filename="bot.py", secret=value, line=call, plugin=ours)
+        assert not drop(filename="bot.py", secret=value, line=f'api_secret = "{value}"', plugin=keyword)
+        assert drop(filename="bot.py", secret=f"${value}", line=f'api_secret = "${value}"', plugin=keyword)
+        # `scan --string` applies no line filter, so the moved line heuristic does not apply there either.
+        assert not drop(filename="adhoc-string-scan", secret=value, line=call, plugin=keyword)
+
+
+def test_a_baseline_cannot_make_the_filter_import_anything() -> None:
+    with transient_settings({"plugins_used": []}) as settings:
+        # `lru_cache()` would answer "drop": names the filter does not move are neither imported nor called.
+        listed = ["os.system", "detect_secrets.filters.heuristic.lru_cache", "detect_secrets.filters.heuristic.os"]
+        settings.filters[plugin.SCOPED_HEURISTICS_FILTER] = {"heuristics": listed}
+        drop = plugin.heuristics_except_for_binance_rules
+        assert not drop(filename="bot.py", secret="abc", line="x = f(y)", plugin=KeywordDetector())
 
 
 def test_core_install_and_hook_never_import_detect_secrets(tmp_path: Path) -> None:
