@@ -148,6 +148,10 @@ class Example:
     value: str = field(repr=False)
 
 
+def default_mirror_root() -> Path:
+    return Path(os.environ.get("BINANCE_SECRETS_DOC_MIRRORS") or DEFAULT_MIRRORS)
+
+
 def mirror_dir(root: Path, repo: str) -> Path:
     return root / repo.replace("/", "+") / "repo"
 
@@ -274,6 +278,17 @@ def _comment(text: str) -> list[str]:
     return [f"        # {piece}" for piece in pieces]
 
 
+def differences(examples: dict[str, Example], block: str) -> list[str]:
+    """What `--check` prints: digests missing from or extra in a committed block (never a value)."""
+    committed = set(re.findall(r'"([0-9a-f]{64})"', block))
+    lines = [
+        f"missing from documentation.py: {digest} ({examples[digest].repo} {examples[digest].path})"
+        for digest in sorted(set(examples) - committed)
+    ]
+    lines += [f"in documentation.py, not in the sources: {digest}" for digest in sorted(committed - set(examples))]
+    return lines
+
+
 def committed_block(module_text: str) -> str:
     start = module_text.index(BEGIN)
     end = module_text.index(END, start) + len(END) + 1
@@ -287,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     action.add_argument("--check", action="store_true", help="exit 1 when documentation.py is out of date")
     action.add_argument("--write", action="store_true", help="rewrite the generated block of documentation.py")
     args = parser.parse_args(argv)
-    root = args.mirrors or Path(os.environ.get("BINANCE_SECRETS_DOC_MIRRORS") or DEFAULT_MIRRORS)
+    root = args.mirrors or default_mirror_root()
     missing = missing_sources(root)
     if missing:
         print(f"not fetched under {root}: {', '.join(missing)}", file=sys.stderr)
@@ -303,12 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         MODULE.write_text(module_text.replace(current, block), encoding="utf-8")
         return 0
     if args.check:
-        committed = set(re.findall(r'"([0-9a-f]{64})"', current))
-        added, removed = sorted(set(examples) - committed), sorted(committed - set(examples))
-        for digest in added:
-            print(f"missing from documentation.py: {digest} ({examples[digest].repo} {examples[digest].path})")
-        for digest in removed:
-            print(f"in documentation.py, not found in the sources: {digest}")
+        for line in differences(examples, current):
+            print(line)
         return 0 if block == current else 1
     sys.stdout.write(block)
     return 0

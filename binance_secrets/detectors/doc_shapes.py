@@ -31,6 +31,9 @@ _MARKER_WINDOW_BYTES = 120
 # `wss://fstream.binance.com/stream?streams=<listenKey>`.
 _STREAM_PATH_ENDINGS = (b"/ws/", b"streams=", b"/stream/")
 _STREAM_NAMES = frozenset({("stream",), ("streams",)})
+# Every listenKey or stream name and path holds one of these, whatever its case (`listenKey`,
+# `LISTEN_KEY`, `"stream"`, `?streams=`): a cheap test before the name is looked for.
+_NAME_WORDS = (b"isten", b"ISTEN", b"tream", b"TREAM")
 
 # The phrases Binance's docs and connector examples write next to an example value: the RSA/Ed25519
 # signing script of the spot and derivatives docs (`### REPLACE THIS WITH YOUR API KEY`, Chinese
@@ -46,14 +49,21 @@ _PLACEHOLDER_MARKER = re.compile(
 )
 
 
+# Every marker holds one of these (case as written in the docs): a cheap test before the regex.
+_MARKER_WORDS = (b"eplace", b"EPLACE", "替换".encode())
+
+
 def listen_key_reason(data: bytes, start: int, end: int) -> str | None:
     """Why the run at `start:end` is a user-data-stream listenKey, or None."""
     if data[end : end + 1] == b"@" and data[end + 1 : end + 2].islower():
         # `"<listenKey>@account"`, `@balance`, `@position`: a stream request, not a key.
         return "listenKey stream request"
+    window = data[max(0, start - _LINE_WINDOW_BYTES) : start]
+    isten, upper_isten, tream, upper_tream = _NAME_WORDS
+    if not (isten in window or upper_isten in window or tream in window or upper_tream in window or b"/" in window):
+        return None  # the common case, decided without looking for the line or a name
     line_start = data.rfind(b"\n", max(0, start - _LINE_WINDOW_BYTES), start) + 1
-    prefix = data[max(line_start, start - _LINE_WINDOW_BYTES) : start]
-    if prefix.endswith(_STREAM_PATH_ENDINGS):
+    if data[max(line_start, start - 16) : start].endswith(_STREAM_PATH_ENDINGS):
         return "listenKey in a stream URL"
     name = assigned_name(data, start, line_start)
     if name is None or not name.adjacent:
@@ -74,10 +84,14 @@ def _names_listen_key(words: tuple[str, ...]) -> bool:
 
 def placeholder_marked(data: bytes, start: int, end: int) -> bool:
     """Whether the value's line carries a `REPLACE THIS WITH YOUR API KEY`-style marker."""
+    window = data[max(0, start - _MARKER_WINDOW_BYTES) : end + _MARKER_WINDOW_BYTES]
+    replace, upper_replace, chinese = _MARKER_WORDS
+    if replace not in window and upper_replace not in window and chinese not in window:
+        return False  # the common case: no marker word near, no line bounds, no decoding, no regex
     line_start = data.rfind(b"\n", max(0, start - _MARKER_WINDOW_BYTES), start) + 1
     line_end = data.find(b"\n", end, end + _MARKER_WINDOW_BYTES)
     if line_end == -1:
         line_end = min(len(data), end + _MARKER_WINDOW_BYTES)
-    before = data[max(line_start, start - _MARKER_WINDOW_BYTES) : start]
-    after = data[end:line_end]
-    return any(_PLACEHOLDER_MARKER.search(part.decode("utf-8", "replace")) is not None for part in (before, after))
+    before = data[max(line_start, start - _MARKER_WINDOW_BYTES) : start].decode("utf-8", "replace")
+    after = data[end:line_end].decode("utf-8", "replace")
+    return _PLACEHOLDER_MARKER.search(before) is not None or _PLACEHOLDER_MARKER.search(after) is not None

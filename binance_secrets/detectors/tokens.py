@@ -9,6 +9,7 @@ magnitude faster.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -138,11 +139,13 @@ def value_rejection_reason(token: str, *, check_entropy: bool = True, documentat
         return "placeholder"
     if _has_sequence(token):
         return "repeated or sequential run"
-    if is_periodic(token):
-        return "periodic placeholder"
     entropy = shannon_entropy(token) if check_entropy else 0.0
     if check_entropy and entropy < MIN_TOKEN_ENTROPY:
         return "low entropy"
+    # A periodic value has few distinct characters, so its entropy is bounded: a random key's is far
+    # above the bound and skips the test.
+    if (not check_entropy or entropy <= _periodic_entropy_bound(len(token))) and is_periodic(token):
+        return "periodic placeholder"
     if entropy < _SHORT_WORD_ENTROPY and any(word in lowered for word in _SHORT_PLACEHOLDER_WORDS):
         return "placeholder"
     if documentation and is_documentation_example(token):
@@ -175,11 +178,11 @@ def _url_encoded_base64_piece(data: bytes, span: TokenSpan) -> bool:
     A run right after a bare `%` starts with the escape's two hex digits, so it is a slice of an
     encoded string too. A key after an encoded `=` (`apiKey%3D<key>`) is still a key.
     """
-    if span.start >= 1 and data[span.start - 1] == ord("%"):
+    before = data[max(0, span.start - 3) : span.start]
+    if b"%" in before and (before.endswith(b"%") or before.upper() in _ENCODED_BASE64_BEFORE):
         return True
-    if data[max(0, span.start - 3) : span.start].upper() in _ENCODED_BASE64_BEFORE:
-        return True
-    return data[span.end : span.end + 3].upper() in _ENCODED_BASE64_AFTER
+    after = data[span.end : span.end + 3]
+    return after.startswith(b"%") and after.upper() in _ENCODED_BASE64_AFTER
 
 
 def _alone_in_base64_block(data: bytes, span: TokenSpan) -> bool:
@@ -248,6 +251,8 @@ def is_periodic(value: str) -> bool:
     """
     raw = value.encode("utf-8", "surrogateescape")
     length = len(raw)
+    if len(set(raw)) > _periodic_distinct_bound(length):
+        return False  # a random key has far more distinct characters (about 40 of 64): let go at once
     for period in range(1, min(_MAX_PERIOD, length // 2) + 1):
         compared = length - period
         if compared < _MIN_PERIOD_COMPARISONS:
@@ -256,3 +261,18 @@ def is_periodic(value: str) -> bool:
         if same.count(0) >= _PERIODIC_SHARE * compared:
             return True
     return False
+
+
+def _periodic_distinct_bound(length: int) -> float:
+    """The most distinct characters a periodic value of `length` can hold.
+
+    Each position that differs from the one a period before may bring a new character, the others
+    cannot: at most `period + (1 - share) * (length - period)`, largest for the longest period.
+    """
+    longest = min(_MAX_PERIOD, length // 2)
+    return longest + (1 - _PERIODIC_SHARE) * (length - longest)
+
+
+def _periodic_entropy_bound(length: int) -> float:
+    """Entropy (bits per character) above which a value of `length` cannot be periodic."""
+    return math.log2(max(1.0, _periodic_distinct_bound(length)))
