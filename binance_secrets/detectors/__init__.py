@@ -24,6 +24,8 @@ from binance_secrets.detectors.context import (
     role_of_name,
 )
 from binance_secrets.detectors.credentials import credential_assignments
+from binance_secrets.detectors.doc_shapes import placeholder_marked
+from binance_secrets.detectors.documentation import is_documentation_example
 from binance_secrets.detectors.private_keys import ArmouredBlock, armoured_blocks, private_keys
 from binance_secrets.detectors.tokens import (
     TokenSpan,
@@ -149,6 +151,8 @@ def _token_candidates(data: bytes, facts: _FileFacts) -> list[_Candidate]:
             named=named,
             binance_context=binance,
             generic_name=generic,
+            # `### REPLACE THIS WITH YOUR API KEY` after the value (Binance's signing walkthrough): low.
+            weak_shape=placeholder_marked(data, span.start, span.end),
         )
         candidates.append(candidate)
         previous_by_end[span.end] = candidate
@@ -186,6 +190,8 @@ def _previous_positional(
 def _private_key_candidates(data: bytes, blocks: list[ArmouredBlock], path_mentions_binance: bool) -> list[_Candidate]:
     candidates = []
     for pem in private_keys(data, blocks):
+        if is_documentation_example(pem.canonical):
+            continue  # a test key published in Binance's docs or connectors
         binance = path_mentions_binance or binance_context(data, pem.start, pem.end)
         weak = pem.algorithm not in ("ed25519", "rsa", "encrypted")
         candidates.append(

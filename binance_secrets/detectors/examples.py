@@ -527,6 +527,144 @@ _CREDENTIAL_NEGATIVES: tuple[Example, ...] = (
     E("secrets-store-id", 'secret_id = "{uuid}"\n', "infra.py"),
 )
 
+# ---------------------------------------------------------------------------------------------------
+# Binance's documentation (issue #10, item 1): copies of the docs and connectors stay silent.
+# User-data-stream listenKeys (short-lived stream tokens) in every shape the docs and connectors print
+# them, slices of URL-encoded signatures, periodic placeholders, and values marked
+# `### REPLACE THIS WITH YOUR API KEY` are not reported; a real key in the same shapes still is.
+# ---------------------------------------------------------------------------------------------------
+_DOCS_NEGATIVES: tuple[Example, ...] = (
+    E("docs-listenkey-response", '{\n  "listenKey": "{token}"\n}\n', "user-data-stream.md"),
+    E(
+        "docs-listenkey-expired-event",
+        '{\n  "e": "listenKeyExpired",\n  "E": 1699596037418,\n  "listenKey": "{token}"\n}\n',
+        "user-data-stream.md",
+    ),
+    E(
+        "docs-wsapi-listenkey-result",
+        '{"id": "d3df8a21", "status": 200, "result": {"listenKey": "{token}"}, "rateLimits": []}\n',
+        "web-socket-api.md",
+    ),
+    E(
+        "docs-wsapi-listenkey-ping",
+        '{"id": "815d5fce", "method": "userDataStream.ping", "params": {"listenKey": "{token}"}}\n',
+        "web-socket-api.md",
+    ),
+    E(
+        "docs-curl-listenkey-query",
+        "curl -X PUT 'https://api.binance.com/api/v3/userDataStream?listenKey={token}' "
+        "-H 'X-MBX-APIKEY: $BINANCE_API_KEY'\n",
+        "keepalive.sh",
+    ),
+    E("docs-ws-listenkey-path", 'ws = websocket.WebSocketApp("wss://stream.binance.com:9443/ws/{token}")\n', "bot.py"),
+    E("docs-stream-listenkey", "wss://fstream.binance.com/stream?streams={token}\n", "README.md"),
+    E("docs-auth-stream-listenkey", "wss://dstream-auth.binance.com/ws/btcusdt@markPrice?listenKey={token}\n"),
+    E(
+        "docs-combined-stream-event",
+        '{"stream": "{token}", "data": {"e": "ACCOUNT_UPDATE", "E": 1564745798939}}\n',
+        "events.json",
+    ),
+    E(
+        "docs-futures-listenkey-request",
+        '{"method": "REQUEST", "params": ["{token}@account", "{token}@balance"], "id": 12}\n',
+        "futures.md",
+    ),
+    E(
+        "docs-futures-listenkey-response",
+        '{"result": [{"req": "{token}@position", "res": {"positions": []}}], "id": 12}\n',
+        "futures.md",
+    ),
+    E("python-listen-key-variable", 'listen_key = "{token}"  # binance user data stream\n', "bot.py"),
+    E("python-keepalive-kwarg", 'client.stream_keepalive(listenKey="{token}")  # binance\n', "bot.py"),
+    E("python-connector-user-data", 'ws_client.user_data(listen_key="{token}", id=1)\n', "bot.py"),
+    E("js-renew-listen-key", "client.renewListenKey('{token}').then(console.log) // binance\n", "bot.js"),
+    E("go-listen-key", 'listenKey := "{token}" // binance futures\n', "main.go"),
+    E("env-listen-key", "BINANCE_LISTEN_KEY={token}\n", ".env"),
+    E(
+        "docs-url-encoded-signature",
+        "curl -H 'X-MBX-APIKEY: $API_KEY' -X POST 'https://api.binance.com/api/v3/order?"
+        "symbol=BTCUSDT&timestamp=1671090801999&signature=Kx2c%2F{token}%2Bq8R%2BbcddKjyz5XBrBM%3D'\n",
+        "rest-api.md",
+    ),
+    E("url-encoded-signature-first-piece", "&signature={token}%2BbcddKjyz5XBrBM%3D\n", "request.log"),
+    E("url-encoded-signature-last-piece", "&signature=aap36wD5lo%2F{token}%3D\n", "request.log"),
+    E("url-encoded-signature-lower-case", "&signature=aap36wD5lo%2f{token}%2bbcddKjyz5XB\n", "request.log"),
+    E("periodic-placeholder-abc123", 'BINANCE_API_SECRET = "abc123abc123abc123abc123abc123"\n', "settings.py"),
+    E("periodic-placeholder-a1b2c3d4", 'api_secret: "A1b2C3d4A1b2C3d4A1b2C3d4A1b2C3d4A1b2C3d4"\n', "config.yaml"),
+    E("near-periodic-placeholder", 'API_SECRET = "abc123abc123abc124abc123abd123abc123"\n', "settings.py"),
+    E("periodic-hex-placeholder", 'BINANCE_SECRET_KEY = "deadbeefdeadbeefdeadbeefdeadbeef"\n', "settings.py"),
+    E(
+        "docs-replace-this-marker",
+        'apiKey="{token}"   ### REPLACE THIS WITH YOUR API KEY\napiMethod="POST"\n',
+        "sign.sh",
+    ),
+    E("docs-replace-this-marker-zh", 'apiKey="{token}"   ### 替换成您的 API Key\n', "sign.sh"),
+)
+
+_DOCS_API_KEY_POSITIVES: tuple[Example, ...] = (
+    E(
+        "docs-curl-real-key",
+        'curl -H "X-MBX-APIKEY: {key}" -X POST '
+        "'https://api.binance.com/api/v3/order?symbol=BTCUSDT&timestamp=1&signature={hex64}'\n",
+        "order.sh",
+        "high",
+    ),
+    E(
+        "docs-wsapi-params-real-key",
+        '{"id": "e2a85d9f", "method": "order.place", "params": {"apiKey": "{key}", "signature": "{hex64}"}}\n',
+        "ws.json",
+        "medium",
+    ),
+    E(
+        "docs-wsapi-ping-real-key-beside-listenkey",
+        '{"method": "userDataStream.ping", "params": {"listenKey": "{token}", "apiKey": "{key}"}}\n',
+        "ws.json",
+        "medium",
+    ),
+    E(
+        "docs-curl-keepalive-real-key",
+        "curl -H \"X-MBX-APIKEY: {key}\" -X PUT 'https://api.binance.com/api/v3/userDataStream?listenKey={token}'\n",
+        "keepalive.sh",
+        "high",
+    ),
+    E("real-key-after-stream-url", 'url = "wss://fstream.binance.com/ws/{token}"\nAPI_KEY = "{key}"\n', "bot.py"),
+    E("real-key-named-stream-api-key", 'binance_stream_api_key = "{key}"\n', "bot.py", "high"),
+    E("real-key-marker-on-line-before", '# REPLACE THIS WITH YOUR API KEY\nBINANCE_API_KEY="{key}"\n', ".env", "high"),
+    E("real-key-url-encoded-query", "redirect=%2Fapi%3FapiKey%3D{key}%26ts%3D1\n", "access.log", threshold="low"),
+)
+
+_DOCS_SECRET_KEY_POSITIVES: tuple[Example, ...] = (
+    E(
+        "docs-python-connector-readme-real-pair",
+        'from binance.spot import Spot\n\nclient = Spot(api_key="{key}", api_secret="{secret}")\n',
+        "README.md",
+        "high",
+    ),
+    E(
+        "docs-js-connector-real-pair",
+        "const { Spot } = require('@binance/connector')\nconst apiKey = '{key}'\nconst apiSecret = '{secret}'\n",
+        "index.js",
+        "high",
+    ),
+    E(
+        "postman-environment-real-pair",
+        '{"values": [{"key": "api-key", "value": "{key}"}, {"key": "api-secret", "value": "{secret}"}]}\n',
+        "binance.postman_environment.json",
+        "high",
+    ),
+    E(
+        "docs-key-value-table-real-pair",
+        "Key | Value\n------------ | ------------\napiKey | {key}\nsecretKey | {secret}\n",
+        "signing.md",
+        threshold="low",
+    ),
+)
+
+COMMON_NEGATIVES = COMMON_NEGATIVES + _DOCS_NEGATIVES
+API_KEY_POSITIVES = API_KEY_POSITIVES + _DOCS_API_KEY_POSITIVES
+SECRET_KEY_POSITIVES = SECRET_KEY_POSITIVES + _DOCS_SECRET_KEY_POSITIVES
+# ------------------------------------------------- end of Binance's documentation (issue #10, item 1)
+
 RULES: tuple[RuleExamples, ...] = (
     RuleExamples(
         "binance-api-key", "key", API_KEY_POSITIVES, COMMON_NEGATIVES + _TOKEN_NEGATIVES + _API_KEY_ONLY_NEGATIVES

@@ -9,11 +9,13 @@ magnitude faster.
 
 from __future__ import annotations
 
-import hashlib
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from binance_secrets.detectors.context import shannon_entropy
+from binance_secrets.detectors.doc_shapes import listen_key_reason
+from binance_secrets.detectors.documentation import is_documentation_example
 
 TOKEN_LENGTH = 64
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -55,17 +57,16 @@ _PLACEHOLDER_WORDS = (
 _SHORT_PLACEHOLDER_WORDS = ("your", "xxxx", "fake", "test", "here")
 _SHORT_WORD_ENTROPY = 4.9
 
-# Keys printed in Binance's API documentation and copied into countless tutorials; stored as
-# SHA-256 so that this file holds no key-like literal.
-DOCUMENTATION_KEY_SHA256 = frozenset(
-    {
-        "5ba1ed8425baaa72d558afddb8aaacdfe29ad0dc1a44dae76640127e83626d29",
-        "23e9efa3ced6e70c7f2dbe0d08295f18f94b0cbd5c6026677e3bc51897ee31f2",
-        "0c1cc8ea05afd55a92ed4f3ca2269ee35cae1b8aa6ba13a1c88ac4214f41e69f",
-        "88a07940499df805e429410fb07b23408a5375962ad3960210e7c2c7aac67779",
-        "3b76d52c452446111712fa1a02da33ede27938e6e2ba943f514f3929b837f043",
-    }
-)
+# Periodic placeholders (`abc123abc123…`, `A1b2C3d4A1b2C3d4…`): a value that repeats itself after at
+# most this many characters at three positions in four. A random key matches itself at a given shift
+# about once in 62 positions; three in four over eight or more positions never happens by chance.
+_MAX_PERIOD = 16
+_MIN_PERIOD_COMPARISONS = 8
+_PERIODIC_SHARE = 0.75
+# Percent-encoded base64 characters (`+`, `/`, `=`) around a run: a piece of a URL-encoded signature
+# (`signature=…%2F<64 chars>%2B…%3D`), not a key.
+_ENCODED_BASE64_BEFORE = (b"%2B", b"%2F")
+_ENCODED_BASE64_AFTER = (b"%2B", b"%2F", b"%3D")
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,12 @@ def _peel_prefix(data: bytes, start: int, end: int) -> int:
     return start
 
 
-def rejection_reason(data: bytes, span: TokenSpan) -> str | None:
-    """Why a 64-character run is not a Binance key, or None when it looks like one."""
+def rejection_reason(data: bytes, span: TokenSpan, *, documentation: bool = True) -> str | None:
+    """Why a 64-character run is not a Binance key, or None when it looks like one.
+
+    `documentation=False` leaves out what is known of Binance's documentation (its example values
+    and listenKey shapes): `benchmarks/collect_doc_examples.py` uses it to find those examples.
+    """
     raw = data[span.start : span.end]
     # Byte-string operations, not character loops: this runs for every candidate of a huge file.
     if not raw.translate(None, _HEX_BYTES):
@@ -117,10 +122,13 @@ def rejection_reason(data: bytes, span: TokenSpan) -> str | None:
         return "single case"
     if len(raw.translate(None, _DIGIT_BYTES)) == len(raw):
         return "no digits"
-    return value_rejection_reason(raw.decode("ascii")) or _neighbour_reason(data, span)
+    reason = value_rejection_reason(raw.decode("ascii"), documentation=documentation) or _neighbour_reason(data, span)
+    if reason is None and documentation:
+        reason = listen_key_reason(data, span.start, span.end)
+    return reason
 
 
-def value_rejection_reason(token: str, *, check_entropy: bool = True) -> str | None:
+def value_rejection_reason(token: str, *, check_entropy: bool = True, documentation: bool = True) -> str | None:
     """The checks that depend on the value alone, shared with the credential rule.
 
     The credential rule leaves out the entropy test: a hex or short secret is still a secret when it
@@ -134,9 +142,13 @@ def value_rejection_reason(token: str, *, check_entropy: bool = True) -> str | N
     entropy = shannon_entropy(token) if check_entropy else 0.0
     if check_entropy and entropy < MIN_TOKEN_ENTROPY:
         return "low entropy"
+    # A periodic value has few distinct characters, so its entropy is bounded: a random key's is far
+    # above the bound and skips the test.
+    if (not check_entropy or entropy <= _periodic_entropy_bound(len(token))) and is_periodic(token):
+        return "periodic placeholder"
     if entropy < _SHORT_WORD_ENTROPY and any(word in lowered for word in _SHORT_PLACEHOLDER_WORDS):
         return "placeholder"
-    if hashlib.sha256(token.encode()).hexdigest() in DOCUMENTATION_KEY_SHA256:
+    if documentation and is_documentation_example(token):
         return "Binance documentation example"
     return None
 
@@ -146,6 +158,8 @@ def _neighbour_reason(data: bytes, span: TokenSpan) -> str | None:
     after = data[span.end] if span.end < len(data) else None
     if before in _BASE64_NEIGHBOURS or after in _BASE64_NEIGHBOURS:
         return "part of a base64 blob"
+    if _url_encoded_base64_piece(data, span):
+        return "part of a URL-encoded signature"
     if after == ord("=") and (span.end + 1 >= len(data) or data[span.end + 1] in b"=\"'\r\n \t,;)]}"):
         # `<run>=` ending a string is base64 padding; `name=value` has the name on the left.
         return "base64 padding"
@@ -156,6 +170,19 @@ def _neighbour_reason(data: bytes, span: TokenSpan) -> str | None:
     if _alone_in_base64_block(data, span):
         return "line of a multi-line base64 block"
     return None
+
+
+def _url_encoded_base64_piece(data: bytes, span: TokenSpan) -> bool:
+    """A run between percent-encoded `+`, `/` or `=`: a slice of a URL-encoded base64 signature.
+
+    A run right after a bare `%` starts with the escape's two hex digits, so it is a slice of an
+    encoded string too. A key after an encoded `=` (`apiKey%3D<key>`) is still a key.
+    """
+    before = data[max(0, span.start - 3) : span.start]
+    if b"%" in before and (before.endswith(b"%") or before.upper() in _ENCODED_BASE64_BEFORE):
+        return True
+    after = data[span.end : span.end + 3]
+    return after.startswith(b"%") and after.upper() in _ENCODED_BASE64_AFTER
 
 
 def _alone_in_base64_block(data: bytes, span: TokenSpan) -> bool:
@@ -213,3 +240,39 @@ def _has_sequence(token: str) -> bool:
     same = (head ^ int.from_bytes(raw[1:], "big")).to_bytes(length, "big")
     ascending = (head ^ int.from_bytes(raw[1:].translate(_PREVIOUS_BYTE), "big")).to_bytes(length, "big")
     return _FOUR_ZEROS in same or _FOUR_ZEROS in ascending
+
+
+def is_periodic(value: str) -> bool:
+    """Whether `value` repeats itself with a short period: `abc123abc123…`, `A1b2C3d4A1b2…`.
+
+    For each shift up to `_MAX_PERIOD` the value is compared with itself shifted (a big-integer XOR,
+    so the loop over positions runs in C) and the equal positions are counted: at most 16 passes
+    over the value, linear in its length.
+    """
+    raw = value.encode("utf-8", "surrogateescape")
+    length = len(raw)
+    if len(set(raw)) > _periodic_distinct_bound(length):
+        return False  # a random key has far more distinct characters (about 40 of 64): let go at once
+    for period in range(1, min(_MAX_PERIOD, length // 2) + 1):
+        compared = length - period
+        if compared < _MIN_PERIOD_COMPARISONS:
+            break
+        same = (int.from_bytes(raw[:-period], "big") ^ int.from_bytes(raw[period:], "big")).to_bytes(compared, "big")
+        if same.count(0) >= _PERIODIC_SHARE * compared:
+            return True
+    return False
+
+
+def _periodic_distinct_bound(length: int) -> float:
+    """The most distinct characters a periodic value of `length` can hold.
+
+    Each position that differs from the one a period before may bring a new character, the others
+    cannot: at most `period + (1 - share) * (length - period)`, largest for the longest period.
+    """
+    longest = min(_MAX_PERIOD, length // 2)
+    return longest + (1 - _PERIODIC_SHARE) * (length - longest)
+
+
+def _periodic_entropy_bound(length: int) -> float:
+    """Entropy (bits per character) above which a value of `length` cannot be periodic."""
+    return math.log2(max(1.0, _periodic_distinct_bound(length)))
