@@ -79,13 +79,16 @@ def _title(finding: Mapping[str, Any]) -> str:
 
 def _message(finding: Mapping[str, Any]) -> str:
     parts = [f"{_title(finding)} found ({finding['confidence']} confidence): {finding['secret']}."]
+    if finding.get("environment_hint"):
+        parts.append(f"The code around it points to the {finding['environment_hint']} realm.")
     commit = finding.get("commit")
     if commit:
         parts.append(f"First added in {commit['sha'][:12]} by {commit['author_name']} on {commit['date']}.")
     verification = finding.get("verification")
     if verification:
         risk = f", risk {verification['risk']}" if verification.get("risk") else ""
-        parts.append(f"Verification: {verification['status']}{risk}.")
+        realm = f" on {verification['environment']}" if verification.get("environment") else ""
+        parts.append(f"Verification: {verification['status']}{realm}{risk}.")
     parts.append("Revoke it in Binance API Management, then remove it from the code and the history.")
     return " ".join(parts)
 
@@ -111,13 +114,16 @@ def summary(
         headline += f", **{live} confirmed live**"
     lines += [headline + ".", ""]
     verified = any(f.get("verification") for f in findings)
+    hinted = any(f.get("environment_hint") for f in findings)
     header = ["File", "Line", "Rule", "Confidence", "Commit", "First author", "Secret (redacted)"]
+    if hinted:
+        header += ["Realm hint"]
     if verified:
         header += ["Verification", "Risk"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
     for finding in findings[:MAX_SUMMARY_ROWS]:
-        lines.append("| " + " | ".join(_row(finding, verified, link_base, head_sha)) + " |")
+        lines.append("| " + " | ".join(_row(finding, verified, link_base, head_sha, hinted)) + " |")
     if len(findings) > MAX_SUMMARY_ROWS:
         lines += ["", f"{len(findings) - MAX_SUMMARY_ROWS} more finding(s) are in the SARIF file."]
     if len(findings) > MAX_ANNOTATIONS:
@@ -131,7 +137,7 @@ def summary(
 
 
 def _row(
-    finding: Mapping[str, Any], verified: bool, link_base: str | None, head_sha: str | None
+    finding: Mapping[str, Any], verified: bool, link_base: str | None, head_sha: str | None, hinted: bool = False
 ) -> list[str]:
     commit = finding.get("commit")
     sha = commit["sha"] if commit else head_sha
@@ -147,10 +153,14 @@ def _row(
         _cell(f"{commit['author_name']} <{commit['author_email']}>") if commit else "",
         f"<code>{_cell(finding['secret'])}</code>",
     ]
+    if hinted:
+        cells.append(_cell(str(finding.get("environment_hint") or "")))
     if verified:
         verification = finding.get("verification") or {}
         status = verification.get("status", "not checked")
-        cells += [f"**{status}**" if status == "live" else status, verification.get("risk") or ""]
+        if status == "live" and verification.get("environment"):
+            status += f" ({_cell(str(verification['environment']))})"
+        cells += [f"**{status}**" if status.startswith("live") else status, verification.get("risk") or ""]
     return cells
 
 

@@ -30,7 +30,7 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
 
     lines: list[str] = []
     live = [f for f in result.findings if f.verification is not None and f.verification.status == "live"]
-    for finding in live:
+    for finding in sorted(live, key=_test_realm_last):  # mainnet keys move real money: they come first
         lines.extend(_live_block(finding, show_secrets, style))
     for path, group in groupby(result.findings, key=lambda f: f.path):
         lines.append(style(path, bold=True))
@@ -65,6 +65,8 @@ def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
     if finding.kind == "private_key" and show_secrets:
         secret = secret.splitlines()[0] + " …"
     paired = "  (paired)" if finding.pair_sha256 else ""
+    if finding.environment_hint is not None:
+        paired += f"  (hint: {finding.environment_hint})"
     colour = {"high": "red", "medium": "yellow", "low": "white"}[finding.confidence]
     return (
         f"  {finding.line}:{finding.column}  {finding.rule_id}  "
@@ -82,12 +84,18 @@ def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str
         style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
         style(header, fg="red", bold=True),  # type: ignore[operator]
         f"  permissions: {_permissions_text(verification.permissions)}",
-        f"  IP restricted: {_ip_text(verification)}   endpoint: {verification.endpoint}",
+        f"  IP restricted: {_ip_text(verification)}   endpoint: {verification.endpoint}"
+        + (f"   environment: {verification.environment}" if verification.environment else ""),
         f"  {verification.reason}",
         *([] if "Revoke" in verification.reason else ["  Revoke this key in Binance API Management now."]),
         style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
         "",
     ]
+
+
+def _test_realm_last(finding: Finding) -> bool:
+    environment = finding.verification.environment if finding.verification else None
+    return environment in ("testnet", "futures-testnet", "demo")
 
 
 def _permissions_text(permissions: Permissions | None) -> str:
