@@ -68,6 +68,10 @@ _TLD_US = re.compile(rb"""[ \t]{0,8}["']?[ \t]{0,8}(?:=|:)[ \t]{0,8}["']us["']""
 # A section header: `testnet:` at the end of a line, `[binance_testnet]`, `"testnet": {`.
 _SECTION_END = re.compile(rb"""["']?[ \t]{0,8}(?::[ \t]{0,8}(?:[{\[]|[#\r\n]|\Z)|\])""")
 _COMMENT_STARTS = (b"#", b"//", b"--", b";", b"/*", b"<!--")
+# The name of an environment variable being read (`os.getenv("BINANCE_TESTNET", "false")`,
+# `process.env.BINANCE_TESTNET`): a switch whose value is elsewhere. Searched on a bounded slice.
+_ENV_LOOKUP = re.compile(rb"(?:getenv|get|environ|env|getenvironmentvariable|fetch)[ \t]*[(\[][ \t]*[\"']?\Z|env\.\Z")
+_LOOKBACK_BYTES = 40
 # Hosts, on a token of at most MAX_TOKEN_BYTES: demo-api., demo-fapi., demo. (demo trading), then the
 # registered domains of Binance.US and of mainnet.
 _DEMO_HOST = re.compile(r"(?:^|[.-])demo(?:-[a-z]{1,8})?\.binance\.com")
@@ -84,7 +88,9 @@ _CREDENTIAL_WORDS = frozenset(
 # Words of a switch's name: without a literal value it says nothing (`USE_TESTNET = env(...)`).
 _SWITCH_WORDS = frozenset({"use", "is", "enable", "enabled", "set", "mode", "flag", "if", "not"})
 
-MarkerKind = Literal["name", "context"]
+# name: a credential's own name (speaks for its own line only); heading: a comment or section header
+# (speaks for what follows it); context: a host, a flag, a setting (speaks for what is near it).
+MarkerKind = Literal["name", "heading", "context"]
 
 
 @dataclass(frozen=True)
@@ -234,13 +240,15 @@ def _classify(text: bytes, start: int, end: int) -> tuple[Realm, MarkerKind] | N
         return ("binance", "context") if realm != "binance" or "sandbox" in words else None
     if _FLAG_DYNAMIC.match(following) or _SWITCH_WORDS.intersection(words) or "sandbox" in words:
         return None  # a switch set elsewhere, or a bare sandbox mention: no evidence either way
-    if len(words) > 1 and ("binance" in words or "futures" in words or "future" in words):
-        return realm, "context"  # `[binance_testnet]`, `BINANCE_TESTNET`, `futures_testnet`, `binance-us`
-    if realm == "binance-us" and "binanceus" in words:
-        return realm, "context"  # the ccxt exchange id: `ccxt.binanceus(`, `'binanceus'`
-    if realm in ("testnet", "binance") and _is_comment_or_section(text, start, following):
-        return realm, "context"  # `# testnet keys`, `testnet:` / `[mainnet]` sections
-    return None
+    if _ENV_LOOKUP.search(text[max(0, start - _LOOKBACK_BYTES) : start].lower()):
+        return None
+    # `[binance_testnet]`, `BINANCE_TESTNET`, `futures_testnet`, `binance-us`, the ccxt id `binanceus`.
+    named = (len(words) > 1 and bool({"binance", "futures", "future"}.intersection(words))) or "binanceus" in words
+    if _is_comment_or_section(text, start, following):
+        # `# testnet keys`, `testnet:` and `[mainnet]` sections: about what follows them. A lone `demo`
+        # is too common a word (a demo app) to say anything.
+        return (realm, "heading") if named or realm != "demo" else None
+    return (realm, "context") if named else None
 
 
 def _host_realm(token: str) -> Realm | None:
@@ -305,12 +313,17 @@ def _nearest(
         return best[2]
     low, high = window
     middle = bisect.bisect_left(starts, span[0])
-    before = markers[max(0, middle - MARKERS_PER_SIDE) : middle]
+    before = reversed(markers[max(0, middle - MARKERS_PER_SIDE) : middle])
     after = markers[middle : middle + MARKERS_PER_SIDE]
-    for marker in (*reversed(before), *after):
-        if marker.kind != "context" or marker.start < low or marker.end > high:
-            continue
-        distance = max(span[0] - marker.end, marker.start - span[1], 0)
-        candidate = (distance, _RANK[marker.realm], marker.realm)
-        best = candidate if best is None else min(best, candidate)
+    for side in (before, after):  # each walks away from the credential: distances only grow
+        for marker in side:
+            distance = max(span[0] - marker.end, marker.start - span[1], 0)
+            if best is not None and distance > best[0]:
+                break
+            if marker.kind == "name" or marker.start < low or marker.end > high:
+                continue
+            if marker.kind == "heading" and marker.end > span[0]:
+                continue  # a header or comment after the credential is about what follows it
+            candidate = (distance, _RANK[marker.realm], marker.realm)
+            best = candidate if best is None else min(best, candidate)
     return best[2] if best is not None else None
