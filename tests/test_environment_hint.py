@@ -27,6 +27,12 @@ from .test_reports import sarif_schema
 MB = 1024 * 1024
 Shape = Callable[[str, str], str]
 
+
+def _assigned(key: str, secret: str, then: str) -> str:
+    """`api_key = "…"`, `api_secret = "…"` in a python-binance script, then the line `then`."""
+    return f'import binance\napi_key = "{key}"\napi_secret = "{secret}"\n{then}\n'
+
+
 # One shape per kind of evidence: (what the code looks like, the hint both key and secret get).
 SHAPES: dict[str, tuple[Shape, str | None]] = {
     "python-binance testnet=True on the same line": (
@@ -34,19 +40,22 @@ SHAPES: dict[str, tuple[Shape, str | None]] = {
         "testnet",
     ),
     "python-binance testnet=True a line after the pair": (
-        lambda k, s: f'import binance\napi_key = "{k}"\napi_secret = "{s}"\nclient = Client(api_key, api_secret, testnet=True)\n',
+        lambda k, s: _assigned(k, s, "client = Client(api_key, api_secret, testnet=True)"),
         "testnet",
     ),
     "testnet=False says mainnet": (
-        lambda k, s: f'import binance\napi_key = "{k}"\napi_secret = "{s}"\nclient = Client(api_key, api_secret, testnet=False)\n',
+        lambda k, s: _assigned(k, s, "client = Client(api_key, api_secret, testnet=False)"),
         "binance",
     ),
     "a flag set from a variable says nothing": (
-        lambda k, s: f'import binance\napi_key = "{k}"\napi_secret = "{s}"\nclient = Client(api_key, api_secret, testnet=use_testnet)\n',
+        lambda k, s: _assigned(k, s, "client = Client(api_key, api_secret, testnet=use_testnet)"),
         None,
     ),
     "an environment variable's name says nothing": (
-        lambda k, s: f'import binance\nTESTNET = os.getenv("BINANCE_TESTNET", "false")\nclient = Client("{k}", "{s}", testnet=TESTNET)\n',
+        lambda k, s: (
+            'import binance\nTESTNET = os.getenv("BINANCE_TESTNET", "false")\n'
+            f'client = Client("{k}", "{s}", testnet=TESTNET)\n'
+        ),
         None,
     ),
     "tld='us'": (lambda k, s: f'import binance\nclient = Client("{k}", "{s}", tld="us")\n', "binance-us"),
@@ -55,7 +64,9 @@ SHAPES: dict[str, tuple[Shape, str | None]] = {
         "testnet",
     ),
     "ccxt demo trading": (
-        lambda k, s: f'import ccxt\nex = ccxt.binance({{"apiKey": "{k}", "secret": "{s}"}})\nex.enable_demo_trading(True)\n',
+        lambda k, s: (
+            f'import ccxt\nex = ccxt.binance({{"apiKey": "{k}", "secret": "{s}"}})\nex.enable_demo_trading(True)\n'
+        ),
         "demo",
     ),
     "ccxt demo=True option": (
@@ -63,7 +74,9 @@ SHAPES: dict[str, tuple[Shape, str | None]] = {
         "demo",
     ),
     "ccxt sandbox mode": (
-        lambda k, s: f'import ccxt\nex = ccxt.binance({{"apiKey": "{k}", "secret": "{s}"}})\nex.set_sandbox_mode(True)\n',
+        lambda k, s: (
+            f'import ccxt\nex = ccxt.binance({{"apiKey": "{k}", "secret": "{s}"}})\nex.set_sandbox_mode(True)\n'
+        ),
         "testnet",
     ),
     "ccxt binanceus": (
@@ -71,15 +84,21 @@ SHAPES: dict[str, tuple[Shape, str | None]] = {
         "binance-us",
     ),
     "spot testnet base URL": (
-        lambda k, s: f'BASE_URL = "https://testnet.binance.vision/api"\nBINANCE_API_KEY = "{k}"\nBINANCE_API_SECRET = "{s}"\n',
+        lambda k, s: (
+            f'BASE_URL = "https://testnet.binance.vision/api"\nBINANCE_API_KEY = "{k}"\nBINANCE_API_SECRET = "{s}"\n'
+        ),
         "testnet",
     ),
     "futures testnet base URL": (
-        lambda k, s: f'from binance.um_futures import UMFutures\nclient = UMFutures(key="{k}", secret="{s}", base_url="https://testnet.binancefuture.com")\n',
+        lambda k, s: (
+            f'from binance.um_futures import UMFutures\nclient = UMFutures(key="{k}", secret="{s}", base_url="https://testnet.binancefuture.com")\n'
+        ),
         "futures-testnet",
     ),
     "demo base URL": (
-        lambda k, s: f'base_url = "https://demo-api.binance.com"\nBINANCE_API_KEY = "{k}"\nBINANCE_API_SECRET = "{s}"\n',
+        lambda k, s: (
+            f'base_url = "https://demo-api.binance.com"\nBINANCE_API_KEY = "{k}"\nBINANCE_API_SECRET = "{s}"\n'
+        ),
         "demo",
     ),
     "Binance.US base URL": (
@@ -154,7 +173,11 @@ def test_hex_only_secret_points_to_the_futures_testnet() -> None:
 
 
 def test_a_marker_far_above_is_out_of_the_window() -> None:
-    text = "# testnet\n" + "x = 1\n" * 40 + f'BINANCE_API_KEY = "{keys.api_key()}"\nBINANCE_API_SECRET = "{keys.secret_key()}"\n'
+    text = (
+        "# testnet\n"
+        + "x = 1\n" * 40
+        + f'BINANCE_API_KEY = "{keys.api_key()}"\nBINANCE_API_SECRET = "{keys.secret_key()}"\n'
+    )
     assert {f.environment_hint for f in detect(text.encode(), "bot.py")} == {None}
 
 
@@ -255,6 +278,13 @@ def test_markers_and_tokens_one_per_line() -> None:
 
 
 def test_a_huge_identifier_full_of_realm_words_is_not_a_marker() -> None:
-    data = b"x = '" + b"testnetdemo_binanceus" * (2 * MB // 21) + b"'\n" + b'BINANCE_API_KEY = "' + keys.api_key().encode() + b'"\n'
+    data = (
+        b"x = '"
+        + b"testnetdemo_binanceus" * (2 * MB // 21)
+        + b"'\n"
+        + b'BINANCE_API_KEY = "'
+        + keys.api_key().encode()
+        + b'"\n'
+    )
     findings = detect(data, "a.py")
     assert [f.environment_hint for f in findings] == [None]
