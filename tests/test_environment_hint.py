@@ -167,7 +167,8 @@ def test_each_yaml_section_header_speaks_for_the_keys_below_it() -> None:
 
 def test_hex_only_secret_points_to_the_futures_testnet() -> None:
     """Hex-only keys have so far been issued only by the futures testnet (reference: key format)."""
-    text = f'import binance\napi_key = "{keys.random_hex()}"\napi_secret = "{keys.random_hex()}"\n'
+    key, secret = keys.random_hex(), keys.random_hex()
+    text = f'import binance\napi_key = "{key}"\napi_secret = "{secret}"\n'
     findings = detect(text.encode(), "bot.py")
     assert findings and {f.environment_hint for f in findings} == {"futures-testnet"}
 

@@ -371,3 +371,32 @@ def test_report_hint_that_is_not_a_realm_is_ignored(run_cli, realms, key_pair, i
     result = run_cli("verify", "--report", "report.json", "--endpoint", "auto", "-f", "json")
     assert {f["verification"]["environment"] for f in json.loads(result.stdout)["findings"]} == {"testnet"}
     assert realms.contacted() == {"binance", "testnet"}  # the fixed order, from the start
+
+
+# --------------------------------------------------------------------------- per-realm clock and limits
+def test_futures_testnet_clock_skew_is_resynced_on_its_own_time_path(run_cli, realms) -> None:
+    pair = hex_pair()
+    realms["futures-testnet"].add_hmac_key(pair.api_key, pair.secret)
+    realms["futures-testnet"].clock_offset_ms = -45_000  # our timestamps look like the future there
+    code, verification = verify(run_cli, pair, "--endpoint", "futures-testnet")
+    assert (code, verification["status"]) == (1, "live")
+    assert realms["futures-testnet"].log.requests == [
+        ("/fapi/v2/account", "-1021"), ("/fapi/v1/time", "time"), ("/fapi/v2/account", "futures-account"),
+    ]  # fmt: skip
+
+
+def test_each_realm_contacted_learns_its_own_weight_limit_once(run_cli, realms, in_tmp: Path) -> None:
+    """Several pairs: every realm contacted is asked for its announced limit once (the futures testnet's
+    exchangeInfo is too big to read, its published limit is used instead); realms not needed are not."""
+    pairs = [KeyPair(keys.api_key(), keys.secret_key()) for _ in range(3)]
+    realms["binance"].add_hmac_key(pairs[0].api_key, pairs[0].secret)
+    realms["testnet"].add_hmac_key(pairs[1].api_key, pairs[1].secret)
+    realms["testnet"].add_hmac_key(pairs[2].api_key, pairs[2].secret)
+    for number, pair in enumerate(pairs):
+        (in_tmp / f"bot{number}.py").write_text(f'import binance\nclient = Client("{pair.api_key}", "{pair.secret}")\n')
+    result = run_cli("scan", ".", "--verify", "--endpoint", "auto", "-f", "json")
+    assert {f["verification"]["environment"] for f in json.loads(result.stdout)["findings"]} == {"binance", "testnet"}
+    assert realms.contacted() == {"binance", "testnet"}
+    for realm in ("binance", "testnet"):
+        paths = [path for path, _ in realms[realm].log.requests]
+        assert paths.count("/api/v3/exchangeInfo") == 1 and paths[0] == "/api/v3/exchangeInfo"

@@ -220,7 +220,8 @@ def _candidate_pairs(findings: Sequence[Finding]) -> dict[int, list[_Pair]]:
 
     def link(key_index: int, secret_index: int) -> None:
         key, secret = findings[key_index], findings[secret_index]
-        pair = _Pair(key.secret, secret.secret, hint=key.environment_hint or secret.environment_hint)
+        hint = key.environment_hint or secret.environment_hint or value_hint(key.secret, secret.secret)
+        pair = _Pair(key.secret, secret.secret, hint=hint)
         for index in (key_index, secret_index):
             if pair not in pairs_of.setdefault(index, []):
                 pairs_of[index].append(pair)
