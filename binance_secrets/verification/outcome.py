@@ -134,8 +134,8 @@ def _live_reason(realm: Realm, source: str) -> str:
     text = f"Binance accepted a signed request (HTTP 200): the key and secret are live on {spec.title}. {source}"
     if realm in TEST_REALMS:
         return (
-            text + f" Risk is low whatever it may do: {spec.title} holds no real funds. Delete the key anyway; "
-            "it may share its owner's habits with a mainnet key."
+            text + f" Risk is low whatever it may do: the {spec.title} realm holds no real funds. Revoke it anyway in "
+            "that realm's API management."
         )
     return text + " Revoke the key in Binance API Management now."
 
