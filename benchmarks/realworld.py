@@ -185,7 +185,7 @@ def extract_tree(gitdir: Path, commit: str, dest: Path) -> int:
         if not parts or path.startswith("/") or any(part in ("", ".", "..", ".git") for part in parts):
             skipped += 1
             continue
-        if int(size) >= MAX_BLOB_BYTES:
+        if not size.isdigit() or int(size) >= MAX_BLOB_BYTES:  # `-l` prints no size for an absent blob
             skipped += 1
             continue
         wanted.append((oid.decode(), path))
@@ -412,9 +412,10 @@ NAME_WORDS = (
     rb"|signature|credential)"
 )
 NAMED = re.compile(
-    rb"(?i)(?<![A-Za-z0-9])([\w.-]{0,40}" + NAME_WORDS + rb"[\w.-]{0,40})[\"'\]]?\s*(?::=|=>|=|:)\s*"
-    rb"(?:[rbuf]?[\"'`])?([^\s\"'`,;()<>{}$%]{16,512})"
+    rb"(?i)(?<![A-Za-z0-9])([\w.-]{0,40}" + NAME_WORDS + rb"[\w.-]{0,40})[\"'\]]?[ \t]*(?::=|=>|=|:)[ \t]*"
+    rb"([rbuf]?[\"'`])?([^\s\"'`,;()<>{}$%]{16,512})"
 )
+IDENTIFIER = re.compile(rb"^[A-Za-z_]+(?:::[A-Za-z_]+)*$")
 PEM = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 B64_NAME = re.compile(
     rb"(?i)([\w.-]*(?:_b64|_base64|b64|base64))[\"'\]]?\s*(?::|=)\s*[\"']?([A-Za-z0-9+/_-]{16,}={0,2})"
@@ -460,10 +461,10 @@ def candidates_in_file(path: str, data: bytes) -> Iterator[tuple[int, str, str]]
     for match in RUN64.finditer(data):
         yield _line_of(data, match.start()), match.group().decode(), "run64"
     for match in NAMED.finditer(data):
-        value = match.group(2)
-        if REFERENCE.match(value):
-            continue  # `settings.API_SECRET`, `process.env.KEY`: a pointer, not a value
-        yield _line_of(data, match.start(2)), value.decode("utf-8", "surrogateescape"), "named"
+        value = match.group(3)
+        if REFERENCE.match(value) or (match.group(2) is None and IDENTIFIER.match(value)):
+            continue  # `settings.API_SECRET`, `process.env.KEY`, `token: CancellationToken`: a name, not a value
+        yield _line_of(data, match.start(3)), value.decode("utf-8", "surrogateescape"), "named"
     for match in PEM.finditer(data):
         end = data.find(b"-----END", match.end())
         block = data[match.start() : data.find(b"-----", end + 8) + 5] if end > 0 else match.group()
