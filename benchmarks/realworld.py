@@ -409,7 +409,7 @@ def _check_role(
 RUN64 = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 NAME_WORDS = (
     rb"(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|passphrase|private[_-]?key|access[_-]?key|sek+ey"
-    rb"|signature|credential)"
+    rb"|credential)"
 )
 NAMED = re.compile(
     rb"(?i)(?<![A-Za-z0-9])([\w.-]{0,40}" + NAME_WORDS + rb"[\w.-]{0,40})[\"'\]]?[ \t]*(?::=|=>|=|:)[ \t]*"
@@ -422,8 +422,10 @@ B64_NAME = re.compile(
 )
 B64_RUN = re.compile(rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])")
 K8S_DATA = re.compile(rb"^\s+[\w.-]+:\s*[\"']?([A-Za-z0-9+/]{12,}={0,2})[\"']?\s*$", re.M)
-MBX = re.compile(rb"(?i)x-mbx-apikey")
-LISTEN = re.compile(rb"(?i)listen_?key")
+# The value right after the header or the name: `X-MBX-APIKEY: <key>`, `{"X-MBX-APIKEY": key}`,
+# `"listenKey": "<token>"`, `listenKey=<token>`, `/ws/<token>` is caught by the 64-character net.
+MBX_VALUE = re.compile(rb"(?i)x-mbx-apikey[\"']?[ \t]*[:=,]?[ \t]*[\"']?([A-Za-z0-9]{16,})")
+LISTEN_VALUE = re.compile(rb"(?i)listen_?key[\"']?[ \t]*[:=,]?[ \t]*[\"']?([A-Za-z0-9]{32,})")
 LITERAL = re.compile(rb"([\"'])([A-Za-z0-9]{4,63})\1")
 JOINER = re.compile(rb"\s*(?:\+|\.\.?|\\)?\s*")
 REFERENCE = re.compile(rb"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+$")
@@ -436,7 +438,23 @@ class Candidate:
     line: int
     value_sha256: str
     redacted: str
+    shape: str
     reasons: tuple[str, ...]
+
+
+def shape(value: str) -> str:
+    """A coarse class of the value, for labellers (the value itself is never printed)."""
+    if re.fullmatch(r"[0-9a-f]{64}", value):
+        return "hex64"
+    if re.fullmatch(r"[0-9A-F]{64}", value):
+        return "HEX64"
+    if re.fullmatch(r"[A-Za-z0-9]{64}", value):
+        return "alnum64"
+    if value.startswith("-----BEGIN"):
+        return "pem"
+    if re.fullmatch(r"[A-Za-z0-9+/_-]{16,}={0,2}", value):
+        return f"token{len(value)}"
+    return "other"
 
 
 def _decoded_text(token: bytes) -> str | None:
@@ -469,18 +487,10 @@ def candidates_in_file(path: str, data: bytes) -> Iterator[tuple[int, str, str]]
         end = data.find(b"-----END", match.end())
         block = data[match.start() : data.find(b"-----", end + 8) + 5] if end > 0 else match.group()
         yield _line_of(data, match.start()), block.decode("utf-8", "surrogateescape"), "pem"
-    for match in MBX.finditer(data):
-        start = data.rfind(b"\n", 0, match.start()) + 1
-        end = data.find(b"\n", match.end())
-        line = data[start : end if end >= 0 else len(data)]
-        for token in re.findall(rb"[A-Za-z0-9]{16,}", line[match.end() - start :]):
-            if token.lower() != b"apikey":
-                yield _line_of(data, match.start()), token.decode(), "x-mbx-apikey"
-    for match in LISTEN.finditer(data):
-        start = data.rfind(b"\n", 0, match.start()) + 1
-        end = data.find(b"\n", match.end())
-        for token in re.findall(rb"[A-Za-z0-9]{32,}", data[match.end() : end if end >= 0 else len(data)]):
-            yield _line_of(data, match.start()), token.decode(), "listenkey"
+    for match in MBX_VALUE.finditer(data):
+        yield _line_of(data, match.start(1)), match.group(1).decode(), "x-mbx-apikey"
+    for match in LISTEN_VALUE.finditer(data):
+        yield _line_of(data, match.start(1)), match.group(1).decode(), "listenkey"
     yield from _encoded(data)
     yield from _split_literals(data)
 
@@ -530,18 +540,18 @@ def _split_literals(data: bytes) -> Iterator[tuple[int, str, str]]:
 
 def candidate_net(tree: Path, findings: Iterable[Finding]) -> list[Candidate]:
     found: dict[tuple[str, int, str], set[str]] = defaultdict(set)
-    shown: dict[tuple[str, int, str], str] = {}
+    shown: dict[tuple[str, int, str], tuple[str, str]] = {}
     for path in sorted(p for p in tree.rglob("*") if p.is_file()):
         relative = path.relative_to(tree).as_posix()
         for line, value, reason in candidates_in_file(relative, path.read_bytes()):
             key = (relative, line, sha256(value))
             found[key].add(reason)
-            shown[key] = redact(value)
+            shown[key] = (redact(value), shape(value))
     for finding in findings:
         key = (finding.path, finding.line, finding.sha256 or "")
         found[key].add(f"{finding.tool}:{finding.rule}:{finding.confidence or '-'}")
-        shown.setdefault(key, finding.redacted)
-    return [Candidate(p, n, h, shown[(p, n, h)], tuple(sorted(found[(p, n, h)]))) for p, n, h in sorted(found)]
+        shown.setdefault(key, (finding.redacted, "finding"))
+    return [Candidate(p, n, h, *shown[(p, n, h)], tuple(sorted(found[(p, n, h)]))) for p, n, h in sorted(found)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -639,6 +649,7 @@ def main() -> int:
                                 "line": candidate.line,
                                 "value_sha256": candidate.value_sha256,
                                 "redacted": candidate.redacted,
+                                "shape": candidate.shape,
                                 "reasons": list(candidate.reasons),
                             },
                             ensure_ascii=False,
