@@ -428,7 +428,7 @@ MBX_VALUE = re.compile(rb"(?i)x-mbx-apikey[\"']?[ \t]*[:=,]?[ \t]*[\"']?([A-Za-z
 LISTEN_VALUE = re.compile(rb"(?i)listen_?key[\"']?[ \t]*[:=,]?[ \t]*[\"']?([A-Za-z0-9]{32,})")
 LITERAL = re.compile(rb"([\"'])([A-Za-z0-9]{4,63})\1")
 JOINER = re.compile(rb"\s*(?:\+|\.\.?|\\)?\s*")
-REFERENCE = re.compile(rb"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+$")
+REFERENCE = re.compile(rb"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+!?$")
 CREDENTIAL_WORDS = re.compile(rb"(?i)api[_-]?key|apikey|secret|x-mbx|binance|\"key\"|'key'")
 
 
