@@ -202,14 +202,13 @@ def extract_tree(gitdir: Path, commit: str, dest: Path) -> int:
         ["git", f"--git-dir={gitdir}", "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     ) as process:
         assert process.stdin is not None and process.stdout is not None
-        for oid, path in batch:
-            process.stdin.write(f"{oid}\n".encode())
+        for object_id, relative in batch:
+            process.stdin.write(f"{object_id}\n".encode())
             process.stdin.flush()
             header = process.stdout.readline().split()
-            size = int(header[2])
-            body = process.stdout.read(size)
+            body = process.stdout.read(int(header[2]))
             process.stdout.read(1)
-            target = dest / path
+            target = dest / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(body)
         process.stdin.close()
