@@ -36,7 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -357,7 +357,10 @@ def score(runs: Iterable[tuple[Repo, list[Label], list[Finding]]], check_roles: 
                     result.per_role[role][0] += 1
             if key not in reported:
                 wanted = [x for x in by_line[key] if x.label == "positive"]
-                result.false_negative.append((repo.repo, key[0], key[1], ",".join(roles), _label_why(wanted)))
+                kinds = ",".join(sorted({x.category or "?" for x in wanted}))
+                result.false_negative.append(
+                    (repo.repo, key[0], key[1], f"{','.join(roles)} ({kinds})", _label_why(wanted))
+                )
         for key, items in sorted(reported.items()):
             shown = ", ".join(sorted({f"{f.rule}:{f.confidence or '-'} {f.redacted}" for f in items}))
             if key in positive_lines:
@@ -572,6 +575,13 @@ def print_text(title: str, result: Score, roles: bool) -> None:
         "recall per role: "
         + ", ".join(f"{role} {found}/{total}" for role, (found, total) in sorted(result.per_role.items()))
     )
+    for heading, rows in (("false positives", result.false_positive), ("false negatives", result.false_negative)):
+        counts = Counter(why for _, _, _, why, _ in rows)
+        if counts:
+            print(
+                f"{heading} by label: "
+                + ", ".join(f"{why} {n}" for why, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
+            )
     for heading, rows in (
         ("false positives", result.false_positive),
         ("false negatives", result.false_negative),
