@@ -5,6 +5,7 @@
 # re-cloned. Prints the repositories whose pinned commit is missing (removed or rewritten upstream).
 set -euo pipefail
 dest=${1:?usage: fetch.sh DIR}
+base=${REALWORLD_GIT_BASE:-https://github.com}  # another host or a local folder of owner/name mirrors
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dest"
 missing=0
@@ -24,7 +25,7 @@ while read -r repo commit; do
   if [ -d "$target" ]; then
     git --git-dir="$target" fetch --quiet --prune origin '+refs/*:refs/*' || true
   else
-    git clone --quiet --mirror -- "https://github.com/$repo" "$target" || true
+    git clone --quiet --mirror -- "$base/$repo" "$target" || true
   fi
   if ! git --git-dir="$target" cat-file -e "$commit^{commit}" 2>/dev/null; then
     # A commit no branch reaches any more (force-pushed away) can still be fetched by id from GitHub.
