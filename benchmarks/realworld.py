@@ -575,6 +575,8 @@ def print_text(title: str, result: Score, roles: bool) -> None:
         "recall per role: "
         + ", ".join(f"{role} {found}/{total}" for role, (found, total) in sorted(result.per_role.items()))
     )
+    unlabelled = sum(1 for _, _, _, why, _ in result.false_positive if why == "UNLABELLED")
+    print(f"unlabelled findings {unlabelled} (counted as false positives until labelled; listed with UNLABELLED)")
     for heading, rows in (("false positives", result.false_positive), ("false negatives", result.false_negative)):
         counts = Counter(why for _, _, _, why, _ in rows)
         if counts:
