@@ -2,8 +2,9 @@
 
 `staged` and `history` used to expand zip archives on their own and drop, without a word, whatever they
 skipped (a zip bomb, an encrypted member, an archive nested too deep); history also wrote a file name
-that is not UTF-8 with U+FFFD in place of its bytes. Now every source reads a blob through the one
-bounded reader (`content.blob_chunks`) and names it the way `scan` does. Real git repositories built at
+that is not UTF-8 with U+FFFD in place of its bytes, and crashed on a range adding a file whose name
+holds a space. Now every source reads a blob through the one bounded reader (`content.blob_chunks`)
+and names it the way `scan` does. Real git repositories built at
 test time; every archive is built byte by byte at run time and every key is generated.
 """
 
@@ -229,3 +230,27 @@ def test_history_names_a_file_that_is_not_utf8_as_scan_does(tmp_path: Path) -> N
     )  # fmt: skip
     assert text.returncode == 1
     assert printable.encode() in text.stdout and b"\xef\xbf\xbd" not in text.stdout
+
+
+def test_range_adding_files_with_spaces_in_their_names_is_attributed_not_a_traceback(tmp_path: Path) -> None:
+    """README "Auditing git history" (file names are data; `--range` reports the secrets the range
+    introduced) and "JSON report and exit codes" (no traceback). Attribution asks git for `base:path` of
+    each file holding a secret; git answers "<name> missing" for a file the base lacks, and a name with a
+    space used to be misread as an object header (ValueError, a traceback in the action's diff mode)."""
+    repo = init_repo(tmp_path / "repo")
+    (repo / "README.md").write_text("# app\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "start")
+    names = ["a b.py", "c d e.py", "tab\there.py", "cr\rhere.py", "f 12 missing"]
+    planted = {}
+    for name in names:
+        secret = secret_key()
+        (repo / name).write_bytes(settings(api_key(), secret))
+        planted[name] = secret
+    git(repo, "--literal-pathspecs", "add", "-A")
+    git(repo, "commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "keys")
+    code, report, stderr = run_json(repo, "history", "--range", "HEAD~1..HEAD")
+    assert code == 1, stderr
+    assert {f["path"] for f in report["findings"]} == set(names)
+    assert {f["commit"]["summary"] for f in report["findings"]} == {"keys"}
+    assert report["errors"] == []
