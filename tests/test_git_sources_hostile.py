@@ -25,6 +25,8 @@ from binance_secrets.sources.content import ARCHIVE_MAX_DEPTH, BLOCK_BYTES
 from testing.gitrepo import git, git_env, init_repo
 from testing.hostile_zips import RawMember, deflated_member, overlapping_zip, raw_zip
 from testing.keys import api_key, secret_key
+from tests.test_action import pull_request_event, run_action
+from tests.test_history_failopen import blobless, fetches  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -254,3 +256,22 @@ def test_range_adding_files_with_spaces_in_their_names_is_attributed_not_a_trace
     assert {f["path"] for f in report["findings"]} == set(names)
     assert {f["commit"]["summary"] for f in report["findings"]} == {"keys"}
     assert report["errors"] == []
+
+
+def test_action_in_a_blobless_partial_clone_fetches_nothing_and_never_reports_clean(
+    blobless: dict[str, Any], runner_temp: Path  # noqa: F811
+) -> None:
+    """README "Auditing git history" ("the audit never uses the network: in a partial clone the blobs
+    never fetched are listed as not scanned") and "Partial scans are never reported clean", in the
+    action: a pull request whose commits' blobs were never fetched used to be fetched lazily or reported
+    "No Binance credentials found" with exit 0. Now nothing is fetched and the step fails (exit 3)."""
+    clone, log, shas = blobless["clone"], blobless["log"], blobless["shas"]
+    # The commits that added and removed key A: none of their blobs was fetched by the checkout.
+    run = run_action(runner_temp, clone, "pull_request", pull_request_event(shas[0], shas[2]))
+    assert fetches(log) == 0
+    assert run.exit_code == 3, run.stdout + run.stderr
+    assert run.outputs["findings"] == "0"
+    warnings = [c for c in run.commands if c.name == "warning"]
+    assert warnings and all("partial clone" in c.data for c in warnings)
+    assert "No Binance credentials found" not in run.summary
+    assert "Scan incomplete" in run.summary
