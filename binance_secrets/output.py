@@ -140,23 +140,12 @@ def _write_encoded(stream: IO[str], report: str) -> None:
     so a name stays distinct from the `\\xNN` of a byte that is not UTF-8. JSON and SARIF are ASCII
     already (`json.dumps` escapes the rest).
     """
-    encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
-        data = report.encode(encoding)
+        report.encode(getattr(stream, "encoding", None) or "utf-8")
     except (UnicodeEncodeError, LookupError):
-        escaped = _NON_ASCII.sub(_unicode_escape, report)
-        try:
-            data = escaped.encode(encoding, "backslashreplace")  # an encoding that is not even ASCII
-        except LookupError:
-            encoding, data = "utf-8", escaped.encode("utf-8")
-    buffer = getattr(stream, "buffer", None)
-    if buffer is None:  # a text-only stream (an embedding caller's StringIO): the same text
-        stream.write(data.decode(encoding))
-        stream.flush()
-        return
-    stream.flush()  # whatever the text layer holds goes first
-    buffer.write(data)
-    buffer.flush()
+        report = _NON_ASCII.sub(_unicode_escape, report)
+    stream.write(report)
+    stream.flush()
 
 
 def _unicode_escape(match: re.Match[str]) -> str:
