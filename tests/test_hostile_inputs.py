@@ -366,9 +366,9 @@ def test_pre_commit_refuses_the_hostile_commit_and_reports_every_key(
     finally:
         # Back to the module's tree: the index holds C2's files again, no hook, no config.
         git(repo, "--literal-pathspecs", "add", "--", os.fsdecode(NON_UTF8))
-        git(repo, "rm", "-q", "--cached", "--", ".pre-commit-config.yaml")
-        (repo / ".pre-commit-config.yaml").unlink()
-        (repo / ".git" / "hooks" / "pre-commit").unlink()
+        git(repo, "rm", "-q", "--cached", "--ignore-unmatch", "--", ".pre-commit-config.yaml")
+        (repo / ".pre-commit-config.yaml").unlink(missing_ok=True)
+        (repo / ".git" / "hooks" / "pre-commit").unlink(missing_ok=True)
 
 
 def _commit(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
