@@ -156,7 +156,7 @@ def hostile_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileTr
     files.append(Planted(secret, ARCHIVE_MEMBER.encode(), ARCHIVE_MEMBER, ARCHIVE_MEMBER))
     secret = secret_key()
     utf16 = b"\xff\xfe" + ("# settings\r\n" + assignment(secret).decode()).encode("utf-16-le") + b"\n"
-    assert len(utf16) % 2 == 1
+    assert len(utf16) % 2 == 1  # README "Limits": an odd last byte becomes U+FFFD, the rest is read
     _write(repo, UTF16_FILE.encode(), utf16)
     files.append(Planted(secret, UTF16_FILE.encode(), UTF16_FILE, UTF16_FILE))
     # Every entry overlaps the next: about 200 MiB once inflated, a few kilobytes on disk.
@@ -256,7 +256,9 @@ def assert_report(tree: HostileTree, command: str, report_format: str, run: Run,
         if command == "history":
             summaries = {f["commit"]["summary"] for f in report["findings"]}
             assert all(tree.subject.secret not in summary for summary in summaries), SUBJECT_REDACTED
-            assert len(summaries) == 1 and next(iter(summaries)).startswith("Add config"), summaries
+            assert len(summaries) == 1 and next(iter(summaries)).startswith("Add config"), (
+                f'README "Auditing git history": `commit.summary` is the subject, redacted: {summaries}'
+            )
     elif report_format == "sarif":
         document = load_json(run.stdout, where)
         validate_sarif(document)  # with format checking: `uri-reference` included
@@ -290,9 +292,9 @@ def assert_errors(errors: list[dict[str, Any]], command: str, locked: bool, wher
         assert FIFO in notices, f"README `scan`: a FIFO found in a folder is a notice ({where}): {errors}"
         if locked:
             assert unscanned.get(LOCKED) == "permission denied", f"{PARTIAL} ({where}): {errors}"
-        assert set(unscanned) <= {BOMB, LOCKED}, errors
+        assert set(unscanned) <= {BOMB, LOCKED}, f"{PARTIAL}: nothing else was left out ({where}): {errors}"
     else:
-        assert set(unscanned) == {BOMB} and not notices, f"{where}: {errors}"
+        assert set(unscanned) == {BOMB} and not notices, f"{PARTIAL}: only the bomb was left out ({where}): {errors}"
 
 
 # --- (a) the command line -----------------------------------------------------------------------------
@@ -320,7 +322,7 @@ def test_cli_never_obeys_a_file_name_and_never_writes_where_a_name_says(hostile_
         assert run.exit_code == 1, f"{EXIT_1}: {command}\n{run.stderr}"
         assert "Usage:" not in run.stdout + run.stderr, f"{NAMES_ARE_DATA}: {command} printed help"
     assert sorted(os.listdir(os.fsencode(hostile_tree.repo))) == before, NAMES_ARE_DATA
-    assert not (hostile_tree.repo / "x").exists()
+    assert not (hostile_tree.repo / "x").exists(), f"{NAMES_ARE_DATA}: `--output=x` was obeyed"
 
 
 # --- (b) the hook, through the real pre-commit framework ----------------------------------------------
@@ -348,13 +350,13 @@ def test_pre_commit_refuses_the_hostile_commit_and_reports_every_key(
     try:
         first = _commit(repo, pre_commit_env)
         assert first.returncode != 0, f"{NAMES_ARE_DATA}: pre-commit let a non-UTF-8 name through"
-        assert git(repo, "rev-parse", "HEAD").strip() == hostile_tree.base
+        assert git(repo, "rev-parse", "HEAD").strip() == hostile_tree.base, f"{NAMES_ARE_DATA}: committed"
 
         git(repo, "--literal-pathspecs", "rm", "-q", "--cached", "--", os.fsdecode(NON_UTF8))
         refused = _commit(repo, pre_commit_env)
         output = refused.stdout + refused.stderr
         assert refused.returncode != 0 and "Failed" in output, f"{NAMES_ARE_DATA}\n{output}"
-        assert git(repo, "rev-parse", "HEAD").strip() == hostile_tree.base, "the commit went through"
+        assert git(repo, "rev-parse", "HEAD").strip() == hostile_tree.base, f"{NAMES_ARE_DATA}: committed"
         assert "Traceback" not in output, NO_TRACEBACK
         assert_no_secret(hostile_tree, output, "the hook's output")
         assert_log_safe(output, "the hook's output")
@@ -412,7 +414,7 @@ def test_action_reports_every_key_in_the_hostile_tree_safely(
     assert annotated == sorted(p.log_path for p in planted), f"{EVERY_KEY} ({where}); {ACTION}"
     warned = [c.properties.get("file", "") for c in issued if c.name == "warning"]
     assert any(BOMB in file for file in warned), f"{PARTIAL} ({where}): {warned}"
-    assert "No Binance credentials found" not in run.summary
+    assert "No Binance credentials found" not in run.summary, f"{PARTIAL} ({where})"
     from testing.step_summary import OUR_TAGS
 
     assert run.rendered.tags <= OUR_TAGS, f"{ACTION}: markup from a name in the summary"
