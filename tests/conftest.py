@@ -82,3 +82,12 @@ class KeyPair:
 @pytest.fixture
 def key_pair() -> KeyPair:
     return KeyPair(keys.api_key(), keys.secret_key())
+
+
+@pytest.fixture(scope="session")
+def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RUNNER_TEMP after the action's install step ran (`tests.test_action.install_action`): one install
+    per session, shared by every module that runs the action's steps."""
+    from tests.test_action import install_action
+
+    return install_action(tmp_path_factory)
