@@ -236,4 +236,5 @@ def test_excluded_path_drops_only_that_path(repo: Path, capsys: pytest.CaptureFi
     # Excluding the path it started at leaves the copy reported, from the commit that made it.
     code, findings = history(capsys, str(repo), "--exclude", "a.py")
     assert code == 1
-    assert {place: f["commit"]["sha"] for place, f in by_place(findings).items()} == {(key, "tests/conftest.py"): copied}
+    found = {place: f["commit"]["sha"] for place, f in by_place(findings).items()}
+    assert found == {(key, "tests/conftest.py"): copied}

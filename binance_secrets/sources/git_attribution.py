@@ -195,14 +195,18 @@ class _GraphWalk:
                 self.introduced[(secret, path)] = (self.order[commit], commit, blob)
 
     def attributions(self, head: str | None) -> list[Attribution]:
-        # Each distinct state once, weighted by the commits sharing it: linear in the (path, secret)
-        # entries of the states the relevant commits built, whatever the length of the history.
-        counts: dict[tuple[str, str], int] = {}
+        # Commits per (path, blob) first, each distinct state once weighted by the commits sharing
+        # it; then per secret, once per distinct (path, blob). A blob of thousands of keys copied to
+        # many paths costs its keys once per path, not once per path per commit.
+        spans: dict[tuple[str, str], int] = {}
         for key, state in self.state_by_id.items():
             uses = self.state_uses[key]
-            for path, blob in state.items():
-                for secret in self.secrets(blob, path):
-                    counts[(secret, path)] = counts.get((secret, path), 0) + uses
+            for entry in state.items():
+                spans[entry] = spans.get(entry, 0) + uses
+        counts: dict[tuple[str, str], int] = {}
+        for (path, blob), commits in spans.items():
+            for secret in self.secrets(blob, path):
+                counts[(secret, path)] = counts.get((secret, path), 0) + commits
         head_state = self.state_of(head) if head is not None else {}
         result = []
         for (secret, path), (_, commit, blob) in sorted(self.introduced.items(), key=lambda item: item[1][0]):

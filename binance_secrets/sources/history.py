@@ -297,8 +297,11 @@ class _History:
                     best_confidence[finding.secret_sha256] = finding.confidence
         head = resolve_commit(self.repo, "HEAD")
         results = self._blob_findings(found, wanted, head) + self._message_findings(found, wanted, head)
+        # One finding per secret per path can be many: copy only those whose confidence changes.
         return [
-            finding.with_changes(confidence=best_confidence.get(finding.secret_sha256, finding.confidence))
+            finding
+            if best_confidence.get(finding.secret_sha256, finding.confidence) == finding.confidence
+            else finding.with_changes(confidence=best_confidence[finding.secret_sha256])
             for finding in results
         ]
 
