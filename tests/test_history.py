@@ -84,16 +84,24 @@ def test_removed_secret_is_reported_as_not_in_head(repo: Path, capsys: pytest.Ca
     assert finding["occurrences"] == 2
 
 
-def test_rename_keeps_the_original_attribution(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rename_reports_the_new_path_from_the_rename_commit_and_keeps_the_old_one(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README, "Auditing git history": a renamed file is a new path, first committed by the rename;
+    the old path keeps its own finding, no longer in HEAD."""
     added = commit_file(repo, "old_name.py", "x = 1\n" + assignment(api_key()), "add")
     git(repo, "mv", "old_name.py", "new_name.py")
     git(repo, "commit", "-q", "--no-gpg-sign", "-m", "rename")
+    renamed = head(repo)
     code, report, _ = run_history(capsys, str(repo))
     assert code == 1
-    finding = only(report)
-    assert (finding["commit"]["sha"], finding["path"], finding["line"]) == (added, "old_name.py", 2)
-    assert finding["in_head"] is True
-    assert finding["occurrences"] == 2
+    by_path = {finding["path"]: finding for finding in report["findings"]}
+    assert sorted(by_path) == ["new_name.py", "old_name.py"]
+    old, new = by_path["old_name.py"], by_path["new_name.py"]
+    assert (old["commit"]["sha"], old["line"], old["in_head"], old["occurrences"]) == (added, 2, False, 1)
+    assert (new["commit"]["sha"], new["line"], new["in_head"], new["occurrences"]) == (renamed, 2, True, 1)
+    assert old["secret_sha256"] == new["secret_sha256"]
+    assert old["fingerprint"] != new["fingerprint"]
 
 
 def test_secret_added_by_merge_conflict_resolution_is_attributed_to_the_merge(

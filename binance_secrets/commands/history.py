@@ -70,7 +70,7 @@ def history_command(
 ) -> int:
     """Audit git history: every commit of every ref (default), or a range.
 
-    Each secret is reported once per path, with the commit that first introduced it.
+    Each secret is reported once per path it was ever at, with the commit that first brought it there.
     """
     try:
         with _stopped_by_signals():

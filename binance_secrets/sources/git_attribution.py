@@ -6,8 +6,11 @@ once, parents before children, carrying for each commit the map path -> relevant
 change nothing relevant share their parent's map, so memory grows with the commits that matter.
 
 A secret is introduced at path P by commit C when C's blob at P holds it and no parent's blob at P
-does. When a parent held it at another path, C moved it (a rename, or a copy): the new path joins the
-original finding instead of starting a new one, so renames keep the original attribution.
+does; the first such commit (parents first) is its commit for P, even when P loses it and gets it back
+later. Each (secret, path) is its own finding: a copy, or a rename (`git mv`), brings the secret to a
+new path whose first commit is the one that copied or renamed it, and the old path keeps its own
+finding (with `in_head` false once it is gone). Someone cleaning one path must see every other path
+still holding the secret.
 """
 
 from __future__ import annotations
@@ -40,11 +43,11 @@ SecretsOf = Callable[[str, str], frozenset[str]]  # (blob sha, path) -> secret_s
 @dataclass(frozen=True)
 class Attribution:
     secret_sha256: str
-    path: str  # where it was first introduced
-    commit: str
-    blob: str
-    occurrences: int
-    in_head: bool
+    path: str
+    commit: str  # the first commit that brought the secret to this path
+    blob: str  # the path's blob in that commit: line and column come from it
+    occurrences: int  # commits whose blob at this path holds the secret
+    in_head: bool  # the blob at this path in HEAD holds it
 
 
 def attribute(
@@ -89,13 +92,8 @@ class _GraphWalk:
         self.state_uses: dict[int, int] = {}  # id(state) -> commits sharing it
         self.state_by_id: dict[int, State] = {}
         self.order: dict[str, int] = {}
-        # (secret, path) -> the (secret, path) it was moved from; roots are introductions.
-        self.moved_from: dict[tuple[str, str], tuple[str, str]] = {}
         self.introduced: dict[tuple[str, str], tuple[int, str, str]] = {}  # -> (order, commit, blob)
         self._outside: dict[str, State] = {}
-        # id(state) -> secret -> a path holding it there. States never change once built, so this is
-        # built once per state: finding where a secret came from stays linear in the findings.
-        self._holders: dict[int, dict[str, str]] = {}
 
     def secrets(self, blob: str | None, path: str) -> frozenset[str]:
         if blob is None:
@@ -190,54 +188,26 @@ class _GraphWalk:
             if blob is None:
                 continue
             for secret in self.secrets(blob, path):
+                if (secret, path) in self.introduced:
+                    continue  # back at this path after a removal: its first commit stays the first ever
                 if any(secret in self.secrets(p.get(path), path) for p in parent_states):
-                    continue
-                origin = self._held_elsewhere(secret, parent_states, path)
-                if origin is not None:
-                    self.moved_from.setdefault((secret, path), (secret, origin))
-                elif (secret, path) not in self.introduced:
-                    self.introduced[(secret, path)] = (self.order[commit], commit, blob)
-
-    def _held_elsewhere(self, secret: str, parent_states: list[State], path: str) -> str | None:
-        # Called only when no parent holds `secret` at `path` itself: any holder is another path.
-        for parent_state in parent_states:
-            other_path = self._holders_of(parent_state).get(secret)
-            if other_path is not None and other_path != path:
-                return other_path
-        return None
-
-    def _holders_of(self, state: State) -> dict[str, str]:
-        holders = self._holders.get(id(state))
-        if holders is None:
-            holders = {}
-            for path, blob in state.items():
-                for secret in self.secrets(blob, path):
-                    holders.setdefault(secret, path)
-            self._holders[id(state)] = holders
-        return holders
-
-    def _root(self, key: tuple[str, str]) -> tuple[str, str]:
-        seen = set()
-        while key in self.moved_from and key not in seen and key not in self.introduced:
-            seen.add(key)
-            key = self.moved_from[key]
-        return key
+                    continue  # a parent already had it here: an edit, or a merge bringing it in
+                self.introduced[(secret, path)] = (self.order[commit], commit, blob)
 
     def attributions(self, head: str | None) -> list[Attribution]:
-        counts: dict[tuple[str, str], int] = {}
+        # Commits per (path, blob) first, each distinct state once weighted by the commits sharing
+        # it; then per secret, once per distinct (path, blob). A blob of thousands of keys copied to
+        # many paths costs its keys once per path, not once per path per commit.
+        spans: dict[tuple[str, str], int] = {}
         for key, state in self.state_by_id.items():
             uses = self.state_uses[key]
-            roots = {self._root((secret, path)) for path, blob in state.items() for secret in self.secrets(blob, path)}
-            for root in roots:
-                counts[root] = counts.get(root, 0) + uses
-        head_roots: set[tuple[str, str]] = set()
-        if head is not None:
-            head_state = self.state_of(head)
-            head_roots = {
-                self._root((secret, path))
-                for path, blob in head_state.items()
-                for secret in self.secrets(blob, path)
-            }
+            for entry in state.items():
+                spans[entry] = spans.get(entry, 0) + uses
+        counts: dict[tuple[str, str], int] = {}
+        for (path, blob), commits in spans.items():
+            for secret in self.secrets(blob, path):
+                counts[(secret, path)] = counts.get((secret, path), 0) + commits
+        head_state = self.state_of(head) if head is not None else {}
         result = []
         for (secret, path), (_, commit, blob) in sorted(self.introduced.items(), key=lambda item: item[1][0]):
             result.append(
@@ -247,7 +217,7 @@ class _GraphWalk:
                     commit=commit,
                     blob=blob,
                     occurrences=max(counts.get((secret, path), 1), 1),
-                    in_head=(secret, path) in head_roots,
+                    in_head=secret in self.secrets(head_state.get(path), path),
                 )
             )
         return result

@@ -293,8 +293,11 @@ class _History:
                     best_confidence[finding.secret_sha256] = finding.confidence
         head = resolve_commit(self.repo, "HEAD")
         results = self._blob_findings(found, wanted, head) + self._message_findings(found, wanted, head)
+        # One finding per secret per path can be many: copy only those whose confidence changes.
         return [
-            finding.with_changes(confidence=best_confidence.get(finding.secret_sha256, finding.confidence))
+            finding
+            if best_confidence.get(finding.secret_sha256, finding.confidence) == finding.confidence
+            else finding.with_changes(confidence=best_confidence[finding.secret_sha256])
             for finding in results
         ]
 
@@ -350,21 +353,23 @@ class _History:
                     )
                 )
         if warnings:
-            results.extend(self._unattributed(by_blob, blob_secrets, {f.secret_sha256 for f in results}))
+            attributed = {(attribution.secret_sha256, attribution.path) for attribution in attributions}
+            results.extend(self._unattributed(by_blob, blob_secrets, attributed))
         return results
 
     def _unattributed(
         self,
         by_blob: dict[str, tuple[tuple[str, Finding], ...]],
         blob_secrets: dict[str, frozenset[str]],
-        attributed: set[str],
+        attributed: set[tuple[str, str]],
     ) -> list[Finding]:
         """Findings the attribution could not place (it failed part way: a missing tree, a lost
         commit): reported where they were found, without a commit, rather than dropped."""
         results: dict[tuple[str, str], Finding] = {}
         for sha, secrets in blob_secrets.items():
-            for _, finding in by_blob.get(sha, ()):
-                if finding.secret_sha256 in secrets and finding.secret_sha256 not in attributed:
+            for suffix, finding in by_blob.get(sha, ()):
+                path = finding.path[: len(finding.path) - len(suffix)]  # as listed, without `!member`
+                if finding.secret_sha256 in secrets and (finding.secret_sha256, path) not in attributed:
                     results.setdefault((finding.secret_sha256, finding.path), finding)
         if results:
             self.errors.append(
