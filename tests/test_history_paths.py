@@ -238,3 +238,21 @@ def test_excluded_path_drops_only_that_path(repo: Path, capsys: pytest.CaptureFi
     assert code == 1
     found = {place: f["commit"]["sha"] for place, f in by_place(findings).items()}
     assert found == {(key, "tests/conftest.py"): copied}
+
+
+def test_blob_first_listed_at_an_excluded_path_is_still_scanned_for_its_included_paths(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README, partial scans: nothing unscanned is reported clean. git names each blob once, under the
+    first path it meets; identical content at an excluded and an included path must still be found at
+    the included one."""
+    key = api_key()
+    content = f'BINANCE_API_KEY = "{key}"\n'
+    (repo / "tests").mkdir()
+    (repo / "tests" / "a.py").write_text(content)
+    (repo / "z.py").write_text(content)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "same blob twice")
+    code, findings = history(capsys, str(repo), "--exclude", "tests/**")
+    assert code == 1
+    assert set(by_place(findings)) == {(key, "z.py")}

@@ -186,7 +186,11 @@ class _Run:
                     is_excluded = excluded[listed.path] = self.path_filter.is_excluded(listed.path)
                     if listed.path == ".gitmodules" or listed.path.endswith("/.gitmodules"):
                         self.submodules = True
-                if is_excluded:
+                # git lists a blob once, under the first path it meets; the same content may also sit
+                # at an included path, so an excluded blob is still scanned and its findings kept only
+                # at included paths (after attribution). Only an oversized one is left unsaid: the
+                # user asked not to see that path, and the limit is what keeps the audit bounded.
+                if is_excluded and listed.size > self.request.max_blob_bytes:
                     continue
                 if listed.size > self.request.max_blob_bytes:
                     self.errors.append(
