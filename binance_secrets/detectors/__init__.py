@@ -16,22 +16,35 @@ from binance_secrets.detectors.context import (
     NAME_WINDOW_BYTES,
     POSITIONAL_CLIENTS,
     AssignedName,
+    NameRole,
     assigned_name,
     binance_context,
+    client_name,
+    credential_word_role,
+    enclosing_call,
     is_generic_name,
+    is_positional_client,
     line_continues_call,
     name_has_binance_word,
+    name_words,
     role_of_name,
+    shannon_entropy,
+    strong_binance_context,
 )
 from binance_secrets.detectors.credentials import credential_assignments
+from binance_secrets.detectors.exchanges import BINANCE, Attributor
 from binance_secrets.detectors.private_keys import ArmouredBlock, armoured_blocks, private_keys
+from binance_secrets.detectors.split_literals import split_literals
 from binance_secrets.detectors.tokens import (
+    HEX_REASON,
     TokenSpan,
     alphanumeric_runs,
+    neighbour_rejection_reason,
     rejection_reason,
+    run_marks,
     value_rejection_reason,
 )
-from binance_secrets.finding import Confidence, Finding, sha256_hex
+from binance_secrets.finding import CONFIDENCE_ORDER, Confidence, Finding, sha256_hex
 
 # Lines within which an API key and a secret are taken to belong together.
 PAIR_WINDOW_LINES = 12
@@ -42,6 +55,24 @@ PAIR_SEARCH_LIMIT = 16
 _AFTER_ANY_OFFSET = 1 << 62
 # How far back a line is searched for its start when only a bounded window is needed.
 LINE_SEARCH_BYTES = 4096
+# Where a key/secret word gives a role to a value in prose (commit and tag messages) and compiled
+# code (a `.pyc` lists the names after the constants, so it looks further ahead).
+_MESSAGE_WORD_WINDOW = (160, 48)
+_COMPILED_WORD_WINDOW = (256, 1024)
+MESSAGE_PATHS = frozenset({"<commit message>", "<tag message>"})
+# A file holding nothing but one key (`api_key.txt`, `secret.key`) is at most this long.
+_BARE_FILE_BYTES = 512
+_BARE_FILE_NOISE = b" \t\r\n\"'"
+# Lock files and checksum lists hold hex digests by the thousand, never a testnet key.
+_LOCK_FILE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", ".sha256", "sha256sums", ".md5")
+# Random 64-digit hex has an empirical entropy of about 3.8 bits/char; a typed pattern far less.
+MIN_HEX_ENTROPY = 3.3
+# Names of hex values that are no exchange credential even beside the word Binance: wallet keys of
+# BNB Smart Chain projects and the like.
+_NOT_EXCHANGE_HEX_WORDS = frozenset(
+    {"private", "priv", "pvt", "prv", "wallet", "eth", "bsc", "web3", "mnemonic", "seed", "account",
+     "address", "node", "rpc", "infura", "alchemy", "etherscan", "bscscan", "contract", "chain", "pk"}
+)  # fmt: skip
 
 Role = Literal["key", "secret", "unknown"]
 
@@ -64,6 +95,8 @@ class _Candidate:
     weak_shape: bool = False
     # Named only generically (`SECRET_KEY`, `secret`): enough for a pair, not enough alone.
     generic_name: bool = False
+    # Named, sectioned or passed to another exchange: reported as `hardcoded-api-secret` at `low`.
+    other_exchange: bool = False
 
 
 class _FileFacts:
@@ -71,15 +104,35 @@ class _FileFacts:
 
     def __init__(self, data: bytes, path: str) -> None:
         self._data = data
+        base = path.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
         self.path_mentions_binance = "binance" in path.lower()
-        self.file_name_mentions_binance = "binance" in path.rsplit("/", 1)[-1].lower()
+        self.file_name_mentions_binance = "binance" in base.lower()
         self._mentions_binance: bool | None = None
+        self.message = path in MESSAGE_PATHS
+        self.compiled = base.endswith((".pyc", ".pyo"))
+        self.lock_file = base.lower().endswith(_LOCK_FILE_SUFFIXES)
+        self.file_role = _file_role(base)
+        self.attributor = Attributor(data, lambda: self.mentions_binance)
 
     @property
     def mentions_binance(self) -> bool:
         if self._mentions_binance is None:
             self._mentions_binance = self.path_mentions_binance or b"binance" in self._data.lower()
         return self._mentions_binance
+
+
+def _file_role(base: str) -> Role | None:
+    """The role a file's name gives the one key it holds: `api_key.txt`, `secret.txt`, `binance.key`."""
+    stem, dot, extension = base.rpartition(".")
+    if not dot:
+        stem, extension = base, ""
+    if extension.lower() in ("key", "secret"):
+        stem = f"{stem}_{extension}"
+    words = name_words(stem)
+    if not words:
+        return None
+    role = role_of_name(AssignedName(stem, words, adjacent=True))
+    return "key" if role == "api_key" else "secret" if role == "secret_key" else None
 
 
 def detect(data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
@@ -90,8 +143,8 @@ def detect(data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
     # are 64-character runs, and none of their text is an assignment.
     armoured = [(block.start, block.end) for block in blocks]
     candidates = [c for c in _token_candidates(data, facts) if not _inside(c.start, armoured)]
-    token_spans = {(c.start, c.end) for c in candidates}
-    candidates += _private_key_candidates(data, blocks, facts.path_mentions_binance)
+    token_spans = sorted((c.start, c.end) for c in candidates)
+    candidates += _private_key_candidates(data, blocks, facts)
     candidates += [c for c in _credential_candidates(data, token_spans, facts) if not _inside(c.start, armoured)]
     if not candidates:
         return []
@@ -110,87 +163,225 @@ def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
 def _token_candidates(data: bytes, facts: _FileFacts) -> list[_Candidate]:
     candidates: list[_Candidate] = []
     previous_by_end: dict[int, _Candidate] = {}
-    for span in alphanumeric_runs(data):
-        if rejection_reason(data, span) is not None:
+    marks = run_marks(data)
+    for span in alphanumeric_runs(data, marks):
+        reason = rejection_reason(data, span)
+        hex_value = reason == HEX_REASON
+        if reason is not None and not (hex_value and _hex_shape(data, span, facts)):
             continue
-        line_start = max(data.rfind(b"\n", max(0, span.start - LINE_SEARCH_BYTES), span.start) + 1, 0)
-        name = _effective_name(data, span, line_start)
-        role: Role = "unknown"
-        named = generic = False
-        binance = binance_context(data, span.start, span.end)
-        previous = _previous_positional(data, span, line_start, previous_by_end)
-        if previous is not None and previous.role == "key":
-            role, named = "secret", True
-            binance = binance or previous.binance_context
-        elif name is not None and name.adjacent:
-            name_role = role_of_name(name)
-            binance = binance or name_has_binance_word(name)
-            generic = is_generic_name(name)
-            if name_role == "api_key":
-                role, named = "key", True
-            elif name_role == "secret_key":
-                role, named = "secret", True
-            elif name_role == "call":
-                role, named = "key", True
-                if "".join(name.words) in POSITIONAL_CLIENTS:
-                    binance = binance or facts.mentions_binance
-            if generic and not binance and facts.mentions_binance:
-                generic = False  # `secret = "…"` in a file that talks about Binance
-        # A file named for Binance (`binance_keys.txt`) vouches for what it holds; a folder named for it
-        # (`binance_bot/data/ids.txt`) only for named values: it must not turn every bare token below it,
-        # random ids included, into a finding.
-        binance = binance or facts.file_name_mentions_binance or (named and facts.path_mentions_binance)
-        candidate = _Candidate(
-            rule_id="binance-api-key",
-            start=span.start,
-            end=span.end,
-            secret=data[span.start : span.end].decode("ascii"),
-            role=role,
-            named=named,
-            binance_context=binance,
-            generic_name=generic,
-        )
-        candidates.append(candidate)
-        previous_by_end[span.end] = candidate
+        secret = data[span.start : span.end].decode("ascii")
+        candidate = _token_candidate(data, span.start, span.end, secret, facts, previous_by_end, hex_value=hex_value)
+        if candidate is not None:
+            candidates.append(candidate)
+            previous_by_end[span.end] = candidate
+    split = _split_candidates(data, marks, facts, previous_by_end)
+    if split:
+        candidates = sorted(candidates + split, key=lambda c: c.start)
     return candidates
 
 
-def _effective_name(data: bytes, span: TokenSpan, line_start: int) -> AssignedName | None:
-    if line_continues_call(data, line_start, span.start):
+def _split_candidates(
+    data: bytes, marks: bytes, facts: _FileFacts, previous_by_end: dict[int, _Candidate]
+) -> list[_Candidate]:
+    """Keys split in pieces (`("abc" "def")`), reported at the first piece with the joined value."""
+    candidates = []
+    for literal in split_literals(data, marks):
+        joined = literal.value.encode("ascii")
+        if len(joined) != len(_RUN_PROBE):
+            continue
+        span = TokenSpan(0, len(joined))
+        reason = rejection_reason(joined, span)
+        hex_value = reason == HEX_REASON
+        if reason is not None and not (hex_value and _hex_shape(joined, span, facts)):
+            continue
+        candidate = _token_candidate(
+            data, literal.start, literal.end, literal.value, facts, previous_by_end, hex_value=hex_value
+        )
+        if candidate is not None:
+            candidate.display_length = literal.end - literal.start
+            candidates.append(candidate)
+    return candidates
+
+
+_RUN_PROBE = "x" * 64
+
+
+def _hex_shape(data: bytes, span: TokenSpan, facts: _FileFacts) -> bool:
+    """A 64-digit hex run that could be a futures-testnet key: lowercase, random, not in a lock file."""
+    raw = data[span.start : span.end]
+    if facts.lock_file or not raw.islower() or raw.isalpha():
+        return False
+    text = raw.decode("ascii")
+    if value_rejection_reason(text, check_entropy=False) is not None or shannon_entropy(text) < MIN_HEX_ENTROPY:
+        return False
+    return neighbour_rejection_reason(data, span) is None
+
+
+def _token_candidate(
+    data: bytes,
+    start: int,
+    end: int,
+    secret: str,
+    facts: _FileFacts,
+    previous_by_end: dict[int, _Candidate],
+    *,
+    hex_value: bool,
+) -> _Candidate | None:
+    line_start = max(data.rfind(b"\n", max(0, start - LINE_SEARCH_BYTES), start) + 1, 0)
+    found = _role(data, start, end, line_start, facts, previous_by_end)
+    exchange = facts.attributor.exchange_of(start, end, line_start, found.name_words)
+    other_exchange = exchange is not None and exchange != BINANCE
+    binance = not other_exchange and (found.binance or exchange == BINANCE or binance_context(data, start, end))
+    if hex_value:
+        # Hex is a digest unless it is named as a Binance key or secret in Binance context.
+        if other_exchange or found.role == "unknown" or _NOT_EXCHANGE_HEX_WORDS.intersection(found.name_words):
+            return None
+        strong = (
+            exchange == BINANCE
+            or found.strong_binance
+            or facts.file_name_mentions_binance
+            or strong_binance_context(data, start, end)
+        )
+        if not strong:
+            return None
+        binance = True
+    generic = found.generic
+    if generic and not binance and facts.mentions_binance:
+        generic = False  # `secret = "…"` in a file that talks about Binance
+    # A file named for Binance (`binance_keys.txt`) vouches for what it holds; a folder named for it
+    # (`binance_bot/data/ids.txt`) only for named values: it must not turn every bare token below it,
+    # random ids included, into a finding.
+    binance = not other_exchange and (
+        binance or facts.file_name_mentions_binance or (found.named and facts.path_mentions_binance)
+    )
+    return _Candidate(
+        rule_id="hardcoded-api-secret" if other_exchange else "binance-api-key",
+        start=start,
+        end=end,
+        secret=secret,
+        role=found.role,
+        named=found.named,
+        binance_context=binance,
+        generic_name=generic,
+        other_exchange=other_exchange,
+    )
+
+
+@dataclass
+class _Found:
+    """What the text around a value says about its role."""
+
+    role: Role = "unknown"
+    named: bool = False
+    generic: bool = False
+    binance: bool = False
+    # Binance named outright (`BINANCE_API_KEY`, a Binance client): enough for a hex value.
+    strong_binance: bool = False
+    name_words: tuple[str, ...] = ()
+
+
+def _role(
+    data: bytes, start: int, end: int, line_start: int, facts: _FileFacts, previous_by_end: dict[int, _Candidate]
+) -> _Found:
+    found = _Found()
+    name = _effective_name(data, start, line_start)
+    if name is not None and name.adjacent:
+        found.name_words = name.words
+    previous = _previous_positional(data, start, previous_by_end)
+    # `Client(API_KEY, "…")`: the name before the comma is the previous argument's, not this value's.
+    name_is_previous_argument = name is not None and name.positional and role_of_name(name) != "call"
+    if previous is not None and previous.role == "key":
+        found.role, found.named = "secret", True
+        found.binance = found.strong_binance = previous.binance_context
+    elif name is not None and name.adjacent and not name_is_previous_argument:
+        _role_from_name(found, name, role_of_name(name), facts)
+    if found.role == "unknown":
+        argument = enclosing_call(data, start)
+        if argument is not None and argument.index < 2 and is_positional_client(argument.callee.words):
+            # python-binance `Client(key, secret)`, connector `Spot(api_key, api_secret)`, go-binance
+            # `NewClient(apiKey, secretKey)`, Binance.Net `ApiCredentials(key, secret)`, Java
+            # `SpotClientImpl(API_KEY, SECRET_KEY)`: the position gives the role.
+            found.role, found.named = ("key" if argument.index == 0 else "secret"), True
+            _binance_call(found, argument.callee, facts)
+    if found.role == "unknown" and (facts.message or facts.compiled):
+        before, after = _COMPILED_WORD_WINDOW if facts.compiled else _MESSAGE_WORD_WINDOW
+        word_role = credential_word_role(data, start, end, before, after)
+        if word_role is not None:
+            found.named = True
+            found.role = "key" if word_role == "api_key" else "secret" if word_role == "secret_key" else "unknown"
+    if found.role == "unknown" and facts.file_role is not None and _alone_in_file(data, start, end):
+        found.role, found.named = facts.file_role, True
+    if facts.message or facts.compiled:
+        found.generic = False  # prose and constants say `key`/`secret` plainly; that is the name
+    return found
+
+
+def _role_from_name(found: _Found, name: AssignedName, name_role: NameRole, facts: _FileFacts) -> None:
+    found.binance = found.strong_binance = name_has_binance_word(name)
+    found.generic = is_generic_name(name)
+    if name_role == "api_key":
+        found.role, found.named = "key", True
+    elif name_role == "secret_key":
+        found.role, found.named = "secret", True
+    elif name_role == "call":
+        found.role, found.named = "key", True
+        _binance_call(found, name, facts)
+
+
+def _binance_call(found: _Found, callee: AssignedName, facts: _FileFacts) -> None:
+    """A Binance client's constructor (`Client`, `Spot`, …) is Binance's in a file that speaks of Binance."""
+    if name_has_binance_word(callee) or (client_name(callee.words) in POSITIONAL_CLIENTS and facts.mentions_binance):
+        found.binance = found.strong_binance = True
+
+
+def _alone_in_file(data: bytes, start: int, end: int) -> bool:
+    """The value is all the (short) file holds: a bare key file."""
+    return (
+        len(data) <= _BARE_FILE_BYTES
+        and not data[:start].strip(_BARE_FILE_NOISE)
+        and not data[end:].strip(_BARE_FILE_NOISE)
+    )
+
+
+def _effective_name(data: bytes, value_start: int, line_start: int) -> AssignedName | None:
+    if line_continues_call(data, line_start, value_start):
         # `Client(\n    "key",\n    "secret")`: the name ends the line before.
         previous_start = data.rfind(b"\n", max(0, line_start - 1 - NAME_WINDOW_BYTES), line_start - 1) + 1
         previous_end = data.rfind(b"(", previous_start, line_start) + 1
         return assigned_name(data, previous_end, previous_start)
-    name = assigned_name(data, span.start, line_start)
+    name = assigned_name(data, value_start, line_start)
     if name is not None and name.words in (("value",), ("values",)):
         # `<add key="BinanceApiKey" value="…"/>` and `{"name": "apiKey", "value": "…"}`: the
         # meaningful name is the one before `value`.
-        value_word = data.rfind(b"value", max(line_start, span.start - NAME_WINDOW_BYTES), span.start)
+        value_word = data.rfind(b"value", max(line_start, value_start - NAME_WINDOW_BYTES), value_start)
         outer = assigned_name(data, value_word, line_start) if value_word > line_start else None
         if outer is not None:
             return AssignedName(outer.text, outer.words, adjacent=True)
     return name
 
 
-def _previous_positional(
-    data: bytes, span: TokenSpan, line_start: int, previous_by_end: dict[int, _Candidate]
-) -> _Candidate | None:
+def _previous_positional(data: bytes, value_start: int, previous_by_end: dict[int, _Candidate]) -> _Candidate | None:
     """The token just before this one when only `", "` or a newline separates them (positional args)."""
-    position = span.start
-    limit = max(0, span.start - 16)
+    position = value_start
+    limit = max(0, value_start - 16)
     while position > limit and data[position - 1] in b" \t\r\n\"'`,;|\\":
         position -= 1
     return previous_by_end.get(position)
 
 
-def _private_key_candidates(data: bytes, blocks: list[ArmouredBlock], path_mentions_binance: bool) -> list[_Candidate]:
+def _private_key_candidates(data: bytes, blocks: list[ArmouredBlock], facts: _FileFacts) -> list[_Candidate]:
     candidates = []
     for pem in private_keys(data, blocks):
-        binance = path_mentions_binance or binance_context(data, pem.start, pem.end)
+        line_start = max(data.rfind(b"\n", max(0, pem.start - LINE_SEARCH_BYTES), pem.start) + 1, 0)
+        name = assigned_name(data, pem.start, line_start)
+        exchange = facts.attributor.exchange_of(pem.start, pem.start, line_start, name.words if name else ())
+        # Coinbase and others issue Ed25519 and EC keys too: theirs are not Binance keys.
+        other_exchange = exchange is not None and exchange != BINANCE
+        binance = exchange == BINANCE or facts.path_mentions_binance or binance_context(data, pem.start, pem.end)
         weak = pem.algorithm not in ("ed25519", "rsa", "encrypted")
         candidates.append(
             _Candidate(
-                rule_id="binance-private-key",
+                rule_id="hardcoded-api-secret" if other_exchange else "binance-private-key",
                 start=pem.start,
                 end=pem.end,
                 secret=pem.canonical,
@@ -198,27 +389,32 @@ def _private_key_candidates(data: bytes, blocks: list[ArmouredBlock], path_menti
                 # Ed25519 PKCS#8 is the format Binance recommends; RSA and encrypted keys are common
                 # everywhere else (TLS), so they need Binance context to rise above `low`.
                 named=pem.algorithm == "ed25519",
-                binance_context=binance and not weak,
+                binance_context=binance and not weak and not other_exchange,
                 display_length=len(pem.label) + 16,
                 weak_shape=weak,
+                other_exchange=other_exchange,
             )
         )
     return candidates
 
 
-def _credential_candidates(data: bytes, token_spans: set[tuple[int, int]], facts: _FileFacts) -> list[_Candidate]:
+def _credential_candidates(data: bytes, token_spans: list[tuple[int, int]], facts: _FileFacts) -> list[_Candidate]:
     candidates = []
     for match in credential_assignments(data):
-        if (match.value_start, match.value_end) in token_spans:
-            continue  # already reported as a 64-character secret key
+        if _overlaps(match.value_start, match.value_end, token_spans):
+            continue  # already reported as a 64-character key or secret: one finding per value
         if value_rejection_reason(match.value, check_entropy=False) is not None:
             continue  # a placeholder, a sequential run or Binance's documentation key
         words = set(match.words)
         # `api_secret`, `apiSecret`, `secret_key`: named like an exchange credential. Plain
         # `SECRET_KEY` or `client_secret` (Django, OAuth) need Binance context to be reported.
         exchange_like = "api" in words or bool(words & {"binance", "bnb"})
-        binance = (
-            facts.file_name_mentions_binance
+        line_start = max(data.rfind(b"\n", max(0, match.value_start - LINE_SEARCH_BYTES), match.value_start) + 1, 0)
+        exchange = facts.attributor.exchange_of(match.value_start, match.value_end, line_start, match.words)
+        other_exchange = exchange is not None and exchange != BINANCE
+        binance = not other_exchange and (
+            exchange == BINANCE
+            or facts.file_name_mentions_binance
             or (exchange_like and facts.path_mentions_binance)
             or bool(words & {"binance", "bnb", "mbx"})
             or binance_context(data, match.value_start, match.value_end)
@@ -232,9 +428,18 @@ def _credential_candidates(data: bytes, token_spans: set[tuple[int, int]], facts
                 role="unknown",
                 named=exchange_like,
                 binance_context=binance,
+                other_exchange=other_exchange,
             )
         )
     return candidates
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether [start, end) overlaps one of the sorted, disjoint `spans`."""
+    index = bisect.bisect_right(spans, (start, _AFTER_ANY_OFFSET)) - 1
+    if index >= 0 and spans[index][1] > start:
+        return True
+    return index + 1 < len(spans) and spans[index + 1][0] < end
 
 
 def _position_and_filter(data: bytes, candidates: list[_Candidate], first_line: int) -> list[_Candidate]:
@@ -312,7 +517,7 @@ def _pair_with_nearest(pairable: list[_Candidate], index: int, wanted: tuple[Rol
 
 
 def _confidence(candidate: _Candidate) -> Confidence:
-    if candidate.weak_shape:
+    if candidate.weak_shape or candidate.other_exchange:
         return "low"
     partner = candidate.partner
     paired_by_name = partner is not None and candidate.named and partner.named
@@ -323,11 +528,21 @@ def _confidence(candidate: _Candidate) -> Confidence:
     return "low"
 
 
+def _pair_confidence(candidate: _Candidate) -> Confidence:
+    """A key and a secret paired are one credential: the partner inherits the pair's confidence."""
+    own = _confidence(candidate)
+    partner = candidate.partner
+    if partner is None or candidate.weak_shape or candidate.other_exchange:
+        return own
+    theirs = _confidence(partner)
+    return theirs if CONFIDENCE_ORDER[theirs] > CONFIDENCE_ORDER[own] else own
+
+
 def _to_finding(candidate: _Candidate, path: str) -> Finding:
     partner = candidate.partner
     return Finding(
         rule_id=candidate.rule_id,
-        confidence=_confidence(candidate),
+        confidence=_pair_confidence(candidate),
         path=path,
         line=candidate.line,
         column=candidate.column,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from binance_secrets.detectors.context import name_words, shannon_entropy
+from binance_secrets.detectors.split_literals import following_pieces
 
 _NAME_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 # Name characters -> `n`, anything else -> space: `find`/`rfind` of a space then bound a name in C.
@@ -22,7 +23,8 @@ _MAX_VALUE_BYTES = 512
 # JSON-escaped `\"secret\":`), the `value=` of XML app settings (`<add key="ApiSecret" value="…"`),
 # an optional type annotation (`apiSecret: string =`, `let api_secret: &str =`), an assignment
 # operator (`=`, `:`, `:=`, `=>`, the `>` closing an XML start tag, or the space of a Dockerfile
-# `ENV NAME value`), then a quoted literal (escaped quotes allowed, for notebooks) or an unquoted
+# `ENV NAME value`), then a quoted literal (escaped quotes allowed, for notebooks; an opening
+# parenthesis and line break allowed before it, for `API_SECRET = (\n "ab" "cd")`) or an unquoted
 # config value (.env, YAML, INI, TOML, properties, query strings) that ends where such a value ends.
 # Every repetition is bounded, so one attempt costs at most a few hundred steps whatever the line
 # holds; the optional parts are tried once each.
@@ -35,6 +37,7 @@ _ASSIGNMENT = re.compile(
     (?P<op>:=|=>|=|:|>|[ \t](?=[ \t]{0,8}\S))
     [ \t]{0,8}
     (?:
+        (?P<paren>\([ \t]{0,8}(?:\r?\n[ \t]{0,64})?)?
         (?P<escape>\\{0,2})(?P<quote>["'`])
         (?P<quoted>[^"'`\r\n\\]{1,512})
         (?P=escape)(?P=quote)
@@ -141,10 +144,20 @@ def _match_at(data: bytes, name_start: int, name_end: int) -> CredentialMatch | 
         return None
     group = "quoted" if match.group("quoted") is not None else "bare"
     value_bytes = match.group(group)
-    value = value_bytes.decode("utf-8", "replace")
+    start, end = match.start(group), match.end(group)
+    # `"abc " ` and `" abc"`: the spaces are no part of the secret, and the 64-character rule reports
+    # the run inside; the finding is about the same characters, so that there is one finding.
+    stripped = value_bytes.strip(b" \t")
+    start += len(value_bytes) - len(value_bytes.lstrip(b" \t"))
+    end = start + len(stripped)
+    if group == "quoted" and not match.group("escape"):
+        # `"abc" "def"`, `"abc" +\n "def"`: the language joins the pieces; the first one is where it is.
+        following, _ = following_pieces(data, match.end("quoted"))
+        stripped += following
+    value = stripped.decode("utf-8", "replace")
     if not _is_plausible_value(value, bare=group == "bare", name=name):
         return None
-    return CredentialMatch(name, words, match.start(group), match.end(group), value)
+    return CredentialMatch(name, words, start, end, value)
 
 
 def _is_dockerfile_env(data: bytes, name_start: int) -> bool:

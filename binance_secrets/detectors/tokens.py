@@ -68,20 +68,29 @@ DOCUMENTATION_KEY_SHA256 = frozenset(
 )
 
 
+HEX_REASON = "hex digest or signature"
+
+
 @dataclass(frozen=True)
 class TokenSpan:
     start: int
     end: int
 
 
-def alphanumeric_runs(data: bytes) -> Iterator[TokenSpan]:
+def run_marks(data: bytes) -> bytes:
+    """`data` with alphanumerics as `a` and anything else as a space (shared with split literals)."""
+    return data.translate(_RUN_MARKS)
+
+
+def alphanumeric_runs(data: bytes, marks: bytes | None = None) -> Iterator[TokenSpan]:
     """Spans of key-length alphanumeric runs, with escape and percent-encoding prefixes peeled off.
 
     A run glued to an escape (`\\nKEY` inside a JSON string, `\\u0022KEY`) or a percent-encoded
     separator (`%3DKEY` in a URL) is one or a few characters too long; those are trimmed here so
     that the key inside is still seen.
     """
-    marks = data.translate(_RUN_MARKS)
+    if marks is None:
+        marks = run_marks(data)
     position = marks.find(_RUN)
     while position != -1:
         end = marks.find(b" ", position + TOKEN_LENGTH)
@@ -112,7 +121,7 @@ def rejection_reason(data: bytes, span: TokenSpan) -> str | None:
     raw = data[span.start : span.end]
     # Byte-string operations, not character loops: this runs for every candidate of a huge file.
     if not raw.translate(None, _HEX_BYTES):
-        return "hex digest or signature"
+        return HEX_REASON  # the caller may still take a named hex value for a testnet key
     if raw.islower() or raw.isupper():
         return "single case"
     if len(raw.translate(None, _DIGIT_BYTES)) == len(raw):
@@ -139,6 +148,11 @@ def value_rejection_reason(token: str, *, check_entropy: bool = True) -> str | N
     if hashlib.sha256(token.encode()).hexdigest() in DOCUMENTATION_KEY_SHA256:
         return "Binance documentation example"
     return None
+
+
+def neighbour_rejection_reason(data: bytes, span: TokenSpan) -> str | None:
+    """The checks on what surrounds a run (base64, identifiers), for runs checked by another rule."""
+    return _neighbour_reason(data, span)
 
 
 def _neighbour_reason(data: bytes, span: TokenSpan) -> str | None:
