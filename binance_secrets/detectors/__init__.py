@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,6 +21,7 @@ from binance_secrets.detectors.context import (
     assigned_name,
     binance_context,
     client_name,
+    context_bounds,
     credential_word_role,
     enclosing_call,
     is_generic_name,
@@ -27,6 +29,7 @@ from binance_secrets.detectors.context import (
     line_continues_call,
     name_has_binance_word,
     name_words,
+    names_something_else,
     role_of_name,
     shannon_entropy,
     strong_binance_context,
@@ -37,6 +40,7 @@ from binance_secrets.detectors.private_keys import ArmouredBlock, armoured_block
 from binance_secrets.detectors.split_literals import split_literals
 from binance_secrets.detectors.tokens import (
     HEX_REASON,
+    TOKEN_LENGTH,
     TokenSpan,
     alphanumeric_runs,
     neighbour_rejection_reason,
@@ -97,6 +101,8 @@ class _Candidate:
     generic_name: bool = False
     # Named, sectioned or passed to another exchange: reported as `hardcoded-api-secret` at `low`.
     other_exchange: bool = False
+    # Named as something else (`orderId`, `tx_hash`): never a key's partner.
+    other_name: bool = False
 
 
 class _FileFacts:
@@ -164,7 +170,10 @@ def _token_candidates(data: bytes, facts: _FileFacts) -> list[_Candidate]:
     candidates: list[_Candidate] = []
     previous_by_end: dict[int, _Candidate] = {}
     marks = run_marks(data)
-    for span in alphanumeric_runs(data, marks):
+    spans = alphanumeric_runs(data, marks)
+    if facts.compiled:
+        spans = itertools.chain(spans, _marshalled_strings(data, marks))
+    for span in spans:
         reason = rejection_reason(data, span)
         hex_value = reason == HEX_REASON
         if reason is not None and not (hex_value and _hex_shape(data, span, facts)):
@@ -178,6 +187,26 @@ def _token_candidates(data: bytes, facts: _FileFacts) -> list[_Candidate]:
     if split:
         candidates = sorted(candidates + split, key=lambda c: c.start)
     return candidates
+
+
+# marshal writes a short string as its length byte, then the text, then the next object's type
+# code, often a letter (`N` for None, `T`, `F`, `i`, `r`, `z`...): a 64-character constant is `@`
+# (64), the text, and one to four more alphanumerics glued to it.
+_MARSHAL_LENGTH_64 = ord("@")
+_MARSHAL_GLUE = 4
+
+
+def _marshalled_strings(data: bytes, marks: bytes) -> Iterator[TokenSpan]:
+    """64-character string constants of compiled Python (`.pyc`) glued to the next type code."""
+    needle = b"a" * (TOKEN_LENGTH + 1)
+    position = marks.find(needle)
+    while position != -1:
+        end = marks.find(b" ", position + TOKEN_LENGTH + 1)
+        if end == -1:
+            end = len(data)
+        if position > 0 and data[position - 1] == _MARSHAL_LENGTH_64 and end - position <= TOKEN_LENGTH + _MARSHAL_GLUE:
+            yield TokenSpan(position, position + TOKEN_LENGTH)
+        position = marks.find(needle, end)
 
 
 def _split_candidates(
@@ -231,7 +260,7 @@ def _token_candidate(
     found = _role(data, start, end, line_start, facts, previous_by_end)
     exchange = facts.attributor.exchange_of(start, end, line_start, found.name_words)
     other_exchange = exchange is not None and exchange != BINANCE
-    binance = not other_exchange and (found.binance or exchange == BINANCE or binance_context(data, start, end))
+    binance = not other_exchange and (found.binance or exchange == BINANCE or _binance_nearby(data, start, end, facts))
     if hex_value:
         # Hex is a digest unless it is named as a Binance key or secret in Binance context.
         if other_exchange or found.role == "unknown" or _NOT_EXCHANGE_HEX_WORDS.intersection(found.name_words):
@@ -264,6 +293,7 @@ def _token_candidate(
         binance_context=binance,
         generic_name=generic,
         other_exchange=other_exchange,
+        other_name=found.other_name,
     )
 
 
@@ -278,6 +308,7 @@ class _Found:
     # Binance named outright (`BINANCE_API_KEY`, a Binance client): enough for a hex value.
     strong_binance: bool = False
     name_words: tuple[str, ...] = ()
+    other_name: bool = False
 
 
 def _role(
@@ -295,6 +326,7 @@ def _role(
         found.binance = found.strong_binance = previous.binance_context
     elif name is not None and name.adjacent and not name_is_previous_argument:
         _role_from_name(found, name, role_of_name(name), facts)
+        found.other_name = found.role == "unknown" and names_something_else(name)
     if found.role == "unknown":
         argument = enclosing_call(data, start)
         if argument is not None and argument.index < 2 and is_positional_client(argument.callee.words):
@@ -305,6 +337,8 @@ def _role(
             _binance_call(found, argument.callee, facts)
     if found.role == "unknown" and (facts.message or facts.compiled):
         before, after = _COMPILED_WORD_WINDOW if facts.compiled else _MESSAGE_WORD_WINDOW
+        if facts.compiled:
+            after = _names_before_path(data, end, after)
         word_role = credential_word_role(data, start, end, before, after)
         if word_role is not None:
             found.named = True
@@ -314,6 +348,13 @@ def _role(
     if facts.message or facts.compiled:
         found.generic = False  # prose and constants say `key`/`secret` plainly; that is the name
     return found
+
+
+def _names_before_path(data: bytes, end: int, after: int) -> int:
+    """How far the names after a `.pyc` constant go: up to the source file's path (`/home/…/x.py`),
+    whose folder names are no names of the constants."""
+    cuts = [i - end for i in (data.find(b"/", end, end + after), data.find(b"\\", end, end + after)) if i != -1]
+    return min(cuts, default=after)
 
 
 def _role_from_name(found: _Found, name: AssignedName, name_role: NameRole, facts: _FileFacts) -> None:
@@ -332,6 +373,17 @@ def _binance_call(found: _Found, callee: AssignedName, facts: _FileFacts) -> Non
     """A Binance client's constructor (`Client`, `Spot`, …) is Binance's in a file that speaks of Binance."""
     if name_has_binance_word(callee) or (client_name(callee.words) in POSITIONAL_CLIENTS and facts.mentions_binance):
         found.binance = found.strong_binance = True
+
+
+def _binance_nearby(data: bytes, start: int, end: int, facts: _FileFacts) -> bool:
+    """Binance words around a value. `ccxt` and `bnb` say Binance only when no other exchange is
+    named nearby: `ccxt.bybit(…)` is ccxt, and every exchange trades BNB."""
+    if not binance_context(data, start, end):
+        return False
+    low, high = context_bounds(data, start, end)
+    if not any(m.exchange != BINANCE for m in facts.attributor.mentions.between(low, high)):
+        return True
+    return strong_binance_context(data, start, end, testnet=False)
 
 
 def _alone_in_file(data: bytes, start: int, end: int) -> bool:
@@ -377,7 +429,7 @@ def _private_key_candidates(data: bytes, blocks: list[ArmouredBlock], facts: _Fi
         exchange = facts.attributor.exchange_of(pem.start, pem.start, line_start, name.words if name else ())
         # Coinbase and others issue Ed25519 and EC keys too: theirs are not Binance keys.
         other_exchange = exchange is not None and exchange != BINANCE
-        binance = exchange == BINANCE or facts.path_mentions_binance or binance_context(data, pem.start, pem.end)
+        binance = exchange == BINANCE or facts.path_mentions_binance or _binance_nearby(data, pem.start, pem.end, facts)
         weak = pem.algorithm not in ("ed25519", "rsa", "encrypted")
         candidates.append(
             _Candidate(
@@ -417,7 +469,7 @@ def _credential_candidates(data: bytes, token_spans: list[tuple[int, int]], fact
             or facts.file_name_mentions_binance
             or (exchange_like and facts.path_mentions_binance)
             or bool(words & {"binance", "bnb", "mbx"})
-            or binance_context(data, match.value_start, match.value_end)
+            or _binance_nearby(data, match.value_start, match.value_end, facts)
         )
         candidates.append(
             _Candidate(
@@ -478,7 +530,7 @@ def _pair(candidates: list[_Candidate]) -> None:
     for index, candidate in enumerate(pairable):
         if candidate.role == "secret" and candidate.partner is None:
             _pair_with_nearest(pairable, index, wanted=("unknown",), window=PAIR_WINDOW_LINES)
-    unknown = [c for c in pairable if c.role == "unknown" and c.partner is None]
+    unknown = [c for c in pairable if c.role == "unknown" and c.partner is None and not c.other_name]
     for first, second in itertools.pairwise(unknown):
         close = second.line - first.line <= UNNAMED_PAIR_WINDOW_LINES
         if first.partner is None and second.partner is None and close:
@@ -499,7 +551,7 @@ def _pair_with_nearest(pairable: list[_Candidate], index: int, wanted: tuple[Rol
         pairable[max(0, index - PAIR_SEARCH_LIMIT) : index] + pairable[index + 1 : index + 1 + PAIR_SEARCH_LIMIT]
     )
     for other in neighbours:
-        if other.partner is not None or other.role not in wanted:
+        if other.partner is not None or other.role not in wanted or other.other_name:
             continue
         distance = abs(other.line - candidate.line)
         # An explicit secret beats an unnamed token at the same distance.

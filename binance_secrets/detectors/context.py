@@ -92,7 +92,7 @@ _NOT_CREDENTIAL_WORDS = frozenset(
         "public", "pub", "publishable", "license", "licence", "cache", "idempotency", "primary",
         "foreign", "sort", "partition", "session", "encryption", "csrf", "xsrf", "hash", "id",
         "sha", "md", "digest", "checksum", "signature", "sig", "fingerprint", "integrity", "hashed",
-        "commit", "nonce", "salt",
+        "commit", "nonce", "salt", "listen",
     }
 )  # fmt: skip
 # A call that fetches or transforms a secret (`get_secret("…")`, `load_secret_key(…)`,
@@ -251,6 +251,15 @@ def _within_one_edit(word: str, target: str) -> bool:
     return shorter[index:] == longer[index + 1 :]
 
 
+# Names that say a value is something other than a credential: it is never a key's partner.
+_OTHER_VALUE_WORDS = _NOT_CREDENTIAL_WORDS | {"order", "orders", "tx", "txid", "address", "uuid", "ids", "listen"}
+
+
+def names_something_else(name: AssignedName) -> bool:
+    """`orderId`, `tx_hash`, `listenKey`, `signature`: a name for a value that is no credential."""
+    return bool(_OTHER_VALUE_WORDS.intersection(name.words))
+
+
 def is_generic_name(name: AssignedName) -> bool:
     """`SECRET_KEY`, `secret`, `key`: a credential name, but no sign of an exchange on its own."""
     text = name.text.rsplit(".", 1)[-1]
@@ -401,11 +410,13 @@ def enclosing_call(data: bytes, value_start: int) -> CallArgument | None:
 _STRONG_BINANCE_WORDS = (b"binance", b"x-mbx-", b"testnet")
 
 
-def strong_binance_context(data: bytes, start: int, end: int) -> bool:
+def strong_binance_context(data: bytes, start: int, end: int, *, testnet: bool = True) -> bool:
+    """`binance`, `X-MBX-` (and, for hex values, `testnet`) around [start, end)."""
     window_start, window_end = context_bounds(data, start, end)
     before = data[window_start:start].lower()
     after = data[end:window_end].lower()
-    return any(word in before or word in after for word in _STRONG_BINANCE_WORDS)
+    words = _STRONG_BINANCE_WORDS if testnet else _STRONG_BINANCE_WORDS[:2]
+    return any(word in before or word in after for word in words)
 
 
 _LETTERS_ONLY = bytes(byte | 0x20 if chr(byte).isascii() and chr(byte).isalpha() else 32 for byte in range(256))

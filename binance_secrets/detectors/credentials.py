@@ -140,7 +140,7 @@ def _match_at(data: bytes, name_start: int, name_end: int) -> CredentialMatch | 
     match = _ASSIGNMENT.match(data, name_end, window_end)
     if match is None:
         return None
-    if match.group("op") in (" ", "\t") and not _is_dockerfile_env(data, name_start):
+    if match.group("op") in (b" ", b"\t") and not _is_dockerfile_env(data, name_start):
         return None
     group = "quoted" if match.group("quoted") is not None else "bare"
     value_bytes = match.group(group)

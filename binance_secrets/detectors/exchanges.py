@@ -290,9 +290,11 @@ class Attributor:
                 indent, since_anchor, skipped_deeper = above.indent, 0, False
                 continue
             # A sibling: a label (`# Bybit`, `exchange: okx`, `"name": "kucoin"`) of the same block,
-            # unless it opened a block that has closed since (`bybit = ccxt.bybit({` … `})`).
-            if found and not skipped_deeper and not above.closes and since_anchor <= _SIBLING_LINES:
-                return found[-1].exchange
+            # unless it opened a block that has closed since (`bybit = ccxt.bybit({` … `})`). Another
+            # exchange's own setting (`GEMINI_API_KEY=…`) labels nothing.
+            labels = _labels(data, above, found, comments=True)
+            if labels and not skipped_deeper and not above.closes and since_anchor <= _SIBLING_LINES:
+                return labels[-1].exchange
             skipped_deeper = False
         return None
 
@@ -310,7 +312,7 @@ class Attributor:
             if not below.blank and not below.imports:
                 if below.indent < line.indent or below.header or below.opens_section:
                     return None
-                found = self._mentions_of(below)
+                found = _labels(data, below, self._mentions_of(below), comments=False)
                 if found:
                     return found[0].exchange
             position = below.end + 1
@@ -320,14 +322,42 @@ class Attributor:
         return self.mentions.between(line.start, min(line.end, line.start + _LINE_CAP_BYTES))
 
     def _head_exchange(self) -> str | None:
-        """Another exchange when the head of the file (its imports) names one and the file never Binance."""
+        """Another exchange when the imports at the head of the file name one (`from pybit… import
+        HTTP`, `require('kucoin-node-sdk')`) and the file never names Binance."""
         if self._head is None:
-            mentions = self.mentions.between(0, min(len(self._data), HEAD_BYTES))
-            self._head = frozenset(m.exchange for m in mentions)
+            exchanges: set[str] = set()
+            data = self._data
+            position = 0
+            limit = min(len(data), HEAD_BYTES)
+            while position < limit:
+                line = _line_at(data, position)
+                if line.imports:
+                    exchanges.update(m.exchange for m in self._mentions_of(line))
+                position = line.end + 1
+            self._head = frozenset(exchanges)
         if not self._head or BINANCE in self._head or self._mentions_binance():
             return None
         # Several other exchanges: any of them will do, none is Binance.
         return min(self._head)
+
+
+_COMMENT_STARTS = (b"#", b"//", b";", b"--", b"/*", b"*", b"<!--", b"rem ", b"REM ")
+
+
+def _labels(data: bytes, line: _Line, found: list[Mention], *, comments: bool) -> list[Mention]:
+    """The mentions that say which exchange a line's block is for: in a comment, or in the value of a
+    setting (`exchange: okx`, `EXCHANGE=kraken`, `client = Kraken(…)`), not in a setting's name."""
+    if not found:
+        return found
+    if line.content.startswith(_COMMENT_STARTS):
+        return found if comments else []
+    start = line.start + line.indent
+    head = data[start : min(line.end, start + _LINE_CAP_BYTES)]
+    operators = [index for index in (head.find(b"="), head.find(b":")) if index != -1]
+    if not operators:
+        return []
+    value_start = start + min(operators)
+    return [m for m in found if m.start > value_start]
 
 
 _ALNUM_LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
