@@ -306,17 +306,20 @@ def _split(value: str, *cuts: int) -> list[str]:
     return [value[a:b] for a, b in itertools.pairwise(bounds)]
 
 
+# Split keys are looked for where credentials are likely: a secret's name in the file (as here, the
+# secret read from the environment), a 64-character key, or a path that says so.
+_SECRET_FROM_ENV = 'API_SECRET = os.environ["BINANCE_API_SECRET"]\n'
 SPLIT_SHAPES = {
     # name: (template with {p0}, {p1}..., path, cuts)
-    "python-parentheses-one-line": ('BINANCE_API_KEY = ("{p0}" "{p1}")\n', "bot.py", (32,)),
-    "python-implicit-across-lines": ('BINANCE_API_KEY = (\n    "{p0}"\n    "{p1}"\n)\n', "bot.py", (32,)),
-    "plus-across-lines": ('BINANCE_API_KEY = "{p0}" +\n    "{p1}"\n', "bot.py", (20,)),
-    "plus-leading": ('BINANCE_API_KEY = "{p0}"\n    + "{p1}"\n', "bot.py", (20,)),
-    "backslash-continuation": ("BINANCE_API_KEY='{p0}' \\\n'{p1}'\n", "env.sh", (40,)),
-    "php-dot": ("$binanceApiKey = '{p0}' . '{p1}';\n", "bot.php", (32,)),
-    "js-plus": ("const binanceApiKey = '{p0}' + '{p1}';\n", "bot.js", (16,)),
-    "three-pieces": ('BINANCE_API_KEY = ("{p0}" "{p1}" "{p2}")\n', "bot.py", (10, 40)),
-    "short-first-piece": ('BINANCE_API_KEY = ("{p0}" "{p1}")\n', "bot.py", (6,)),
+    "python-parentheses-one-line": ('BINANCE_API_KEY = ("{p0}" "{p1}")\n' + _SECRET_FROM_ENV, "bot.py", (32,)),
+    "python-implicit-across-lines": ('BINANCE_API_KEY = (\n    "{p0}"\n    "{p1}"\n)\n', "settings.py", (32,)),
+    "plus-across-lines": ('BINANCE_API_KEY = "{p0}" +\n    "{p1}"\n' + _SECRET_FROM_ENV, "bot.py", (30,)),
+    "plus-leading": ('BINANCE_API_KEY = "{p0}"\n    + "{p1}"\n', "config.py", (34,)),
+    "backslash-continuation": ("BINANCE_API_KEY='{p0}' \\\n'{p1}'\n", ".env.sh", (40,)),
+    "php-dot": ("$binanceApiKey = '{p0}' . '{p1}';\n$binanceSecret = getenv('S');\n", "bot.php", (32,)),
+    "js-plus": ("const binanceApiKey = '{p0}' + '{p1}';\n", "keys.js", (16,)),
+    "three-pieces": ('BINANCE_API_KEY = ("{p0}" "{p1}" "{p2}")\n', "binance/client.py", (10, 40)),
+    "short-first-piece": ('BINANCE_API_KEY = ("{p0}" "{p1}")\n' + _SECRET_FROM_ENV, "bot.py", (6,)),
 }
 
 
@@ -341,7 +344,7 @@ def test_both_arguments_of_a_client_call_split_in_halves_are_a_pair() -> None:
         f'from binance.client import Client\nclient = Client(\n    "{key[:32]}"\n    "{key[32:]}",\n'
         f'    "{secret[:32]}"\n    "{secret[32:]}",\n)\n'
     )
-    _binance_pair(_by_secret(detect(text.encode(), "bot.py")), key, secret)
+    _binance_pair(_by_secret(detect(text.encode(), "binance_bot.py")), key, secret)
 
 
 def test_split_hex_testnet_secret_is_joined() -> None:

@@ -34,7 +34,7 @@ from binance_secrets.detectors.context import (
     shannon_entropy,
     strong_binance_context,
 )
-from binance_secrets.detectors.credentials import credential_assignments
+from binance_secrets.detectors.credentials import CredentialMatch, credential_assignments
 from binance_secrets.detectors.exchanges import BINANCE, Attributor
 from binance_secrets.detectors.private_keys import ArmouredBlock, armoured_blocks, private_keys
 from binance_secrets.detectors.split_literals import split_literals
@@ -64,6 +64,7 @@ LINE_SEARCH_BYTES = 4096
 _MESSAGE_WORD_WINDOW = (160, 48)
 _COMPILED_WORD_WINDOW = (256, 1024)
 MESSAGE_PATHS = frozenset({"<commit message>", "<tag message>"})
+_CREDENTIAL_PATH_WORDS = ("binance", "key", "secret", "cred", "config", "setting", ".env", "token", "auth")
 # A file holding nothing but one key (`api_key.txt`, `secret.key`) is at most this long.
 _BARE_FILE_BYTES = 512
 _BARE_FILE_NOISE = b" \t\r\n\"'"
@@ -106,19 +107,60 @@ class _Candidate:
 
 
 class _FileFacts:
-    """Facts about the whole chunk, computed at most once and only when a candidate needs them."""
+    """Facts about the whole chunk, computed at most once and only when a candidate needs them (most
+    chunks have no candidate at all, so even the path is looked at lazily). Plain attributes, not
+    `functools.cached_property`, whose lock costs more than most of these facts."""
 
     def __init__(self, data: bytes, path: str) -> None:
         self._data = data
-        base = path.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
-        self.path_mentions_binance = "binance" in path.lower()
-        self.file_name_mentions_binance = "binance" in base.lower()
-        self._mentions_binance: bool | None = None
+        self._path = path
+        self.compiled = path.endswith((".pyc", ".pyo"))
         self.message = path in MESSAGE_PATHS
-        self.compiled = base.endswith((".pyc", ".pyo"))
-        self.lock_file = base.lower().endswith(_LOCK_FILE_SUFFIXES)
-        self.file_role = _file_role(base)
-        self.attributor = Attributor(data, lambda: self.mentions_binance)
+        self._base: str | None = None
+        self._path_mentions_binance: bool | None = None
+        self._mentions_binance: bool | None = None
+        self._attributor: Attributor | None = None
+        self._file_role: Role | None = None
+        self._file_role_known = False
+
+    @property
+    def base(self) -> str:
+        if self._base is None:
+            self._base = self._path.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+        return self._base
+
+    @property
+    def path_mentions_binance(self) -> bool:
+        if self._path_mentions_binance is None:
+            self._path_mentions_binance = "binance" in self._path.lower()
+        return self._path_mentions_binance
+
+    @property
+    def file_name_mentions_binance(self) -> bool:
+        return self.path_mentions_binance and "binance" in self.base.lower()
+
+    @property
+    def lock_file(self) -> bool:
+        return self.base.lower().endswith(_LOCK_FILE_SUFFIXES)
+
+    @property
+    def may_hold_credentials(self) -> bool:
+        """The path says keys may be here (`binance/`, `keys.py`, `.env`, `config.yaml`, `secrets`)."""
+        path = self._path.lower()
+        return self.message or self.compiled or any(word in path for word in _CREDENTIAL_PATH_WORDS)
+
+    @property
+    def attributor(self) -> Attributor:
+        if self._attributor is None:
+            self._attributor = Attributor(self._data, lambda: self.mentions_binance)
+        return self._attributor
+
+    @property
+    def file_role(self) -> Role | None:
+        """The role the file's name gives a key it holds alone (`api_key.txt`), if any."""
+        if not self._file_role_known:
+            self._file_role, self._file_role_known = _file_role(self.base), True
+        return self._file_role
 
     @property
     def mentions_binance(self) -> bool:
@@ -148,10 +190,21 @@ def detect(data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
     # Armoured bodies (keys, certificates, PGP) are base64 wrapped at 64 columns: some of their lines
     # are 64-character runs, and none of their text is an assignment.
     armoured = [(block.start, block.end) for block in blocks]
-    candidates = [c for c in _token_candidates(data, facts) if not _inside(c.start, armoured)]
+    marks = run_marks(data)
+    previous_by_end: dict[int, _Candidate] = {}
+    candidates = [c for c in _token_candidates(data, marks, facts, previous_by_end) if not _inside(c.start, armoured)]
+    secret_names: list[int] = []
+    matches = list(credential_assignments(data, secret_names))
+    # Split keys are looked for where a credential is likely (a secret's name, a key, a path that says
+    # so): the search is one more pass over the data, which most files (and the hook) need not pay.
+    if candidates or secret_names or facts.may_hold_credentials:
+        split = _split_candidates(data, marks, facts, previous_by_end)
+        candidates += [c for c in split if not _inside(c.start, armoured)]
     token_spans = sorted((c.start, c.end) for c in candidates)
     candidates += _private_key_candidates(data, blocks, facts)
-    candidates += [c for c in _credential_candidates(data, token_spans, facts) if not _inside(c.start, armoured)]
+    candidates += [
+        c for c in _credential_candidates(data, matches, token_spans, facts) if not _inside(c.start, armoured)
+    ]
     if not candidates:
         return []
     candidates.sort(key=lambda c: c.start)
@@ -166,10 +219,10 @@ def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
     return index >= 0 and spans[index][0] <= position < spans[index][1]
 
 
-def _token_candidates(data: bytes, facts: _FileFacts) -> list[_Candidate]:
+def _token_candidates(
+    data: bytes, marks: bytes, facts: _FileFacts, previous_by_end: dict[int, _Candidate]
+) -> list[_Candidate]:
     candidates: list[_Candidate] = []
-    previous_by_end: dict[int, _Candidate] = {}
-    marks = run_marks(data)
     spans = alphanumeric_runs(data, marks)
     if facts.compiled:
         spans = itertools.chain(spans, _marshalled_strings(data, marks))
@@ -183,9 +236,6 @@ def _token_candidates(data: bytes, facts: _FileFacts) -> list[_Candidate]:
         if candidate is not None:
             candidates.append(candidate)
             previous_by_end[span.end] = candidate
-    split = _split_candidates(data, marks, facts, previous_by_end)
-    if split:
-        candidates = sorted(candidates + split, key=lambda c: c.start)
     return candidates
 
 
@@ -241,9 +291,28 @@ def _hex_shape(data: bytes, span: TokenSpan, facts: _FileFacts) -> bool:
     if facts.lock_file or not raw.islower() or raw.isalpha():
         return False
     text = raw.decode("ascii")
-    if value_rejection_reason(text, check_entropy=False) is not None or shannon_entropy(text) < MIN_HEX_ENTROPY:
+    reason = value_rejection_reason(text, check_entropy=False)
+    if reason == _SEQUENCE_REASON and not _hex_sequence(raw):
+        reason = None  # five in a row is one random hex key in 500; seven is a typed pattern
+    if reason is not None or shannon_entropy(text) < MIN_HEX_ENTROPY:
         return False
     return neighbour_rejection_reason(data, span) is None
+
+
+_SEQUENCE_REASON = "repeated or sequential run"
+_HEX_SEQUENCE = 7
+_NEXT_BYTE = bytes((byte + 1) % 256 for byte in range(256))
+
+
+def _hex_sequence(raw: bytes) -> bool:
+    """Seven equal or ascending hex digits in a row (`0000000`, `abcdef0`... `1234567`)."""
+    run_same = run_up = 1
+    for previous, current in itertools.pairwise(raw):
+        run_same = run_same + 1 if current == previous else 1
+        run_up = run_up + 1 if current == _NEXT_BYTE[previous] else 1
+        if run_same >= _HEX_SEQUENCE or run_up >= _HEX_SEQUENCE:
+            return True
+    return False
 
 
 def _token_candidate(
@@ -343,8 +412,10 @@ def _role(
         if word_role is not None:
             found.named = True
             found.role = "key" if word_role == "api_key" else "secret" if word_role == "secret_key" else "unknown"
-    if found.role == "unknown" and facts.file_role is not None and _alone_in_file(data, start, end):
-        found.role, found.named = facts.file_role, True
+    if found.role == "unknown" and _alone_in_file(data, start, end):
+        role = facts.file_role
+        if role is not None:
+            found.role, found.named = role, True
     if facts.message or facts.compiled:
         found.generic = False  # prose and constants say `key`/`secret` plainly; that is the name
     return found
@@ -422,7 +493,9 @@ def _previous_positional(data: bytes, value_start: int, previous_by_end: dict[in
 
 
 def _private_key_candidates(data: bytes, blocks: list[ArmouredBlock], facts: _FileFacts) -> list[_Candidate]:
-    candidates = []
+    candidates: list[_Candidate] = []
+    if not blocks:
+        return candidates  # no armour, no key: spares `private_keys` its pass over the data
     for pem in private_keys(data, blocks):
         line_start = max(data.rfind(b"\n", max(0, pem.start - LINE_SEARCH_BYTES), pem.start) + 1, 0)
         name = assigned_name(data, pem.start, line_start)
@@ -450,9 +523,11 @@ def _private_key_candidates(data: bytes, blocks: list[ArmouredBlock], facts: _Fi
     return candidates
 
 
-def _credential_candidates(data: bytes, token_spans: list[tuple[int, int]], facts: _FileFacts) -> list[_Candidate]:
+def _credential_candidates(
+    data: bytes, matches: list[CredentialMatch], token_spans: list[tuple[int, int]], facts: _FileFacts
+) -> list[_Candidate]:
     candidates = []
-    for match in credential_assignments(data):
+    for match in matches:
         if _overlaps(match.value_start, match.value_end, token_spans):
             continue  # already reported as a 64-character key or secret: one finding per value
         if value_rejection_reason(match.value, check_entropy=False) is not None:

@@ -98,7 +98,9 @@ class CredentialMatch:
     value: str
 
 
-def credential_assignments(data: bytes) -> Iterator[CredentialMatch]:
+def credential_assignments(data: bytes, names: list[int] | None = None) -> Iterator[CredentialMatch]:
+    """Values assigned to secret-like names; `names`, if given, receives where every such name starts
+    (assigned or not: `detect` takes any of them as a sign that credentials may be near)."""
     seen_names: set[int] = set()
     for needle in (b"ecret", b"ECRET"):
         position = data.find(needle)
@@ -108,6 +110,8 @@ def credential_assignments(data: bytes) -> Iterator[CredentialMatch]:
             name_start = _name_start(data, position)
             if name_start not in seen_names:
                 seen_names.add(name_start)
+                if names is not None:
+                    names.append(name_start)
                 match = _match_at(data, name_start, name_end)
                 if match is not None:
                     yield match

@@ -24,10 +24,10 @@ BINANCE = "binance"
 
 # Words distinctive enough to count inside identifiers (`bybitApiKey`, `KucoinClient`, `BYBIT_KEY`).
 _LONG_WORDS: dict[str, str] = {
-    "binance": BINANCE, "bybit": "bybit", "pybit": "bybit", "kucoin": "kucoin", "kraken": "kraken",
-    "bitfinex": "bitfinex", "coinbase": "coinbase", "huobi": "htx", "bitget": "bitget",
+    "binance": BINANCE, "bybit": "bybit", "kucoin": "kucoin", "kraken": "kraken",
+    "bitfinex": "bitfinex", "coinbase": "coinbase", "huobi": "htx",
     "bitmex": "bitmex", "deribit": "deribit", "bitstamp": "bitstamp", "poloniex": "poloniex",
-    "bittrex": "bittrex", "phemex": "phemex", "bingx": "bingx", "bitmart": "bitmart", "upbit": "upbit",
+    "bittrex": "bittrex", "phemex": "phemex", "bingx": "bingx", "bitmart": "bitmart",
     "bithumb": "bithumb", "bitflyer": "bitflyer", "bitvavo": "bitvavo", "whitebit": "whitebit",
     "hitbtc": "hitbtc", "ascendex": "ascendex", "bitrue": "bitrue", "hyperliquid": "hyperliquid",
     "digifinex": "digifinex", "coincheck": "coincheck", "btcturk": "btcturk", "wazirx": "wazirx",
@@ -35,31 +35,44 @@ _LONG_WORDS: dict[str, str] = {
     "blofin": "blofin",
 }  # fmt: skip
 # Short or ordinary words: only as a word of their own (`OKX_API_KEY`, `'okx'`, `okx:`), never inside
-# another word (`bookexample` holds `okex`) or a random token.
+# another word (`bookexample` holds `okex`, `copybits` holds `pybit`, `bitGet(x, n)` is arithmetic).
 _SHORT_WORDS: dict[str, str] = {
     "okx": "okx", "okex": "okx", "ftx": "ftx", "htx": "htx", "mexc": "mexc", "gdax": "coinbase",
     "gemini": "gemini", "lbank": "lbank", "coinex": "coinex", "bitso": "bitso", "exmo": "exmo",
-    "luno": "luno", "zaif": "zaif", "dydx": "dydx", "korbit": "korbit", "coinone": "coinone",
-    "bitbank": "bitbank", "woox": "woo", "gateio": "gate",
+    "luno": "luno", "zaif": "zaif", "korbit": "korbit", "coinone": "coinone", "bitbank": "bitbank",
+    "woox": "woo", "gateio": "gate", "pybit": "bybit", "bitget": "bitget", "upbit": "upbit",
 }  # fmt: skip
 # Name words (from `name_words`) that attribute a credential, beyond the ones above: `gate` is an
 # ordinary English word in prose but not as a part of `GATE_API_KEY`.
 _NAME_ONLY_WORDS: dict[str, str] = {"gate": "gate", "mbx": BINANCE}
-# Words of Binance's own that mark a mention even without the word "binance" (the header name).
-_BINANCE_MARKERS = ("x-mbx-",)
+# Every mention holds one of these: tested first, as plain substrings. `gate` alone is in every
+# `delegate` and `aggregate`; only its exchange forms are looked for.
+_GATE_FORMS = (
+    "gate.io",
+    "gate_io",
+    "gate-io",
+    "gate io",
+    "gateio",
+    "gate_api",
+    "gate-api",
+    "'gate'",
+    '"gate"',
+    "ccxt.gate",
+)
+_PRESENCE = tuple(word.encode() for word in sorted({*_LONG_WORDS, *_SHORT_WORDS, *_GATE_FORMS, "x-mbx-"}, key=len))
 
 # How far a candidate's surroundings are read.
 _BLOCK_BYTES = 2048
 _BLOCK_OVERLAP = 24  # longer than any word plus its boundary characters
 SAME_LINE_BYTES = 600
 _UP_LINES = 40
-_UP_BYTES = 4096
+_UP_BYTES = 2048
 _SIBLING_LINES = 8
 _DOWN_LINES = 5
 _DOWN_BYTES = 1024
 _LINE_CAP_BYTES = 512
 _MAX_LINE_SCAN = 4096
-HEAD_BYTES = 8192
+HEAD_BYTES = 4096
 _COMMENT_MARKS = (b"#", b"//", b"--", b";")
 _CLOSERS = frozenset(b")]}")
 _IMPORT_WORDS = (b"import ", b"from ", b"using ", b"use ", b"package ", b"#include", b"require ")
@@ -157,8 +170,10 @@ class ExchangeMentions:
         end = min(len(self._data), start + _BLOCK_BYTES)
         window_start = max(0, start - _BLOCK_OVERLAP)
         text = self._data[window_start : end + _BLOCK_OVERLAP].lower()
-        mentions = []
-        for match in _mention_pattern().finditer(text):
+        mentions: list[Mention] = []
+        # Most blocks name no exchange: a few substring tests (C) rule that out before the regex runs.
+        matches = _mention_pattern().finditer(text) if any(word in text for word in _PRESENCE) else ()
+        for match in matches:
             position = window_start + match.start()
             if not start <= position < end:
                 continue  # the neighbouring block reports it
@@ -215,6 +230,12 @@ def _line_at(data: bytes, start: int) -> _Line:
         imports=content.startswith(_IMPORT_WORDS) or b"require(" in content,
         content=content,
     )
+
+
+def _line_start(data: bytes, position: int) -> int:
+    low = max(0, position - _MAX_LINE_SCAN)
+    newline = data.rfind(b"\n", low, position)
+    return newline + 1 if newline != -1 else low
 
 
 def _previous_line_start(data: bytes, line_start: int) -> int:
@@ -325,15 +346,11 @@ class Attributor:
         """Another exchange when the imports at the head of the file name one (`from pybit… import
         HTTP`, `require('kucoin-node-sdk')`) and the file never names Binance."""
         if self._head is None:
-            exchanges: set[str] = set()
+            exchanges = set()
             data = self._data
-            position = 0
-            limit = min(len(data), HEAD_BYTES)
-            while position < limit:
-                line = _line_at(data, position)
-                if line.imports:
-                    exchanges.update(m.exchange for m in self._mentions_of(line))
-                position = line.end + 1
+            for mention in self.mentions.between(0, min(len(data), HEAD_BYTES)):
+                if _line_at(data, _line_start(data, mention.start)).imports:
+                    exchanges.add(mention.exchange)
             self._head = frozenset(exchanges)
         if not self._head or BINANCE in self._head or self._mentions_binance():
             return None

@@ -1,10 +1,11 @@
 """String literals split in pieces that the language joins: `("abc" "def")`, `"abc" +\\n "def"`, `'abc' \\\\\\n 'def'`.
 
 A key pasted in two halves to fit a line length, or to slip past a scanner, is still the key. The
-pieces of a key are runs of letters and digits between quotes, so the search reuses the map of
-alphanumeric runs that the 64-character rule has already made (`tokens.run_marks`): a `find` for a run
-of `MIN_PIECE` marks, then a few byte comparisons around each hit. Chains are bounded (pieces, piece
-length, glue between them), and the search resumes after each chain, so the scan is linear.
+pieces of a key are runs of letters and digits between quotes, so the search reuses the map that the
+64-character rule has already made (`tokens.run_marks`: alphanumerics `a`, quotes `q`): a `find` for
+`MIN_PIECE` alphanumerics and a closing quote, then a few byte comparisons around each hit. Chains are
+bounded (pieces, piece length, glue between them), and the search resumes after each hit or chain,
+so the scan is linear.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# The shortest piece that starts a chain: a key split in four is 16 + 16 + 16 + 16.
-MIN_PIECE = 16
+# The shortest piece that anchors a chain: a key split in two has one piece of 32 or more, one split in
+# three most often one this long. The needle is that many alphanumerics and a closing quote; its last
+# byte (`q`) is rare in the map, so the `find` skips ahead quickly (shorter needles cost more).
+MIN_PIECE = 24
 MAX_PIECES = 8
 MAX_PIECE_BYTES = 512
 MAX_JOINED = 512
@@ -22,7 +25,9 @@ MAX_GLUE_BYTES = 64
 _QUOTES = frozenset(b"\"'")
 _BLANKS = frozenset(b" \t\r\n")
 _OPERATORS = frozenset(b"+.\\")
-_NEEDLE = b"a" * MIN_PIECE
+_GLUE = _BLANKS | _OPERATORS
+_GLUE_BYTES = frozenset(bytes([byte]) for byte in _GLUE)
+_NEEDLE = b"a" * MIN_PIECE + b"q"
 # Longest piece of a token chain: a full-length token is the token rule's, not a piece.
 _TOKEN_PIECE_LIMIT = 64
 
@@ -38,20 +43,40 @@ class SplitLiteral:
 def split_literals(data: bytes, marks: bytes) -> Iterator[SplitLiteral]:
     """Chains of two or more quoted alphanumeric pieces joined by the language.
 
-    `marks` is `data` with alphanumerics as `a` and anything else as a space (`tokens.run_marks`).
+    `marks` is `data` with alphanumerics as `a`, quotes as `q` and anything else as a space
+    (`tokens.run_marks`).
     """
-    position = marks.find(_NEEDLE)
-    while position != -1:
-        end = marks.find(b" ", position + MIN_PIECE)
-        if end == -1:
-            end = len(data)
-        resume = end
-        if position > 0 and end < len(data) and data[position - 1] in _QUOTES and data[end] == data[position - 1]:
-            chain = _chain_around(data, marks, position, end)
+    hit = marks.find(_NEEDLE)
+    while hit != -1:
+        close = hit + MIN_PIECE
+        resume = close + 1
+        start = _run_start(marks, hit, close)
+        if (
+            start > 0
+            and close - start < _TOKEN_PIECE_LIMIT
+            and data[start - 1] == data[close]
+            # Most quoted strings are followed by `)`, `,` or `]`: one byte each side rules them out.
+            and (data[close + 1 : close + 2] in _GLUE_BYTES or data[start - 2 : start - 1] in _GLUE_BYTES)
+        ):
+            chain = _chain_around(data, marks, start, close)
             if chain is not None:
                 literal, resume = chain
                 yield literal
-        position = marks.find(_NEEDLE, resume)
+        hit = marks.find(_NEEDLE, resume)
+
+
+def _run_start(marks: bytes, hit: int, close: int) -> int:
+    """Start of the alphanumeric run that ends at `close` (at most `_TOKEN_PIECE_LIMIT` back)."""
+    low = max(0, close - _TOKEN_PIECE_LIMIT)
+    return max(marks.rfind(b" ", low, hit), marks.rfind(b"q", low, hit)) + 1 if low < hit else hit
+
+
+def _run_end(marks: bytes, start: int) -> int:
+    """End of the alphanumeric run starting at `start` (-1 past `MAX_PIECE_BYTES`)."""
+    limit = min(len(marks), start + MAX_PIECE_BYTES)
+    space = marks.find(b" ", start, limit)
+    quote = marks.find(b"q", start, space if space != -1 else limit)
+    return quote if quote != -1 else space
 
 
 def _chain_around(data: bytes, marks: bytes, start: int, end: int) -> tuple[SplitLiteral, int] | None:
@@ -83,8 +108,8 @@ def _alnum_piece_after(data: bytes, marks: bytes, close_quote: int) -> tuple[int
     if open_quote is None:
         return None
     start = open_quote + 1
-    end = marks.find(b" ", start, start + MAX_PIECE_BYTES)
-    if end == -1 or end == start or data[end] != data[open_quote]:
+    end = _run_end(marks, start)
+    if end <= start or data[end] != data[open_quote]:
         return None
     return start, end
 
@@ -94,7 +119,7 @@ def _alnum_piece_before(data: bytes, marks: bytes, open_quote: int) -> tuple[int
     close_quote = _glue_start(data, open_quote)
     if close_quote is None:
         return None
-    start = marks.rfind(b" ", max(0, close_quote - MAX_PIECE_BYTES), close_quote) + 1
+    start = _run_start(marks, close_quote, close_quote)
     if start == close_quote or start == 0 or data[start - 1] != data[close_quote]:
         return None
     return start, close_quote

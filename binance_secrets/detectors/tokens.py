@@ -17,7 +17,8 @@ from binance_secrets.detectors.context import shannon_entropy
 
 TOKEN_LENGTH = 64
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_RUN_MARKS = bytes(ord("a") if byte in _ALNUM else ord(" ") for byte in range(256))
+# Quotes are marked apart (`q`) so that split literals can be found in the same map (`split_literals`).
+_RUN_MARKS = bytes(ord("a") if byte in _ALNUM else ord("q") if byte in b"\"'" else ord(" ") for byte in range(256))
 _RUN = b"a" * TOKEN_LENGTH
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 _HEX_BYTES = b"0123456789abcdefABCDEF"
@@ -78,7 +79,7 @@ class TokenSpan:
 
 
 def run_marks(data: bytes) -> bytes:
-    """`data` with alphanumerics as `a` and anything else as a space (shared with split literals)."""
+    """`data` with alphanumerics as `a`, quotes as `q`, anything else as a space (shared with split literals)."""
     return data.translate(_RUN_MARKS)
 
 
@@ -96,6 +97,9 @@ def alphanumeric_runs(data: bytes, marks: bytes | None = None) -> Iterator[Token
         end = marks.find(b" ", position + TOKEN_LENGTH)
         if end == -1:
             end = len(data)
+        quote = marks.find(b"q", position + TOKEN_LENGTH, end)
+        if quote != -1:
+            end = quote
         start = _peel_prefix(data, position, end)
         if end - start == TOKEN_LENGTH:
             yield TokenSpan(start, end)
