@@ -10,7 +10,7 @@ import bisect
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from binance_secrets.allowlist import is_line_allowlisted
 from binance_secrets.detectors.context import (
@@ -35,9 +35,7 @@ from binance_secrets.detectors.context import (
     strong_binance_context,
 )
 from binance_secrets.detectors.credentials import CredentialMatch, credential_assignments
-from binance_secrets.detectors.exchanges import BINANCE, Attributor
 from binance_secrets.detectors.private_keys import ArmouredBlock, armoured_blocks, private_keys
-from binance_secrets.detectors.split_literals import split_literals
 from binance_secrets.detectors.tokens import (
     HEX_REASON,
     TOKEN_LENGTH,
@@ -49,6 +47,13 @@ from binance_secrets.detectors.tokens import (
     value_rejection_reason,
 )
 from binance_secrets.finding import CONFIDENCE_ORDER, Confidence, Finding, sha256_hex
+
+if TYPE_CHECKING:
+    from binance_secrets.detectors.exchanges import Attributor
+
+# `exchanges` and `split_literals` are imported where first needed: most chunks (and most hook runs)
+# have no candidate and never need them.
+BINANCE = "binance"  # the name `exchanges` gives Binance
 
 # Lines within which an API key and a secret are taken to belong together.
 PAIR_WINDOW_LINES = 12
@@ -152,6 +157,8 @@ class _FileFacts:
     @property
     def attributor(self) -> Attributor:
         if self._attributor is None:
+            from binance_secrets.detectors.exchanges import Attributor
+
             self._attributor = Attributor(self._data, lambda: self.mentions_binance)
         return self._attributor
 
@@ -263,6 +270,8 @@ def _split_candidates(
     data: bytes, marks: bytes, facts: _FileFacts, previous_by_end: dict[int, _Candidate]
 ) -> list[_Candidate]:
     """Keys split in pieces (`("abc" "def")`), reported at the first piece with the joined value."""
+    from binance_secrets.detectors.split_literals import split_literals
+
     candidates = []
     for literal in split_literals(data, marks):
         joined = literal.value.encode("ascii")
@@ -366,18 +375,21 @@ def _token_candidate(
     )
 
 
-@dataclass
 class _Found:
-    """What the text around a value says about its role."""
+    """What the text around a value says about its role. (A plain class: a dataclass would cost
+    milliseconds at import on the hook's path.)"""
 
-    role: Role = "unknown"
-    named: bool = False
-    generic: bool = False
-    binance: bool = False
-    # Binance named outright (`BINANCE_API_KEY`, a Binance client): enough for a hex value.
-    strong_binance: bool = False
-    name_words: tuple[str, ...] = ()
-    other_name: bool = False
+    __slots__ = ("binance", "generic", "name_words", "named", "other_name", "role", "strong_binance")
+
+    def __init__(self) -> None:
+        self.role: Role = "unknown"
+        self.named = False
+        self.generic = False
+        self.binance = False
+        # Binance named outright (`BINANCE_API_KEY`, a Binance client): enough for a hex value.
+        self.strong_binance = False
+        self.name_words: tuple[str, ...] = ()
+        self.other_name = False
 
 
 def _role(
@@ -398,11 +410,11 @@ def _role(
         found.other_name = found.role == "unknown" and names_something_else(name)
     if found.role == "unknown":
         argument = enclosing_call(data, start)
-        if argument is not None and argument.index < 2 and is_positional_client(argument.callee.words):
+        if argument is not None and argument.position < 2 and is_positional_client(argument.callee.words):
             # python-binance `Client(key, secret)`, connector `Spot(api_key, api_secret)`, go-binance
             # `NewClient(apiKey, secretKey)`, Binance.Net `ApiCredentials(key, secret)`, Java
             # `SpotClientImpl(API_KEY, SECRET_KEY)`: the position gives the role.
-            found.role, found.named = ("key" if argument.index == 0 else "secret"), True
+            found.role, found.named = ("key" if argument.position == 0 else "secret"), True
             _binance_call(found, argument.callee, facts)
     if found.role == "unknown" and (facts.message or facts.compiled):
         before, after = _COMPILED_WORD_WINDOW if facts.compiled else _MESSAGE_WORD_WINDOW

@@ -335,17 +335,22 @@ def _entropy_terms(length: int) -> tuple[float, ...]:
     return (0.0, *(-count / length * math.log2(count / length) for count in range(1, length + 1)))
 
 
-# Strings, comments and brackets of the text before a value, for finding the call it is an argument
-# of. Each alternative is bounded and starts with a distinct character: linear.
-_CALL_TOKENS = re.compile(
-    rb"""
-    "(?:[^"\\\n]|\\.){0,512}"
-  | '(?:[^'\\\n]|\\.){0,512}'
-  | (?:\#|//)[^\n]{0,512}
-  | [()\[\]{},]
-    """,
-    re.VERBOSE,
-)
+@functools.cache
+def _call_tokens() -> re.Pattern[bytes]:
+    # Strings, comments and brackets of the text before a value, for finding the call it is an
+    # argument of. Each alternative is bounded and starts with a distinct character: linear. Compiled
+    # on first use (rarely needed on the hook's path).
+    return re.compile(
+        rb"""
+        "(?:[^"\\\n]|\\.){0,512}"
+      | '(?:[^'\\\n]|\\.){0,512}'
+      | (?:\#|//)[^\n]{0,512}
+      | [()\[\]{},]
+        """,
+        re.VERBOSE,
+    )
+
+
 CALL_WINDOW_BYTES = 512
 # Calls that only wrap an argument (`Some("…")`, `String::from("…")`, `SecretStr("…")`).
 _WRAPPER_CALLS = frozenset({"some", "from", "str", "string", "bytes", "secretstr", "secretstring", "into", "to"})
@@ -364,12 +369,15 @@ def _callee(data: bytes, offset: int) -> AssignedName | None:
     return AssignedName(text=text, words=name_words(text), adjacent=True)
 
 
-@dataclass(frozen=True)
 class CallArgument:
-    """The call a value is a positional argument of (`Client(API_KEY, "…")`): its name and the index."""
+    """The call a value is a positional argument of (`Client(API_KEY, "…")`): its name and the index.
+    (A plain class: cheaper to define on the hook's import path than a dataclass.)"""
 
-    callee: AssignedName
-    index: int
+    __slots__ = ("callee", "position")
+
+    def __init__(self, callee: AssignedName, position: int) -> None:
+        self.callee = callee
+        self.position = position
 
 
 def enclosing_call(data: bytes, value_start: int) -> CallArgument | None:
@@ -382,7 +390,7 @@ def enclosing_call(data: bytes, value_start: int) -> CallArgument | None:
     if data.rfind(b"(", low, value_start) == -1:
         return None
     stack: list[list[int]] = []  # [offset of the bracket, commas seen, bracket byte]
-    for match in _CALL_TOKENS.finditer(data, low, value_start):
+    for match in _call_tokens().finditer(data, low, value_start):
         first = data[match.start()]
         if first in b"([{":
             stack.append([match.start(), 0, first])

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from binance_secrets.detectors.context import name_words, shannon_entropy
-from binance_secrets.detectors.split_literals import following_pieces
 
 _NAME_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 # Name characters -> `n`, anything else -> space: `find`/`rfind` of a space then bound a name in C.
@@ -156,6 +155,8 @@ def _match_at(data: bytes, name_start: int, name_end: int) -> CredentialMatch | 
     end = start + len(stripped)
     if group == "quoted" and not match.group("escape"):
         # `"abc" "def"`, `"abc" +\n "def"`: the language joins the pieces; the first one is where it is.
+        from binance_secrets.detectors.split_literals import following_pieces  # only when a secret is assigned
+
         following, _ = following_pieces(data, match.end("quoted"))
         stripped += following
     value = stripped.decode("utf-8", "replace")

@@ -18,9 +18,9 @@ import bisect
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
-BINANCE = "binance"
+BINANCE = "binance"  # also spelt out in `detectors/__init__`, which imports this module lazily
 
 # Words distinctive enough to count inside identifiers (`bybitApiKey`, `KucoinClient`, `BYBIT_KEY`).
 _LONG_WORDS: dict[str, str] = {
@@ -76,9 +76,13 @@ HEAD_BYTES = 4096
 _COMMENT_MARKS = (b"#", b"//", b"--", b";")
 _CLOSERS = frozenset(b")]}")
 _IMPORT_WORDS = (b"import ", b"from ", b"using ", b"use ", b"package ", b"#include", b"require ")
-# A bare key opening a nested block: YAML `bybit:`, JSON `"okx": {`, TOML-ish `kraken = {`. Bounded
-# classes on a line already cut to `_LINE_CAP_BYTES`: linear.
-_SECTION_OPENER = re.compile(rb"""-?[ \t]*["']?[\w.-]{1,64}["']?[ \t]*[:=][ \t]*[{\[(]?""")
+
+
+@functools.cache
+def _section_opener() -> re.Pattern[bytes]:
+    # A bare key opening a nested block: YAML `bybit:`, JSON `"okx": {`, TOML-ish `kraken = {`. Bounded
+    # classes on a line already cut to `_LINE_CAP_BYTES`: linear. Compiled on first use.
+    return re.compile(rb"""-?[ \t]*["']?[\w.-]{1,64}["']?[ \t]*[:=][ \t]*[{\[(]?""")
 
 
 def _trie(words: list[str]) -> str:
@@ -116,8 +120,9 @@ def _mention_pattern() -> re.Pattern[bytes]:
     return re.compile(pattern.encode(), re.VERBOSE)
 
 
-@dataclass(frozen=True)
-class Mention:
+# NamedTuples, not dataclasses: this module is imported on the hook's path, where a frozen dataclass
+# costs milliseconds to create.
+class Mention(NamedTuple):
     start: int
     end: int
     exchange: str
@@ -194,8 +199,7 @@ class ExchangeMentions:
         return entry
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     start: int
     end: int  # offset of the newline (or the end of the data)
     indent: int
@@ -208,7 +212,7 @@ class _Line:
     @property
     def opens_section(self) -> bool:
         """`bybit:`, `"okx": {`, `kraken = {`: a key that opens a nested block."""
-        return _SECTION_OPENER.fullmatch(self.content) is not None
+        return _section_opener().fullmatch(self.content) is not None
 
 
 def _line_at(data: bytes, start: int) -> _Line:
