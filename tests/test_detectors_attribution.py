@@ -620,6 +620,16 @@ def test_a_megabyte_of_exchange_words_and_key_shaped_runs_is_linear() -> None:
     assert all(f.rule_id == OTHER or f.rule_id.startswith("binance-") for f in findings)
 
 
+def test_a_single_megabyte_line_of_exchange_words_and_key_shaped_runs_is_linear() -> None:
+    """One line, no newline to stop a look-back: each candidate must read a bounded window."""
+    data = _repeat(f"bybit {random_token()} okx: {random_token()} ", MB)
+    findings = detect(data, "adversarial.txt")
+    assert findings
+    assert {(f.rule_id, f.confidence) for f in findings} == {(OTHER, "low")}
+    data = _repeat(f"x {random_token()} ", MB) + b" bybit"
+    assert detect(data, "adversarial.txt")
+
+
 def test_a_megabyte_of_nested_sections_is_linear() -> None:
     unit = "".join(f"{'  ' * depth}bybit{depth}:\n" for depth in range(30)) + f"{'  ' * 30}api_key: {api_key()}\n"
     data = _repeat(unit, MB)

@@ -128,6 +128,7 @@ class Mention(NamedTuple):
     exchange: str
 
 
+@functools.lru_cache(maxsize=1024)
 def exchange_of_words(words: tuple[str, ...]) -> str | None:
     """The exchange a name names (`BYBIT_API_SECRET`, `okxApiKey`, `binance_key`), if any.
 
@@ -257,32 +258,48 @@ class Attributor:
         self._mentions_binance = mentions_binance
         self._head: frozenset[str] | None = None
 
-    def exchange_of(
-        self, start: int, end: int, line_start: int, name_words: tuple[str, ...] = (), *, use_head: bool = True
-    ) -> str | None:
+    def exchange_of(self, start: int, end: int, line_start: int, name_words: tuple[str, ...] = ()) -> str | None:
         """The exchange of the value at [start, end), or None when nothing says."""
         exchange = exchange_of_words(name_words)
         if exchange is not None:
             return exchange
         data = self._data
-        line = _line_at(data, line_start)
-        before = self.mentions.between(max(line_start, start - SAME_LINE_BYTES), start)
-        if before:
-            return before[-1].exchange
-        after = self.mentions.between(end, min(line.end, end + SAME_LINE_BYTES))
-        if after and _commented(data, end, after[0].start):
-            return after[0].exchange
-        exchange = self._above(line) or self._below(line)
-        if exchange is None and use_head:
+        # A line that starts far back (a minified file, a huge single line) is read from a bounded
+        # pseudo-start, or every candidate on it would look back over all of it.
+        line_start = max(line_start, start - _MAX_LINE_SCAN)
+        # One look-up for everything within reach; most candidates have no mention around at all.
+        low = max(0, line_start - _UP_BYTES)
+        nearby = self.mentions.between(low, min(len(data), end + SAME_LINE_BYTES + _DOWN_BYTES))
+        exchange = None
+        if nearby:
+            exchange = self._local(nearby, start, end, line_start)
+        if exchange is None:
             exchange = self._head_exchange()
         return exchange
 
-    def _above(self, line: _Line) -> str | None:
-        """The enclosing section, call or labelled block above a line: parents first, then siblings."""
+    def _local(self, nearby: list[Mention], start: int, end: int, line_start: int) -> str | None:
+        """The nearest, most specific mention among `nearby`: before the value on its line, after it
+        in a comment, then the block above, then the lines below."""
         data = self._data
-        region = self.mentions.between(max(0, line.start - _UP_BYTES), line.start)
-        if not region:
-            return None  # nothing above to find: most candidates stop here
+        before = [m for m in nearby if max(line_start, start - SAME_LINE_BYTES) <= m.start and m.end <= start]
+        if before:
+            return before[-1].exchange
+        line_end = data.find(b"\n", end, end + SAME_LINE_BYTES)
+        after_end = line_end if line_end != -1 else end + SAME_LINE_BYTES
+        after = [m for m in nearby if end <= m.start and m.end <= after_end]
+        if after and _commented(data, end, after[0].start):
+            return after[0].exchange
+        up = [m for m in nearby if m.end <= line_start]
+        down = line_end != -1 and any(m.start > line_end for m in nearby)
+        if not up and not down:
+            return None
+        line = _line_at(data, line_start)
+        return (self._above(line, up) if up else None) or (self._below(line) if down else None)
+
+    def _above(self, line: _Line, region: list[Mention]) -> str | None:
+        """The enclosing section, call or labelled block above a line: parents first, then siblings.
+        `region` holds the mentions within reach above it (not empty)."""
+        data = self._data
         lowest = region[0].start
         indent = line.indent
         budget = _UP_BYTES
