@@ -340,8 +340,14 @@ def _token_candidate(
     other_exchange = exchange is not None and exchange != BINANCE
     binance = not other_exchange and (found.binance or exchange == BINANCE or _binance_nearby(data, start, end, facts))
     if hex_value:
-        # Hex is a digest unless it is named as a Binance key or secret in Binance context.
-        if other_exchange or found.role == "unknown" or _NOT_EXCHANGE_HEX_WORDS.intersection(found.name_words):
+        # Hex is a digest unless it is named as a Binance key or secret in Binance context: by its own
+        # name or its place in a client call, not by a word somewhere near (a `.pyc` of digests).
+        if (
+            other_exchange
+            or found.role == "unknown"
+            or found.loose
+            or _NOT_EXCHANGE_HEX_WORDS.intersection(found.name_words)
+        ):
             return None
         strong = (
             exchange == BINANCE
@@ -379,7 +385,7 @@ class _Found:
     """What the text around a value says about its role. (A plain class: a dataclass would cost
     milliseconds at import on the hook's path.)"""
 
-    __slots__ = ("binance", "generic", "name_words", "named", "other_name", "role", "strong_binance")
+    __slots__ = ("binance", "generic", "loose", "name_words", "named", "other_name", "role", "strong_binance")
 
     def __init__(self) -> None:
         self.role: Role = "unknown"
@@ -390,6 +396,8 @@ class _Found:
         self.strong_binance = False
         self.name_words: tuple[str, ...] = ()
         self.other_name = False
+        # The role comes from a word near the value or from the file's name, not from a name of its own.
+        self.loose = False
 
 
 def _role(
@@ -422,12 +430,12 @@ def _role(
             after = _names_before_path(data, end, after)
         word_role = credential_word_role(data, start, end, before, after)
         if word_role is not None:
-            found.named = True
+            found.named = found.loose = True
             found.role = "key" if word_role == "api_key" else "secret" if word_role == "secret_key" else "unknown"
     if found.role == "unknown" and _alone_in_file(data, start, end):
         role = facts.file_role
         if role is not None:
-            found.role, found.named = role, True
+            found.role, found.named, found.loose = role, True, True
     if facts.message or facts.compiled:
         found.generic = False  # prose and constants say `key`/`secret` plainly; that is the name
     return found

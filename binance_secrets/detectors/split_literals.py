@@ -169,7 +169,8 @@ def following_pieces(data: bytes, close_quote: int, limit: int = MAX_PIECES) -> 
     """The text of the pieces that follow the literal closed at `close_quote` (any characters but
     quotes and line breaks), joined, and where the last one ends; `(b"", close_quote)` when none do.
 
-    Used by the credential rule, whose values need not be alphanumeric (`API_SECRET = ("ab/c" "d+e")`).
+    Used by the credential rule, whose values need not be alphanumeric: a secret name, then pieces
+    such as `"ab/c"` and `"d+e"` with only glue between them.
     """
     joined = b""
     for _ in range(limit - 1):
