@@ -11,7 +11,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
 
 # How far (bytes) around a candidate we look for a Binance keyword or an assignment name. Bounded so
 # that candidates on one huge line cost a constant each.
@@ -25,30 +24,8 @@ NAME_GAP_BYTES = 24
 # multi-exchange library whose config is the commonest place keys are pasted.
 BINANCE_KEYWORDS: tuple[bytes, ...] = (b"binance", b"bnb", b"ccxt", b"mbx")
 
-# Client constructors that take (api_key, api_secret) positionally: python-binance `Client`,
-# `AsyncClient`; binance-connector `Spot`, `UMFutures`, `CMFutures`; go-binance `NewClient`,
-# `NewFuturesClient`, `NewDeliveryClient`; Binance.Net `ApiCredentials`/`BinanceApiCredentials`.
 # Bounded window, fixed alternatives, one-character look-arounds: linear.
 _SHORT_KEYWORD = re.compile(rb"(?<![a-z0-9])(?:bnb|ccxt|mbx)(?![a-z0-9])")
-
-POSITIONAL_CLIENTS = frozenset(
-    {
-        "client",
-        "asyncclient",
-        "spot",
-        "umfutures",
-        "cmfutures",
-        "newclient",
-        "newfuturesclient",
-        "newdeliveryclient",
-        "apicredentials",
-        "binanceapicredentials",
-        "binanceclient",
-        "binance",
-    }
-)
-
-NameRole = Literal["api_key", "secret_key", "call", "other"]
 
 # The identifier (or dotted/dashed name, as in YAML keys and HTTP headers) at the end of a prefix,
 # once trailing assignment punctuation has been stripped. Found with `translate` + `rfind` (a regex
@@ -76,15 +53,11 @@ _NOT_A_NAME = frozenset(
     }
 )  # fmt: skip
 _SKIPPED_NAMES = 3
-# Calls on a client class that construct it: `AsyncClient.create(…)`, `Client::new(…)`.
-_CONSTRUCTOR_WORDS = frozenset({"create", "new", "init", "builder", "of"})
-# Keys that are not credentials: `public_key`, `licenseKey`, `cache_key`, `primary key`...
-_NOT_CREDENTIAL_WORDS = frozenset(
-    {
-        "public", "pub", "publishable", "license", "licence", "cache", "idempotency", "primary",
-        "foreign", "sort", "partition", "session", "encryption", "csrf", "xsrf", "hash", "id",
-    }
-)  # fmt: skip
+# A call that fetches or transforms a secret (`get_secret("…")`, `load_secret_key(…)`,
+# `decrypt(…)`) names the operation, not the value: the name that counts is the one it is assigned to.
+_GETTER_WORDS = frozenset(
+    {"get", "load", "read", "fetch", "decrypt", "decode", "unwrap", "retrieve", "lookup", "resolve", "parse"}
+)
 # Names too generic to say "exchange credential" on their own: Django's and Flask's `SECRET_KEY`,
 # a bare `secret`, `key` or `token`. With a Binance word nearby, a named partner or a file that
 # mentions Binance they count; alone they are `low`.
@@ -99,6 +72,9 @@ class AssignedName:
     words: tuple[str, ...]
     # True when only punctuation separates the name from the value.
     adjacent: bool
+    # An unquoted name and a comma before the value (`Client(API_KEY, "…")`): the name is the previous
+    # argument, not this value's.
+    positional: bool = False
 
 
 def name_words(name: str) -> tuple[str, ...]:
@@ -118,11 +94,15 @@ def assigned_name(data: bytes, value_start: int, line_start: int) -> AssignedNam
             return None
         text = stripped[name_start:].decode("ascii")
         words = name_words(text)
-        if not words or words[-1] not in _NOT_A_NAME or len(words) > 1:
+        wrapper = len(words) == 1 and words[-1] in _NOT_A_NAME
+        # `api_key = get_secret("…")`: the getter is skipped, `api_key` names the value.
+        getter = bool(_GETTER_WORDS.intersection(words)) and prefix[len(stripped) :].lstrip().startswith(b"(")
+        if not words or not (wrapper or getter):
             break
         stripped = stripped[:name_start].rstrip(_ASSIGNMENT_PUNCT + b"&*")
-    gap = len(prefix) - len(stripped)
-    return AssignedName(text=text, words=words, adjacent=gap <= NAME_GAP_BYTES)
+    gap = prefix[len(stripped) :]
+    positional = b"," in gap and gap[:1] not in (b'"', b"'", b"`", b"\\")
+    return AssignedName(text=text, words=words, adjacent=len(gap) <= NAME_GAP_BYTES, positional=positional)
 
 
 def _trailing_name_start(prefix: bytes) -> int | None:
@@ -147,22 +127,6 @@ def line_continues_call(data: bytes, line_start: int, value_start: int) -> bool:
         return False
     previous = data[max(0, line_start - NAME_WINDOW_BYTES) : line_start].rstrip()
     return previous.endswith(b"(")
-
-
-def role_of_name(name: AssignedName) -> NameRole:
-    words = name.words
-    while len(words) > 1 and words[-1] in _CONSTRUCTOR_WORDS:
-        words = words[:-1]
-    joined = "".join(words)
-    if _NOT_CREDENTIAL_WORDS.intersection(words):
-        return "other"
-    if "secret" in joined or ("private" in words and "key" in joined):
-        return "secret_key"
-    if joined in POSITIONAL_CLIENTS or joined.endswith("client"):
-        return "call"
-    if "key" in joined or "apikey" in joined or joined in {"api", "token", "access"}:
-        return "api_key"
-    return "other"
 
 
 def is_generic_name(name: AssignedName) -> bool:
@@ -238,3 +202,16 @@ def shannon_entropy(value: str) -> float:
 def _entropy_terms(length: int) -> tuple[float, ...]:
     """-p*log2(p) for every count 0..length of a string of this length, computed once per length."""
     return (0.0, *(-count / length * math.log2(count / length) for count in range(1, length + 1)))
+
+
+def callee_name(data: bytes, offset: int) -> AssignedName | None:
+    """The name written right before the `(` at `offset` (`Client`, `ccxt.bybit`, `Binance::new`)."""
+    prefix = data[max(0, offset - _MAX_NAME_BYTES) : offset]
+    if not prefix or (prefix[-1] not in _NAME_BYTES and prefix[-1] != ord(":")):
+        return None
+    prefix = prefix.replace(b"::", b"..")  # `Binance::new`, `Client::new`: one dotted name
+    start = _trailing_name_start(prefix)
+    if start is None:
+        return None
+    text = prefix[start:].decode("ascii")
+    return AssignedName(text=text, words=name_words(text), adjacent=True)

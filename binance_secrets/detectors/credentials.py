@@ -22,7 +22,8 @@ _MAX_VALUE_BYTES = 512
 # JSON-escaped `\"secret\":`), the `value=` of XML app settings (`<add key="ApiSecret" value="…"`),
 # an optional type annotation (`apiSecret: string =`, `let api_secret: &str =`), an assignment
 # operator (`=`, `:`, `:=`, `=>`, the `>` closing an XML start tag, or the space of a Dockerfile
-# `ENV NAME value`), then a quoted literal (escaped quotes allowed, for notebooks) or an unquoted
+# `ENV NAME value`), then a quoted literal (escaped quotes allowed, for notebooks; an opening
+# parenthesis and line break allowed before it, for `API_SECRET = (\n "ab" "cd")`) or an unquoted
 # config value (.env, YAML, INI, TOML, properties, query strings) that ends where such a value ends.
 # Every repetition is bounded, so one attempt costs at most a few hundred steps whatever the line
 # holds; the optional parts are tried once each.
@@ -35,6 +36,7 @@ _ASSIGNMENT = re.compile(
     (?P<op>:=|=>|=|:|>|[ \t](?=[ \t]{0,8}\S))
     [ \t]{0,8}
     (?:
+        (?P<paren>\([ \t]{0,8}(?:\r?\n[ \t]{0,64})?)?
         (?P<escape>\\{0,2})(?P<quote>["'`])
         (?P<quoted>[^"'`\r\n\\]{1,512})
         (?P=escape)(?P=quote)
@@ -95,7 +97,9 @@ class CredentialMatch:
     value: str
 
 
-def credential_assignments(data: bytes) -> Iterator[CredentialMatch]:
+def credential_assignments(data: bytes, names: list[int] | None = None) -> Iterator[CredentialMatch]:
+    """Values assigned to secret-like names; `names`, if given, receives where every such name starts
+    (assigned or not: `detect` takes any of them as a sign that credentials may be near)."""
     seen_names: set[int] = set()
     for needle in (b"ecret", b"ECRET"):
         position = data.find(needle)
@@ -105,6 +109,8 @@ def credential_assignments(data: bytes) -> Iterator[CredentialMatch]:
             name_start = _name_start(data, position)
             if name_start not in seen_names:
                 seen_names.add(name_start)
+                if names is not None:
+                    names.append(name_start)
                 match = _match_at(data, name_start, name_end)
                 if match is not None:
                     yield match
@@ -137,14 +143,26 @@ def _match_at(data: bytes, name_start: int, name_end: int) -> CredentialMatch | 
     match = _ASSIGNMENT.match(data, name_end, window_end)
     if match is None:
         return None
-    if match.group("op") in (" ", "\t") and not _is_dockerfile_env(data, name_start):
+    if match.group("op") in (b" ", b"\t") and not _is_dockerfile_env(data, name_start):
         return None
     group = "quoted" if match.group("quoted") is not None else "bare"
     value_bytes = match.group(group)
-    value = value_bytes.decode("utf-8", "replace")
+    start, end = match.start(group), match.end(group)
+    # `"abc " ` and `" abc"`: the spaces are no part of the secret, and the 64-character rule reports
+    # the run inside; the finding is about the same characters, so that there is one finding.
+    stripped = value_bytes.strip(b" \t")
+    start += len(value_bytes) - len(value_bytes.lstrip(b" \t"))
+    end = start + len(stripped)
+    if group == "quoted" and not match.group("escape"):
+        # `"abc" "def"`, `"abc" +\n "def"`: the language joins the pieces; the first one is where it is.
+        from binance_secrets.detectors.split_literals import following_pieces  # only when a secret is assigned
+
+        following, _ = following_pieces(data, match.end("quoted"))
+        stripped += following
+    value = stripped.decode("utf-8", "replace")
     if not _is_plausible_value(value, bare=group == "bare", name=name):
         return None
-    return CredentialMatch(name, words, match.start(group), match.end(group), value)
+    return CredentialMatch(name, words, start, end, value)
 
 
 def _is_dockerfile_env(data: bytes, name_start: int) -> bool:

@@ -665,6 +665,159 @@ API_KEY_POSITIVES = API_KEY_POSITIVES + _DOCS_API_KEY_POSITIVES
 SECRET_KEY_POSITIVES = SECRET_KEY_POSITIVES + _DOCS_SECRET_KEY_POSITIVES
 # ------------------------------------------------- end of Binance's documentation (issue #10, item 1)
 
+# ---------------------------------------------------------------------------------------------------
+# Issue #10 items 2, 3 and 5: other exchanges, hex testnet keys, roles and confidence.
+# (Appended as its own block: each tuple below extends a rule's examples before `RULES` is built.)
+# ---------------------------------------------------------------------------------------------------
+
+API_KEY_POSITIVES += (
+    # The futures testnet issues 64-digit lowercase hex keys: named, in Binance context, they count.
+    E("hex-testnet-env", "BINANCE_API_KEY={hex64}\n", ".env", "high", secret="hex64"),
+    E(
+        "hex-futures-testnet-url",
+        "BASE_URL = 'https://testnet.binancefuture.com'\napi_key = '{hex64}'\n",
+        "bot.py",
+        "high",
+        secret="hex64",
+    ),
+    E("hex-x-mbx-header", "X-MBX-APIKEY: {hex64}\n", "http.log", "high", secret="hex64"),
+    E(
+        "hex-testnet-true",
+        "from binance.client import Client\nclient = Client('{hex64}', api_secret, testnet=True)\n",
+        "bot.py",
+        "high",
+        secret="hex64",
+    ),
+    # Each value gets the exchange of its own section.
+    E("binance-section-beside-bybit", "bybit:\n  api_key: {key2}\nbinance:\n  api_key: {key}\n", "c.yaml", "high"),
+    E(
+        "binance-dict-beside-okx",
+        "EX = {\n  'okx': {'apiKey': '{key2}'},\n  'binance': {'apiKey': '{key}'},\n}\n",
+        "c.py",
+    ),
+    E("java-spot-client-impl", 'SpotClientImpl c = new SpotClientImpl("{key}", "{secret}");\n', "Bot.java", "high"),
+    E(
+        "node-binance-api-options",
+        "const binance = new Binance().options({\n  APIKEY: '{key}',\n  APISECRET: '{secret}'\n});\n",
+        "bot.js",
+        "high",
+    ),
+    E("getter-call-keeps-the-role", "api_key = get_secret('{key}')\n", "bot.py", "medium"),
+    E("misspelt-key-name", "binance_api_kye = '{key}'\n", "bot.py", "high"),
+    E("commit-message-key-word", "temporarily use key {key}\n\nrotate later\n", "<commit message>", "medium"),
+    E("bare-api-key-file", "{key}\n", "api_key.txt", "medium"),
+    E("bare-binance-key-file", "{key}", "keys/binance_key", "high"),
+    E("bare-dot-key-file", "{key}\n", "api.key", "medium"),
+)
+
+SECRET_KEY_POSITIVES += (
+    E("hex-testnet-env", "BINANCE_API_SECRET={hex64}\n", ".env", "high", secret="hex64"),
+    E(
+        "hex-testnet-positional",
+        "from binance.client import Client\nclient = Client('{key}', '{hex64}', testnet=True)\n",
+        "bot.py",
+        "high",
+        secret="hex64",
+    ),
+    E("hex-testnet-yaml", "binance:\n  testnet: true\n  api_secret: {hex64}\n", "config.yaml", "high", secret="hex64"),
+    # The second argument of a multi-line call is the secret, with the pair's confidence.
+    E(
+        "multiline-client-with-comments",
+        'client = Client(\n    "{key}",  # the key\n    "{secret}",  # the secret\n)\n',
+        "bot.py",
+        "high",
+    ),
+    E(
+        "multiline-client-deep-indent",
+        'def connect():\n    if live:\n        return Client(\n                "{key}",\n                "{secret}")\n',
+        "bot.py",
+        "high",
+    ),
+    E(
+        "client-variable-then-literal",
+        'from binance.client import Client\nc = Client(API_KEY, "{secret}")\n',
+        "b.py",
+        "high",
+    ),
+    E("go-newclient-variable", 'client := binance.NewClient(apiKey, "{secret}")\n', "main.go", "high"),
+    E("binance-net-variable", '// Binance.Net\nvar c = new ApiCredentials(key, "{secret}");\n', "Program.cs", "high"),
+    E("java-impl-variable", 'SpotClientImpl c = new SpotClientImpl(API_KEY, "{secret}");\n', "Bot.java", "medium"),
+    E("getter-does-not-swap", "api_key = get_secret(a)\napi_secret = load_secret_key('{secret}')\n", "b.py", "medium"),
+    E("misspelt-sekkey", "BINANCE_SEKKEY={secret}\n", ".env", "high"),
+    E("misspelt-apisecrt", "APISECRT={secret}\n", ".env", "medium"),
+    E("misspelt-api-secert", "api_secert = '{secret}'\n", "bot.py", "medium"),
+    E("misspelt-scret", "SCRET={secret}\n", ".env", "medium"),
+    E("abbreviated-pvt-key", "pvt_key = '{secret}'\n", "bot.py", "medium"),
+    E("partner-inherits-confidence", "BINANCE_API_KEY = '{key}'\n\n\n'{secret}'\n", "bot.py", "high"),
+    E("trailing-space-in-quotes", 'API_SECRET = "{secret} "\n', "settings.py", "medium"),
+    E("bare-api-secret-file", "{secret}\n", "api_secret.txt", "medium"),
+    E("bare-secret-file", "{secret}", "secret.txt", "medium"),
+    E("commit-message-secret-word", "Fix auth\n\nsecret: {secret}\n", "<commit message>", "medium"),
+)
+
+# Split literals (`("abc" "def")`) are reported with the joined value, which no single placeholder
+# holds: their table is in tests/test_detectors_attribution.py.
+
+# Another exchange's credential is never a Binance finding, whatever else the file says: at most
+# `hardcoded-api-secret` at `low`, below the default threshold.
+_OTHER_EXCHANGE_NEGATIVES: tuple[Example, ...] = (
+    E("bybit-named-env", "BYBIT_API_KEY={key}\nBYBIT_API_SECRET={secret}\n", ".env"),
+    E("bybit-named-in-binance-file", "# binance bot, bnb\nBYBIT_API_KEY={key}\nBYBIT_API_SECRET={secret}\n", ".env"),
+    E("okx-yaml-section", "okx:\n  api_key: {key}\n  secret: {secret}\n  passphrase: hunter2\n", "config.yaml"),
+    E("kraken-ini-section", "[kraken]\napi_key = {key}\nsecret = {secret}\n", "config.ini"),
+    E("kucoin-json-section", '{"binance": {}, "kucoin": {"apiKey": "{key}", "secret": "{secret}"}}\n', "c.json"),
+    E("bitfinex-toml-section", '[exchanges.bitfinex]\napi_key = "{key}"\napi_secret = "{secret}"\n', "c.toml"),
+    E(
+        "ccxt-bybit-beside-binance-comment",
+        "import ccxt  # binance next\nexchange = ccxt.bybit({\n    'apiKey': '{key}',\n    'secret': '{secret}',\n})\n",
+        "bot.py",
+    ),
+    E("ccxt-exchange-id", "exchange_id: okx\napiKey: {key}\nsecret: {secret}\n", "config.yml"),
+    E("ccxt-gate-id", "exchange = ccxt.gate({'apiKey': '{key}', 'secret': '{secret}'})\n", "bot.py"),
+    E(
+        "freqtrade-kucoin",
+        '{"exchange": {\n  "name": "kucoin",\n  "key": "{key}",\n  "secret": "{secret}"\n}}\n',
+        "config.json",
+    ),
+    E(
+        "pybit-http",
+        'from pybit.unified_trading import HTTP\n\ns = HTTP(\n    testnet=True,\n    api_key="{key}",\n'
+        '    api_secret="{secret}",\n)\n',
+        "bot.py",
+    ),
+    E("kucoin-client", 'client = KucoinClient("{key}", "{secret}", "passphrase")\n', "bot.py"),
+    E("krakenex-api", "k = krakenex.API(key='{key}', secret='{secret}')\n", "bot.py"),
+    E("coinbase-short-secret", "COINBASE_API_SECRET = '{cred}'\n", "settings.py"),
+    E("gate-named", "gate_apikey = '{key}'\ngate_apisecret = '{secret}'\n", "config.py"),
+    E("mexc-dict-same-line", "CEX = {'mexc': {'api_key': '{key}', 'api_secret': '{secret}'}}\n", "data.py"),
+    E("comment-labelled-bybit", "# Bybit\nAPI_KEY = '{key}'\nAPI_SECRET = '{secret}'\n", "keys.py"),
+    E("exchange-variable-kraken", "EXCHANGE=kraken\nAPI_KEY={key}\nAPI_SECRET={secret}\n", ".env"),
+    E("hex-bybit-secret", "# binance testnet too\nBYBIT_API_SECRET={hex64}\n", ".env"),
+    E("bitget-hex-secret", "bitget:\n  api_key: bg_{cred}\n  secret_key: {hex64}\n", "config.yaml"),
+    E("coinbase-ed25519-key", 'COINBASE_PRIVATE_KEY = """{pem}"""\n', "cdp.py"),
+)
+
+# 64-digit hex that is no testnet key: digests and signatures, even beside the word Binance.
+_HEX_NEGATIVES: tuple[Example, ...] = (
+    E("hex-named-without-binance", "api_key = '{hex64}'\n", "settings.py"),
+    E("hex-signature-beside-binance", "# binance\nsignature = '{hex64}'\n", "sign.py"),
+    E("hex-sha256-prefix", "binance_api_key: sha256:{hex64}\n", "manifest.yaml"),
+    E("hex-digest-name", "# binance testnet\napi_key_sha256 = '{hex64}'\n", "audit.py"),
+    E("hex-in-lock-file", 'binance_api_key = "{hex64}"\n', "poetry.lock"),
+    E("hex-wallet-key-bnb", "# BNB chain, binance\nWALLET_PRIVATE_KEY={hex64}\n", ".env"),
+    E("hex-upper-case", "BINANCE_API_KEY={HEX64}\n", ".env"),
+    E("hex-commit-id", "binance testnet: pinned to commit {hex64}\n", "NOTES.md"),
+    E("hex-tx-id", "binance withdrawal txId: {hex64}\n", "log.txt"),
+)
+
+_ATTRIBUTION_NEGATIVES = _OTHER_EXCHANGE_NEGATIVES + _HEX_NEGATIVES
+_TOKEN_NEGATIVES += _ATTRIBUTION_NEGATIVES
+_CREDENTIAL_NEGATIVES += _OTHER_EXCHANGE_NEGATIVES
+_PRIVATE_KEY_NEGATIVES += (E("coinbase-ed25519-pem", 'COINBASE_PRIVATE_KEY = """{pem}"""\n', "cdp.py"),)
+
+# --------------------------------------------- end of the issue #10 (items 2, 3, 5) block --------
+
+
 RULES: tuple[RuleExamples, ...] = (
     RuleExamples(
         "binance-api-key", "key", API_KEY_POSITIVES, COMMON_NEGATIVES + _TOKEN_NEGATIVES + _API_KEY_ONLY_NEGATIVES

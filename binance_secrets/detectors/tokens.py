@@ -19,7 +19,8 @@ from binance_secrets.detectors.documentation import is_documentation_example
 
 TOKEN_LENGTH = 64
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_RUN_MARKS = bytes(ord("a") if byte in _ALNUM else ord(" ") for byte in range(256))
+# Quotes are marked apart (`q`) so that split literals can be found in the same map (`split_literals`).
+_RUN_MARKS = bytes(ord("a") if byte in _ALNUM else ord("q") if byte in b"\"'" else ord(" ") for byte in range(256))
 _RUN = b"a" * TOKEN_LENGTH
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 _HEX_BYTES = b"0123456789abcdefABCDEF"
@@ -69,25 +70,37 @@ _ENCODED_BASE64_BEFORE = (b"%2B", b"%2F")
 _ENCODED_BASE64_AFTER = (b"%2B", b"%2F", b"%3D")
 
 
+HEX_REASON = "hex digest or signature"
+
+
 @dataclass(frozen=True)
 class TokenSpan:
     start: int
     end: int
 
 
-def alphanumeric_runs(data: bytes) -> Iterator[TokenSpan]:
+def run_marks(data: bytes) -> bytes:
+    """`data` with alphanumerics as `a`, quotes as `q`, anything else as a space (shared with split literals)."""
+    return data.translate(_RUN_MARKS)
+
+
+def alphanumeric_runs(data: bytes, marks: bytes | None = None) -> Iterator[TokenSpan]:
     """Spans of key-length alphanumeric runs, with escape and percent-encoding prefixes peeled off.
 
     A run glued to an escape (`\\nKEY` inside a JSON string, `\\u0022KEY`) or a percent-encoded
     separator (`%3DKEY` in a URL) is one or a few characters too long; those are trimmed here so
     that the key inside is still seen.
     """
-    marks = data.translate(_RUN_MARKS)
+    if marks is None:
+        marks = run_marks(data)
     position = marks.find(_RUN)
     while position != -1:
         end = marks.find(b" ", position + TOKEN_LENGTH)
         if end == -1:
             end = len(data)
+        quote = marks.find(b"q", position + TOKEN_LENGTH, end)
+        if quote != -1:
+            end = quote
         start = _peel_prefix(data, position, end)
         if end - start == TOKEN_LENGTH:
             yield TokenSpan(start, end)
@@ -117,7 +130,7 @@ def rejection_reason(data: bytes, span: TokenSpan, *, documentation: bool = True
     raw = data[span.start : span.end]
     # Byte-string operations, not character loops: this runs for every candidate of a huge file.
     if not raw.translate(None, _HEX_BYTES):
-        return "hex digest or signature"
+        return HEX_REASON  # the caller may still take a named hex value for a testnet key
     if raw.islower() or raw.isupper():
         return "single case"
     if len(raw.translate(None, _DIGIT_BYTES)) == len(raw):
@@ -151,6 +164,23 @@ def value_rejection_reason(token: str, *, check_entropy: bool = True, documentat
     if documentation and is_documentation_example(token):
         return "Binance documentation example"
     return None
+
+
+def hex_rejection_reason(data: bytes, span: TokenSpan) -> str | None:
+    """Why a 64-digit hex run is not even a candidate testnet key: the value checks without the entropy
+    test (hex tops out at 4 bits a digit), Binance's documentation examples (the futures docs' keys are
+    hex), listenKey shapes and base64 neighbours. Whether it is named as a key is decided later."""
+    raw = data[span.start : span.end]
+    return (
+        value_rejection_reason(raw.decode("ascii"), check_entropy=False)
+        or _neighbour_reason(data, span)
+        or listen_key_reason(data, span.start, span.end)
+    )
+
+
+def neighbour_rejection_reason(data: bytes, span: TokenSpan) -> str | None:
+    """The checks on what surrounds a run (base64, identifiers), for runs checked by another rule."""
+    return _neighbour_reason(data, span)
 
 
 def _neighbour_reason(data: bytes, span: TokenSpan) -> str | None:

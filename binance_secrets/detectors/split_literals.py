@@ -1,0 +1,187 @@
+"""String literals split in pieces that the language joins: `("abc" "def")`, `"abc" +\\n "def"`, `'abc' \\\\\\n 'def'`.
+
+A key pasted in two halves to fit a line length, or to slip past a scanner, is still the key. The
+pieces of a key are runs of letters and digits between quotes, so the search reuses the map that the
+64-character rule has already made (`tokens.run_marks`: alphanumerics `a`, quotes `q`): a `find` for
+`MIN_PIECE` alphanumerics and a closing quote, then a few byte comparisons around each hit. Chains are
+bounded (pieces, piece length, glue between them), and the search resumes after each hit or chain,
+so the scan is linear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+# The shortest piece that anchors a chain: a key split in two has one piece of 32 or more, one split in
+# three most often one this long. The needle is that many alphanumerics and a closing quote; its last
+# byte (`q`) is rare in the map, so the `find` skips ahead quickly (shorter needles cost more).
+MIN_PIECE = 24
+MAX_PIECES = 8
+MAX_PIECE_BYTES = 512
+MAX_JOINED = 512
+# Whitespace, newlines and one joining operator (`+`, PHP's `.`, a line-continuation `\`).
+MAX_GLUE_BYTES = 64
+_QUOTES = frozenset(b"\"'")
+_BLANKS = frozenset(b" \t\r\n")
+_OPERATORS = frozenset(b"+.\\")
+_GLUE = _BLANKS | _OPERATORS
+_GLUE_BYTES = frozenset(bytes([byte]) for byte in _GLUE)
+_NEEDLE = b"a" * MIN_PIECE + b"q"
+# Longest piece of a token chain: a full-length token is the token rule's, not a piece.
+_TOKEN_PIECE_LIMIT = 64
+
+
+class SplitLiteral(NamedTuple):  # not a dataclass: cheaper to define on the hook's import path
+    start: int  # the first piece's text (inside its quotes)
+    end: int
+    value: str  # all pieces joined
+    pieces: int
+
+
+def split_literals(data: bytes, marks: bytes) -> Iterator[SplitLiteral]:
+    """Chains of two or more quoted alphanumeric pieces joined by the language.
+
+    `marks` is `data` with alphanumerics as `a`, quotes as `q` and anything else as a space
+    (`tokens.run_marks`).
+    """
+    hit = marks.find(_NEEDLE)
+    while hit != -1:
+        close = hit + MIN_PIECE
+        resume = close + 1
+        start = _run_start(marks, hit, close)
+        if (
+            start > 0
+            and close - start < _TOKEN_PIECE_LIMIT
+            and data[start - 1] == data[close]
+            # Most quoted strings are followed by `)`, `,` or `]`: one byte each side rules them out.
+            and (data[close + 1 : close + 2] in _GLUE_BYTES or data[start - 2 : start - 1] in _GLUE_BYTES)
+        ):
+            chain = _chain_around(data, marks, start, close)
+            if chain is not None:
+                literal, resume = chain
+                yield literal
+        hit = marks.find(_NEEDLE, resume)
+
+
+def _run_start(marks: bytes, hit: int, close: int) -> int:
+    """Start of the alphanumeric run that ends at `close` (at most `_TOKEN_PIECE_LIMIT` back)."""
+    low = max(0, close - _TOKEN_PIECE_LIMIT)
+    return max(marks.rfind(b" ", low, hit), marks.rfind(b"q", low, hit)) + 1 if low < hit else hit
+
+
+def _run_end(marks: bytes, start: int) -> int:
+    """End of the alphanumeric run starting at `start` (-1 past `MAX_PIECE_BYTES`)."""
+    limit = min(len(marks), start + MAX_PIECE_BYTES)
+    space = marks.find(b" ", start, limit)
+    quote = marks.find(b"q", start, space if space != -1 else limit)
+    return quote if quote != -1 else space
+
+
+def _chain_around(data: bytes, marks: bytes, start: int, end: int) -> tuple[SplitLiteral, int] | None:
+    pieces = [(start, end)]
+    # Back: earlier pieces whose tail was shorter than the needle.
+    while len(pieces) < MAX_PIECES:
+        previous = _alnum_piece_before(data, marks, pieces[0][0] - 1)
+        if previous is None:
+            break
+        pieces.insert(0, previous)
+    while len(pieces) < MAX_PIECES:
+        following = _alnum_piece_after(data, marks, pieces[-1][1])
+        if following is None:
+            break
+        pieces.append(following)
+    if len(pieces) < 2 or any(e - s >= _TOKEN_PIECE_LIMIT for s, e in pieces):
+        return None
+    value = b"".join(data[s:e] for s, e in pieces)
+    if len(value) > MAX_JOINED:
+        return None
+    first_start, first_end = pieces[0]
+    literal = SplitLiteral(first_start, first_end, value.decode("ascii"), len(pieces))
+    return literal, pieces[-1][1] + 1
+
+
+def _alnum_piece_after(data: bytes, marks: bytes, close_quote: int) -> tuple[int, int] | None:
+    """The next alphanumeric piece after the piece closed at `close_quote`, if glue joins them."""
+    open_quote = _glue_end(data, close_quote + 1)
+    if open_quote is None:
+        return None
+    start = open_quote + 1
+    end = _run_end(marks, start)
+    if end <= start or data[end] != data[open_quote]:
+        return None
+    return start, end
+
+
+def _alnum_piece_before(data: bytes, marks: bytes, open_quote: int) -> tuple[int, int] | None:
+    """The alphanumeric piece before the piece opened at `open_quote`, if glue joins them."""
+    close_quote = _glue_start(data, open_quote)
+    if close_quote is None:
+        return None
+    start = _run_start(marks, close_quote, close_quote)
+    if start == close_quote or start == 0 or data[start - 1] != data[close_quote]:
+        return None
+    return start, close_quote
+
+
+def _glue_end(data: bytes, position: int) -> int | None:
+    """Offset of the quote that opens the next piece, when only glue lies between; else None."""
+    operators = 0
+    limit = min(len(data), position + MAX_GLUE_BYTES)
+    glued = False
+    while position < limit:
+        byte = data[position]
+        if byte in _QUOTES:
+            return position if glued else None
+        if byte in _OPERATORS:
+            operators += 1
+            if operators > 1 or (byte == ord(".") and data[position + 1 : position + 2] == b"."):
+                return None
+        elif byte not in _BLANKS:
+            return None
+        glued = True
+        position += 1
+    return None
+
+
+def _glue_start(data: bytes, open_quote: int) -> int | None:
+    """Offset of the quote that closes the previous piece, when only glue lies between; else None."""
+    operators = 0
+    position = open_quote - 1
+    limit = max(-1, open_quote - 1 - MAX_GLUE_BYTES)
+    glued = False
+    while position > limit:
+        byte = data[position]
+        if byte in _QUOTES:
+            return position if glued else None
+        if byte in _OPERATORS:
+            operators += 1
+            if operators > 1:
+                return None
+        elif byte not in _BLANKS:
+            return None
+        glued = True
+        position -= 1
+    return None
+
+
+def following_pieces(data: bytes, close_quote: int, limit: int = MAX_PIECES) -> tuple[bytes, int]:
+    """The text of the pieces that follow the literal closed at `close_quote` (any characters but
+    quotes and line breaks), joined, and where the last one ends; `(b"", close_quote)` when none do.
+
+    Used by the credential rule, whose values need not be alphanumeric: a secret name, then pieces
+    such as `"ab/c"` and `"d+e"` with only glue between them.
+    """
+    joined = b""
+    for _ in range(limit - 1):
+        open_quote = _glue_end(data, close_quote + 1)
+        if open_quote is None:
+            break
+        quote = data[open_quote : open_quote + 1]
+        end = data.find(quote, open_quote + 1, open_quote + 1 + MAX_PIECE_BYTES)
+        piece = data[open_quote + 1 : end] if end != -1 else b""
+        if not piece or b"\n" in piece or b"\\" in piece or len(joined) + len(piece) > MAX_JOINED:
+            break
+        joined += piece
+        close_quote = end
+    return joined, close_quote
