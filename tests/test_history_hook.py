@@ -11,7 +11,7 @@ import pytest
 from testing.gitrepo import commit_file, git, git_env, init_repo
 from testing.keys import api_key
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: needs pre-commit or detect-secrets
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
