@@ -59,6 +59,8 @@ def _tool(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
+    if not (PROJECT_ROOT / ".git").exists():
+        pytest.skip("builds from a git clone of the project, and this is no git checkout (an unpacked sdist?)")
     root = tmp_path_factory.mktemp("packaging")
     checkout = root / "checkout"
     cloned = _run("git", "clone", "--quiet", "--no-hardlinks", str(PROJECT_ROOT), str(checkout))
@@ -255,7 +257,7 @@ def test_image_runs_binance_secrets_as_a_non_root_user_in_repo() -> None:
     assert "rm -rf /var/lib/apt/lists/*" in runs
     assert "git config --system --add safe.directory /repo" in runs
     assert "git config --system --add safe.directory /src" in runs
-    assert re.search(r"--mount=type=bind,source=dist,\S* python -m pip install --only-binary=:all: \S+\.whl", runs)
+    assert re.search(r"--mount=type=bind,source=dist,\S*\s+python -m pip install --only-binary=:all: \S+\.whl", runs)
     assert not re.search(r"\b(gcc|g\+\+|make|build-essential|python3-dev)\b", runs)
 
     [user] = [args for name, args in instructions if name == "USER"][-1:]
@@ -273,12 +275,16 @@ def test_image_runs_binance_secrets_as_a_non_root_user_in_repo() -> None:
 
 
 def _readme_section(heading: str) -> str:
-    text = (PROJECT_ROOT / "README.md").read_text()
-    start = text.index(f"\n{heading}\n")
-    level = heading.split(" ", 1)[0]
-    following = re.compile(rf"^#{{1,{len(level)}}} ", re.MULTILINE)
-    end = following.search(text, start + len(heading) + 2)
-    return text[start : end.start() if end else len(text)]
+    """From `heading` to the next heading of the same or a higher level (`#` lines in code blocks are not)."""
+    lines = (PROJECT_ROOT / "README.md").read_text().splitlines(keepends=True)
+    start = lines.index(f"{heading}\n")
+    level = len(heading.split(" ", 1)[0])
+    fenced = False
+    for end in range(start + 1, len(lines)):
+        fenced ^= lines[end].startswith("```")
+        if not fenced and re.match(rf"#{{1,{level}}} ", lines[end]):
+            return "".join(lines[start:end])
+    return "".join(lines[start:])
 
 
 def test_readme_set_up_still_starts_with_the_two_commands() -> None:
