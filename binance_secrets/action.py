@@ -301,6 +301,7 @@ def result_from_report(report: Mapping[str, Any]) -> ScanResult:
                 in_head=item.get("in_head"),
                 occurrences=item.get("occurrences", 1),
                 verification=verification,
+                environment_hint=item.get("environment_hint"),
             )
         )
     stats = report.get("stats", {})

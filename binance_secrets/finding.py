@@ -16,6 +16,8 @@ Kind = Literal["api_key", "secret_key", "private_key", "credential"]
 Confidence = Literal["low", "medium", "high"]
 VerificationStatus = Literal["live", "rejected", "unknown"]
 Risk = Literal["critical", "high", "medium", "low"]
+# Where a key lives: Binance mainnet, spot testnet, USD-M futures testnet, spot demo trading, Binance.US.
+Realm = Literal["binance", "testnet", "futures-testnet", "demo", "binance-us"]
 
 CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 
@@ -82,6 +84,7 @@ class Verification:
     permissions: Permissions | None = None
     ip_restricted: bool | None = None
     risk: Risk | None = None
+    environment: Realm | None = None  # the realm that answered live
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class Finding:
     in_head: bool | None = None
     occurrences: int = 1
     verification: Verification | None = None
+    environment_hint: Realm | None = None  # the realm the surrounding code points to (no network)
 
     def __post_init__(self) -> None:
         if not self.secret_sha256:

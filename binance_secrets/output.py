@@ -24,6 +24,9 @@ class ReportOptions:
     output: str | None = None
     show_secrets: bool = False
     verify: bool = False
+    endpoint: str = "binance"  # with verify: a realm or `auto` (verification/endpoints.py)
+    api_url: str | None = None  # with verify: None reads BINANCE_SECRETS_API_URL
+    timeout: float = 10.0
     baseline: str | None = None
     min_confidence: str | None = None
     config: str | None = None
@@ -57,10 +60,10 @@ def finish(result: ScanResult, options: ReportOptions) -> int:
     ordered = tuple(sorted(result.findings, key=lambda f: (f.path, f.line, f.column, f.rule_id)))
     result = dataclasses.replace(result, findings=ordered)
     if options.verify and result.findings:
-        from binance_secrets.verification.batch import verify_findings, verify_settings_from_env
+        from binance_secrets.verification.batch import verify_findings, verify_settings
 
         result = ScanResult(
-            verify_findings(result.findings, verify_settings_from_env()),
+            verify_findings(result.findings, verify_settings(options.endpoint, options.api_url, options.timeout)),
             result.errors,
             result.stats,
             result.failed,

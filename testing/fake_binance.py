@@ -9,11 +9,21 @@ window, reports it in `X-MBX-USED-WEIGHT-<n><unit>` and answers 429 with `Retry-
 
 Failures are scripted with `fail_next(...)`, any raw answer (hostile ones included: huge, nested,
 dripping, echoing the key) with `answer_next(...)`, and the clock with `clock_offset_ms`; `delay` slows
-every answer. `host="::1"` serves on IPv6 loopback. Used in tests as a context manager:
+every answer; `geo_blocked` answers every request with HTTP 451. `host="::1"` serves on IPv6 loopback.
+Used in tests as a context manager:
 
     with FakeBinance() as server:
         server.add_hmac_key(key, secret, enableWithdrawals=True)
         main(["verify", "--api-url", server.url, ...])
+
+`realm=` serves one realm's paths, weights and limit (REALM_PATHS: /sapi only on mainnet, /api on the
+spot testnet, demo and Binance.US, /fapi on the futures testnet). `FakeRealms` serves several realms at
+once, each on its own loopback port with its own key store, as the real realms are separate systems:
+
+    with FakeRealms() as realms:
+        realms["testnet"].add_hmac_key(key, secret)
+        monkeypatch.setattr(os, "environ", {**os.environ, **realms.env()})  # BINANCE_SECRETS_API_URL_<REALM>
+        main(["verify", "--endpoint", "auto", ...])
 """
 
 from __future__ import annotations
@@ -39,12 +49,21 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9]{64}\Z")
-WEIGHTS = {
-    "/api/v3/time": 1,
-    "/api/v3/exchangeInfo": 20,
-    "/sapi/v1/account/apiRestrictions": 1,
-    "/api/v3/account": 20,
+# Each realm's paths and their request weights (see binance_secrets/verification/realms.py for sources).
+_SPOT_PUBLIC = {"/api/v3/time": 1, "/api/v3/exchangeInfo": 20}
+REALM_PATHS: dict[str, dict[str, int]] = {
+    "binance": {**_SPOT_PUBLIC, "/sapi/v1/account/apiRestrictions": 1, "/api/v3/account": 20},
+    "testnet": {**_SPOT_PUBLIC, "/api/v3/account": 20},
+    "demo": {**_SPOT_PUBLIC, "/api/v3/account": 20},
+    "binance-us": {"/api/v3/time": 1, "/api/v3/exchangeInfo": 10, "/api/v3/account": 10},
+    "futures-testnet": {"/fapi/v1/time": 1, "/fapi/v1/exchangeInfo": 1, "/fapi/v2/account": 5},
 }
+WEIGHTS = REALM_PATHS["binance"]
+# Binance's published REQUEST_WEIGHT per minute per IP.
+REALM_WEIGHT_LIMITS = {"binance": 6000, "testnet": 6000, "demo": 6000, "binance-us": 1200, "futures-testnet": 2400}
+REALM_NAMES = ("binance", "testnet", "futures-testnet", "demo", "binance-us")
+_TIME_PATHS = ("/api/v3/time", "/fapi/v1/time")
+_EXCHANGE_INFO_PATHS = ("/api/v3/exchangeInfo", "/fapi/v1/exchangeInfo")
 FAILURES = ("429", "418", "451", "403", "500", "503", "timeout", "malformed", "skew", "redirect", "html200")
 
 _WAF_PAGE = b"<html><head><title>403 Forbidden</title></head><body><h1>403 ERROR</h1>Request blocked.</body></html>"
@@ -96,6 +115,7 @@ class _Failure:
 class ServerLog:
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, outcome)
     raw: list[str] = field(default_factory=list)  # request target and headers, exactly as received
+    api_keys: list[str] = field(default_factory=list)  # every X-MBX-APIKEY received, in order
     max_window_weight: int = 0
     weight_rejections: int = 0
     max_concurrent: int = 0
@@ -106,18 +126,25 @@ class FakeBinance:
         self,
         *,
         delay: float = 0.0,
-        weight_limit: int = 6000,
+        weight_limit: int | None = None,
         window_seconds: int = 60,
         sapi: bool = True,
         clock_offset_ms: int = 0,
         hang_seconds: float = 5.0,
         host: str = "127.0.0.1",
+        realm: str = "binance",
+        geo_blocked: bool = False,
     ) -> None:
+        if realm not in REALM_PATHS:
+            raise ValueError(f"unknown realm {realm!r}")
+        self.realm = realm
+        self.paths = {path: weight for path, weight in REALM_PATHS[realm].items() if sapi or "/sapi/" not in path}
         self.host = host
         self.delay = delay
-        self.weight_limit = weight_limit
+        self.weight_limit = REALM_WEIGHT_LIMITS[realm] if weight_limit is None else weight_limit
         self.window_seconds = window_seconds
         self.sapi = sapi
+        self.geo_blocked = geo_blocked
         self.clock_offset_ms = clock_offset_ms
         self.hang_seconds = hang_seconds
         self.log = ServerLog()
@@ -250,6 +277,8 @@ class FakeBinance:
         with self._lock:
             self.log.requests.append((path, response.outcome))
             self.log.raw.append(f"{method} {target} {headers!r}")
+            if "x-mbx-apikey" in headers:
+                self.log.api_keys.append(headers["x-mbx-apikey"])
         return response
 
     def _take_failure(self, path: str) -> _Failure | None:
@@ -272,9 +301,11 @@ class FakeBinance:
             return failure.scripted
         if failure is not None and failure.kind not in ("skew", "malformed", "html200"):
             return self._fail(failure)
-        if path not in WEIGHTS or (path.startswith("/sapi/") and not self.sapi):
+        if self.geo_blocked:
+            return self._fail(_Failure("451", None, None))
+        if path not in self.paths:
             return _Response(404, b"<html><body>Not Found</body></html>", "text/html", outcome="404")
-        weight_headers, over = self._charge(WEIGHTS[path])
+        weight_headers, over = self._charge(self.paths[path])
         if over is not None:
             body = {
                 "code": -1003,
@@ -284,9 +315,9 @@ class FakeBinance:
             return _Response.of_json(429, body, "429-weight", {**weight_headers, "Retry-After": str(over)})
         if method != "GET":
             return _Response.of_json(405, {"code": -1000, "msg": "method not allowed"}, "405", weight_headers)
-        if path == "/api/v3/time":
+        if path in _TIME_PATHS:
             return _Response.of_json(200, {"serverTime": self.server_time_ms()}, "time", weight_headers)
-        if path == "/api/v3/exchangeInfo":
+        if path in _EXCHANGE_INFO_PATHS:
             return _Response.of_json(200, self._exchange_info(), "exchangeInfo", weight_headers)
         error = self._check_signed(query, headers, client_ip, skew=failure is not None and failure.kind == "skew")
         if error is not None:
@@ -299,6 +330,8 @@ class FakeBinance:
         account = self._accounts[headers["x-mbx-apikey"]]
         if path == "/api/v3/account":
             return _Response.of_json(200, _account_body(account), "account", weight_headers)
+        if path == "/fapi/v2/account":
+            return _Response.of_json(200, _futures_account_body(account), "futures-account", weight_headers)
         return _Response.of_json(200, dict(account.restrictions), "live", weight_headers)
 
     def _fail(self, failure: _Failure) -> _Response:
@@ -417,6 +450,63 @@ def _account_body(account: FakeAccount) -> dict[str, Any]:
         "balances": [{"asset": "BTC", "free": "4723846.89208129", "locked": "0.00000000"}],
         "permissions": ["SPOT"], "uid": 354937868,
     }  # fmt: skip
+
+
+def _futures_account_body(account: FakeAccount) -> dict[str, Any]:
+    # Shaped like /fapi/v2/account: capability flags, then assets and positions a report must never show.
+    restrictions = account.restrictions
+    can_trade = bool(restrictions.get("enableFutures") or restrictions.get("enableSpotAndMarginTrading"))
+    return {
+        "feeTier": 0, "canTrade": can_trade, "canDeposit": True,
+        "canWithdraw": bool(account.restrictions.get("enableWithdrawals")), "updateTime": 0,
+        "multiAssetsMargin": False, "tradeGroupId": -1,
+        "totalInitialMargin": "0.00000000", "totalMaintMargin": "0.00000000",
+        "totalWalletBalance": "15000.00000000", "totalUnrealizedProfit": "0.00000000",
+        "totalMarginBalance": "15000.00000000", "availableBalance": "15000.00000000",
+        "maxWithdrawAmount": "15000.00000000",
+        "assets": [{"asset": "USDT", "walletBalance": "15000.00000000", "availableBalance": "15000.00000000"}],
+        "positions": [{"symbol": "BTCUSDT", "positionAmt": "0.000", "leverage": "20", "isolated": False}],
+    }  # fmt: skip
+
+
+class FakeRealms:
+    """Several realms at once, one FakeBinance each (its own loopback port, key store, paths and limit)."""
+
+    def __init__(self, realms: tuple[str, ...] = REALM_NAMES, **options: Any) -> None:
+        self.servers = {realm: FakeBinance(realm=realm, **options) for realm in realms}
+
+    def __getitem__(self, realm: str) -> FakeBinance:
+        return self.servers[realm]
+
+    def env(self) -> dict[str, str]:
+        """BINANCE_SECRETS_API_URL_<REALM> for every realm served, as the tool reads them."""
+        return {
+            "BINANCE_SECRETS_API_URL_" + realm.upper().replace("-", "_"): server.url
+            for realm, server in self.servers.items()
+        }
+
+    def contacted(self) -> set[str]:
+        """The realms that received at least one request."""
+        return {realm for realm, server in self.servers.items() if server.log.requests}
+
+    def realms_seeing(self, api_key: str) -> list[str]:
+        """The realms that received `api_key` in an X-MBX-APIKEY header, in AUTO order."""
+        return [realm for realm, server in self.servers.items() if api_key in server.log.api_keys]
+
+    def start(self) -> FakeRealms:
+        for server in self.servers.values():
+            server.start()
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+    def __enter__(self) -> FakeRealms:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 @dataclass

@@ -32,6 +32,9 @@ def _no_credentials_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     """Tests see only the credentials they generate, never a key that happens to be exported."""
     for name in ("BINANCE_API_KEY", "BINANCE_API_SECRET", "BINANCE_PRIVATE_KEY_FILE", "BINANCE_SECRETS_API_URL"):
         monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("BINANCE_SECRETS_API_URL_"):  # per-realm overrides
+            monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -15,12 +15,11 @@ from typing import Any
 
 import click
 
-from binance_secrets.commands.common import write_report
+from binance_secrets.commands.common import endpoint_options, write_report
 from binance_secrets.errors import UsageError
 from binance_secrets.exit_codes import ExitCode
 from binance_secrets.finding import Finding, ScanResult, ScanStats, Verification, redact
-from binance_secrets.verification.batch import API_URL_ENV, VerifySettings
-from binance_secrets.verification.endpoints import ENDPOINTS, resolve_endpoint
+from binance_secrets.verification.batch import VerifySettings, verify_settings
 
 
 @click.command("verify")
@@ -53,17 +52,7 @@ from binance_secrets.verification.endpoints import ENDPOINTS, resolve_endpoint
     show_default=True,
     help="With --report: the folder that was scanned, to recover redacted secrets from.",
 )
-@click.option("--endpoint", type=click.Choice(list(ENDPOINTS)), default="binance", show_default=True)
-@click.option(
-    "--api-url",
-    envvar=API_URL_ENV,
-    metavar="URL",
-    help=(
-        "Override the endpoint with scheme://host[:port]: https on an official Binance host, or a test server "
-        f"on a literal loopback address (127.0.0.1, [::1]) [env: {API_URL_ENV}]."
-    ),
-)
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True)
+@endpoint_options
 @click.option("-f", "--format", "format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
 @click.option("--show-secrets", is_flag=True, help="Print full secrets instead of redacted ones.")
@@ -71,9 +60,8 @@ from binance_secrets.verification.endpoints import ENDPOINTS, resolve_endpoint
 @click.pass_context
 def verify_command(ctx: click.Context, /, **options: Any) -> int:
     """Check Binance credentials live: live, rejected or unknown, with permissions and risk."""
-    settings = VerifySettings(endpoint=options["endpoint"], api_url=options["api_url"], timeout=options["timeout"])
     # A refused URL is a usage error before anything else happens, a connection least of all.
-    resolve_endpoint(settings.endpoint, settings.api_url)
+    settings = verify_settings(options["endpoint"], options["api_url"], options["timeout"])
     if options["report_path"] is not None:
         if options["api_key"] and ctx.get_parameter_source("api_key") == click.core.ParameterSource.COMMANDLINE:
             raise UsageError("give either --report or --api-key, not both")
@@ -139,7 +127,7 @@ def _verify_report(options: dict[str, Any], settings: VerifySettings) -> int:
             strict=True,
         )
     )
-    endpoint = resolve_endpoint(settings.endpoint, settings.api_url).name
+    endpoint = settings.label()
     findings: list[Finding] = []
     for entry in entries:
         finding = checked.get(entry.index) or entry.finding.with_changes(

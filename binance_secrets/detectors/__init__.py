@@ -26,6 +26,7 @@ from binance_secrets.detectors.context import (
 from binance_secrets.detectors.credentials import credential_assignments
 from binance_secrets.detectors.doc_shapes import placeholder_marked
 from binance_secrets.detectors.documentation import is_documentation_example
+from binance_secrets.detectors.environment import with_environment_hints
 from binance_secrets.detectors.private_keys import ArmouredBlock, armoured_blocks, private_keys
 from binance_secrets.detectors.tokens import (
     TokenSpan,
@@ -100,7 +101,7 @@ def detect(data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
     candidates.sort(key=lambda c: c.start)
     candidates = _position_and_filter(data, candidates, first_line)
     _pair(candidates)
-    return [_to_finding(candidate, path) for candidate in candidates]
+    return with_environment_hints(data, candidates, [_to_finding(candidate, path) for candidate in candidates])
 
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:

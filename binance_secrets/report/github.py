@@ -120,13 +120,16 @@ def _title(finding: Mapping[str, Any]) -> str:
 
 def _message(finding: Mapping[str, Any]) -> str:
     parts = [f"{_title(finding)} found ({finding['confidence']} confidence): {finding['secret']}."]
+    if finding.get("environment_hint"):
+        parts.append(f"The code around it points to the {finding['environment_hint']} realm.")
     commit = finding.get("commit")
     if commit:
         parts.append(f"First added in {commit['sha'][:12]} by {commit['author_name']} on {commit['date']}.")
     verification = finding.get("verification")
     if verification:
         risk = f", risk {verification['risk']}" if verification.get("risk") else ""
-        parts.append(f"Verification: {verification['status']}{risk}.")
+        realm = f" on {verification['environment']}" if verification.get("environment") else ""
+        parts.append(f"Verification: {verification['status']}{realm}{risk}.")
     parts.append("Revoke it in Binance API Management, then remove it from the code and the history.")
     return " ".join(parts)
 
@@ -165,7 +168,10 @@ def summary(
         headline += f", **{live} confirmed live**"
     lines += [headline + ".", ""]
     verified = any(f.get("verification") for f in findings)
+    hinted = any(f.get("environment_hint") for f in findings)
     header = ["File", "Line", "Rule", "Confidence", "Commit", "First author", "Secret (redacted)"]
+    if hinted:
+        header += ["Realm hint"]
     if verified:
         header += ["Verification", "Risk"]
     lines.append("| " + " | ".join(header) + " |")
@@ -173,7 +179,7 @@ def summary(
     size = len("\n".join(lines).encode())
     shown = 0
     for finding in findings:
-        row = "| " + " | ".join(_row(finding, verified, link_base, head_sha)) + " |"
+        row = "| " + " | ".join(_row(finding, verified, link_base, head_sha, hinted)) + " |"
         size += len(row.encode()) + 1
         if size > MAX_SUMMARY_BYTES:
             break
@@ -212,7 +218,7 @@ def _not_scanned(errors: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def _row(
-    finding: Mapping[str, Any], verified: bool, link_base: str | None, head_sha: str | None
+    finding: Mapping[str, Any], verified: bool, link_base: str | None, head_sha: str | None, hinted: bool = False
 ) -> list[str]:
     commit = finding.get("commit")
     sha = commit["sha"] if commit else head_sha
@@ -228,11 +234,15 @@ def _row(
         markdown_text(f"{commit['author_name']} <{commit['author_email']}>") if commit else "",
         markdown_code(finding["secret"]),
     ]
+    if hinted:
+        cells.append(markdown_text(str(finding.get("environment_hint") or "")))
     if verified:
         verification = finding.get("verification") or {}
         status = verification.get("status", "not checked")
+        if status == "live" and verification.get("environment"):
+            status += f" ({verification['environment']})"
         risk = markdown_text(verification.get("risk") or "")
-        cells += [f"**{status}**" if status == "live" else markdown_text(status), risk]
+        cells += [f"**{markdown_text(status)}**" if status.startswith("live") else markdown_text(status), risk]
     return cells
 
 

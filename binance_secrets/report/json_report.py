@@ -32,6 +32,7 @@ def finding_to_dict(finding: Finding, *, show_secrets: bool) -> dict[str, Any]:
         "pair_sha256": finding.pair_sha256,
         "commit": dataclasses.asdict(finding.commit) if finding.commit else None,
         "in_head": finding.in_head,
+        "environment_hint": finding.environment_hint,
         "occurrences": finding.occurrences,
         "verification": verification_to_dict(finding.verification),
     })

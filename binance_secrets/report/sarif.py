@@ -75,9 +75,13 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     if finding.commit is not None:
         properties["commit"] = finding.commit.sha
         properties["inHead"] = finding.in_head
+    if finding.environment_hint is not None:
+        properties["environmentHint"] = finding.environment_hint
     if finding.verification is not None:
         properties["verification"] = finding.verification.status
         properties["risk"] = finding.verification.risk
+        if finding.verification.environment is not None:
+            properties["environment"] = finding.verification.environment
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index[finding.rule_id],

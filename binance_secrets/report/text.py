@@ -36,7 +36,7 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
 
     lines: list[str] = []
     live = [f for f in result.findings if f.verification is not None and f.verification.status == "live"]
-    for finding in live:
+    for finding in sorted(live, key=_test_realm_last):  # mainnet keys move real money: they come first
         lines.extend(_live_block(finding, show_secrets, style))
     for path, group in groupby(result.findings, key=lambda f: f.path):
         lines.append(style(log_path(path), bold=True))
@@ -75,6 +75,8 @@ def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
         secret = secret.splitlines()[0] + " …"
     secret = log_text(secret)
     paired = "  (paired)" if finding.pair_sha256 else ""
+    if finding.environment_hint is not None:
+        paired += f"  (hint: {finding.environment_hint})"
     colour = {"high": "red", "medium": "yellow", "low": "white"}[finding.confidence]
     return (
         f"  {finding.line}:{finding.column}  {finding.rule_id}  "
@@ -92,12 +94,18 @@ def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str
         style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
         style(header, fg="red", bold=True),  # type: ignore[operator]
         f"  permissions: {_permissions_text(verification.permissions)}",
-        f"  IP restricted: {_ip_text(verification)}   endpoint: {log_text(verification.endpoint)}",
+        f"  IP restricted: {_ip_text(verification)}   endpoint: {log_text(verification.endpoint)}"
+        + (f"   environment: {log_text(verification.environment)}" if verification.environment else ""),
         f"  {log_text(verification.reason)}",
         *([] if "Revoke" in verification.reason else ["  Revoke this key in Binance API Management now."]),
         style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
         "",
     ]
+
+
+def _test_realm_last(finding: Finding) -> bool:
+    environment = finding.verification.environment if finding.verification else None
+    return environment in ("testnet", "futures-testnet", "demo")
 
 
 def _permissions_text(permissions: Permissions | None) -> str:

@@ -17,16 +17,15 @@ from binance_secrets.finding import Verification
 from binance_secrets.verification import outcome
 from binance_secrets.verification.endpoints import Endpoint, is_loopback, require_destination
 from binance_secrets.verification.ratelimit import WeightGovernor
+from binance_secrets.verification.realms import REALMS, RESTRICTIONS, Check
 from binance_secrets.verification.signing import Signer, signed_query
 
 if TYPE_CHECKING:
     import requests
 
 RECV_WINDOW_MS = 5000
-RESTRICTIONS_PATH = "/sapi/v1/account/apiRestrictions"  # weight 1, per-key flags, no balances
-ACCOUNT_PATH = "/api/v3/account"  # weight 20, carries balances and uid we must never output
-TIME_PATH = "/api/v3/time"  # weight 1, public
-EXCHANGE_INFO_PATH = "/api/v3/exchangeInfo?symbol=BTCUSDT"  # weight 20, public, announces rateLimits
+# Each realm's paths and weights are in realms.py: the signed check (apiRestrictions on mainnet, the
+# account endpoints elsewhere), the public server time, the public exchangeInfo announcing rateLimits.
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 _TRANSIENT_RETRIES = 1  # one more try after a timeout, connection error or 5xx
 _TRANSIENT_PAUSE = 0.5  # seconds before that try
@@ -69,6 +68,13 @@ class _Answer:
         return outcome.error_code(self.body)
 
 
+def unsendable_key(api_key: str) -> str | None:
+    """Why `api_key` cannot go in an X-MBX-APIKEY header (no Binance key looks like it), or None."""
+    if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
+        return "the API key has characters no Binance key has (non-ASCII or spaces); nothing was sent"
+    return None
+
+
 def make_session(endpoint: Endpoint, pool_size: int) -> requests.Session:
     import requests
 
@@ -103,31 +109,32 @@ class BinanceClient:
     def verify(self, api_key: str, signer: Signer) -> Verification:
         # Time spent waiting on Retry-After and weight windows is bounded by max_backoff; each request by
         # the timeout (one transient retry, one skew retry, one fallback request at most).
-        if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
-            # An HTTP header cannot carry it, and no Binance key looks like it.
-            reason = "the API key has characters no Binance key has (non-ASCII or spaces); nothing was sent"
-            return outcome.result("unknown", reason, self.endpoint.name)
+        problem = unsendable_key(api_key)
+        if problem is not None:
+            return outcome.result("unknown", problem, self.endpoint.name)
         started = time.time()
         # Retry-After waits must fit in max_backoff itself (the README's "at most 30 s in total").
         deadlines = (started + self._max_backoff + 4 * self._timeout, started + self._max_backoff)
-        if self.endpoint.has_sapi:
-            answer = self._signed_get(RESTRICTIONS_PATH, 1, {}, api_key, signer, deadlines)
+        checks = self.checks()
+        for index, check in enumerate(checks):
+            params = dict(check.params)
+            answer = self._signed_get(check.path, check.weight, params, api_key, signer, deadlines)
             if isinstance(answer, Verification):
                 return answer
-            if answer.status != 404:
-                return self._interpret(answer, outcome.from_api_restrictions)
-        # No /sapi here (testnet, Binance.US, or a 404): the account endpoint tells validity too.
-        answer = self._signed_get(ACCOUNT_PATH, 20, {"omitZeroBalances": "true"}, api_key, signer, deadlines)
-        if isinstance(answer, Verification):
-            return answer
-        return self._interpret(answer, outcome.from_account)
+            if answer.status != 404 or index == len(checks) - 1:
+                return self._interpret(answer, check)
+        raise AssertionError("unreachable: every realm has at least one check")  # pragma: no cover
 
-    def _interpret(self, answer: _Answer, on_success: Any) -> Verification:
+    def checks(self) -> tuple[Check, ...]:
+        """The realm's signed calls, in order; a server known to lack /sapi is not asked for it."""
+        checks = REALMS[self.endpoint.realm].checks
+        return checks if self.endpoint.has_sapi else tuple(c for c in checks if c != RESTRICTIONS)
+
+    def _interpret(self, answer: _Answer, check: Check) -> Verification:
         name = self.endpoint.name
         if answer.status == 200:
             if isinstance(answer.body, dict):
-                verification: Verification = on_success(answer.body, name)
-                return verification
+                return outcome.INTERPRETERS[check.interpretation](answer.body, name, self.endpoint.realm)
             problem = f" ({answer.body_problem})" if answer.body_problem else ""
             return outcome.result(
                 "unknown",
@@ -244,14 +251,18 @@ class BinanceClient:
         """Plan within the REQUEST_WEIGHT limit the server announces (public call: no key, no signature)."""
         import requests
 
-        if not self._governor.acquire(20, time.time() + self._timeout):
+        exchange_info = REALMS[self.endpoint.realm].exchange_info
+        if exchange_info is None:
+            return  # the realm's published limit, already in our budget, applies
+        path, weight = exchange_info
+        if not self._governor.acquire(weight, time.time() + self._timeout):
             return
         try:
-            response = self._get(f"{self.endpoint.base_url}{EXCHANGE_INFO_PATH}")
+            response = self._get(f"{self.endpoint.base_url}{path}")
         except requests.RequestException:
             return  # our own budget still applies
         finally:
-            self._governor.release(20)
+            self._governor.release(weight)
         with response:
             self._governor.observe(response.headers)
             body = _read_json(response, self._timeout)[0] if response.status_code == 200 else None
@@ -277,7 +288,7 @@ class BinanceClient:
             return
         started = time.time()
         try:
-            response = self._get(f"{self.endpoint.base_url}{TIME_PATH}")
+            response = self._get(f"{self.endpoint.base_url}{REALMS[self.endpoint.realm].time_path}")
         except requests.RequestException:
             return
         finally:

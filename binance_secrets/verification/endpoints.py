@@ -13,24 +13,30 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from binance_secrets.errors import UsageError
+from binance_secrets.finding import Realm
+from binance_secrets.verification.realms import (
+    AUTO_ORDER,
+    REALM_NAMES,
+    REALMS,
+    RESTRICTIONS,
+    env_variable,
+    realm_of_host,
+)
 
-ENDPOINTS: dict[str, str] = {
-    "binance": "https://api.binance.com",
-    "binance-us": "https://api.binance.us",
-    "testnet": "https://testnet.binance.vision",
-}
+# Sets --api-url; BINANCE_SECRETS_API_URL_<REALM> (realms.env_variable) replaces one realm's base URL.
+API_URL_ENV = "BINANCE_SECRETS_API_URL"
+ENDPOINTS: dict[str, str] = {name: REALMS[name].base_url for name in REALM_NAMES}
+# What --endpoint accepts: one realm, or `auto` (the hinted realm first, then the others in AUTO_ORDER).
+ENDPOINT_CHOICES: tuple[str, ...] = ("binance", "binance-us", "testnet", "futures-testnet", "demo", "auto")
 
 # Registered domains Binance serves its REST APIs from (api*.binance.com, demo-api.binance.com,
 # api.binance.us, testnet.binance.vision, testnet.binancefuture.com, ...). A host must be one of these
 # or a subdomain of one: the registered domain is Binance's, so every name under it is too.
 OFFICIAL_DOMAINS = ("binance.com", "binance.us", "binance.vision", "binancefuture.com")
-
-# Realms without /sapi: spot testnet ("only the /api endpoints are available"), Binance.US (no
-# documented apiRestrictions) and the futures testnet; there /api/v3/account is the check.
-_NO_SAPI_DOMAINS = ("testnet.binance.vision", "binance.us", "binancefuture.com")
 
 # A base URL is scheme://host[:port] and at most a trailing slash. The character set leaves out
 # everything parsers disagree on: backslash, `@`, `%`, `?`, `#`, whitespace, controls, non-ASCII.
@@ -44,61 +50,99 @@ _SHOWN_LENGTH = 80
 
 @dataclass(frozen=True)
 class Endpoint:
-    name: str  # what reports show: "binance", "testnet", or the URL given (normalised)
+    name: str  # what reports show: the realm ("binance", "testnet", ...), or the URL given (normalised)
     base_url: str  # scheme://host[:port], no trailing slash
     has_sapi: bool
     # Where requests must go, as validated: the client refuses to send anywhere else.
     scheme: str = ""
     host: str = ""  # lower case; an IPv6 literal without brackets
     port: int = 0
+    realm: Realm = "binance"  # which paths to call, and which realm a live answer proves
 
 
 def resolve_endpoint(name: str, api_url: str | None) -> Endpoint:
-    base = validate_api_url(api_url) if api_url is not None else None
-    if base is None:
-        if name not in ENDPOINTS:
-            raise UsageError(f"unknown endpoint {name!r}: choose one of {', '.join(ENDPOINTS)}")
-        base = ENDPOINTS[name]
+    """One realm's endpoint: its official base URL, or `api_url` in its place.
+
+    An official host that serves one known realm is checked as that realm (`--api-url
+    https://testnet.binance.vision` needs no `--endpoint testnet`); a loopback server stands for `name`.
+    """
+    if name not in REALMS:
+        raise UsageError(f"unknown endpoint {name!r}: choose one of {', '.join(ENDPOINT_CHOICES)}")
+    realm: Realm = name  # narrowed by the check above
+    if api_url is None:
+        return _endpoint(realm, REALMS[realm].base_url, shown_as=realm)
+    base = validate_api_url(api_url)
+    return _endpoint(realm_of_host(_origin(base)[1]) or realm, base, shown_as=base)
+
+
+def resolve_plan(name: str, api_url: str | None, realm_urls: Mapping[str, str]) -> tuple[Endpoint, ...]:
+    """Every endpoint a run may contact, validated before any connection (UsageError otherwise).
+
+    One realm unless `name` is `auto`: then all five, in AUTO_ORDER. `api_url` (--api-url or
+    BINANCE_SECRETS_API_URL) replaces the one realm's base URL; `realm_urls` (from the
+    BINANCE_SECRETS_API_URL_<REALM> variables) replace the base URLs of the realms they name.
+    """
+    if name == "auto":
+        if api_url is not None:
+            raise UsageError(
+                "--api-url (or BINANCE_SECRETS_API_URL) names one server, and --endpoint auto tries five realms: "
+                "point single realms elsewhere with BINANCE_SECRETS_API_URL_<REALM> instead"
+            )
+        return tuple(_realm_endpoint(realm, realm_urls.get(realm)) for realm in AUTO_ORDER)
+    if api_url is not None or name not in REALMS:
+        return (resolve_endpoint(name, api_url),)
+    realm: Realm = name  # narrowed by the check above
+    return (_realm_endpoint(realm, realm_urls.get(realm)),)
+
+
+def _realm_endpoint(realm: Realm, override: str | None) -> Endpoint:
+    if override is None:
+        return _endpoint(realm, REALMS[realm].base_url, shown_as=realm)
+    variable = env_variable(realm)
+    base = validate_api_url(override, what=variable)
+    served = realm_of_host(_origin(base)[1])
+    if served is not None and served != realm:
+        # A mainnet host in the testnet's place would have a real key reported as a test key.
+        raise UsageError(f"{variable} is refused: {_shown(override)} serves the {served} realm, not {realm}")
+    return _endpoint(realm, base, shown_as=base)
+
+
+def _endpoint(realm: Realm, base: str, *, shown_as: str) -> Endpoint:
     scheme, host, port = _origin(base)
-    has_sapi = name == "binance" if api_url is None else not _is_or_under(host, _NO_SAPI_DOMAINS)
-    return Endpoint(
-        name=base if api_url is not None else name,
-        base_url=base,
-        has_sapi=has_sapi,
-        scheme=scheme,
-        host=host,
-        port=port,
-    )
+    has_sapi = REALMS[realm].checks[0] == RESTRICTIONS
+    return Endpoint(shown_as, base, has_sapi, scheme, host, port, realm)
 
 
-def validate_api_url(url: str) -> str:
-    """The normalised base URL (lower case, no trailing slash), or UsageError if a secret must not go there."""
-    shown = _shown(url)
+def validate_api_url(url: str, *, what: str = "--api-url") -> str:
+    """The normalised base URL (lower case, no trailing slash), or UsageError if a secret must not go there.
+
+    `what` names the setting in error messages (the option, or a BINANCE_SECRETS_API_URL_<REALM> variable)."""
+    shown = f"{what} {_shown(url)}"
     if not _ALLOWED_CHARACTERS.match(url):
         raise UsageError(
-            f"--api-url {shown} is refused: a base URL is scheme://host[:port] in plain ASCII, without "
+            f"{shown} is refused: a base URL is scheme://host[:port] in plain ASCII, without "
             "spaces, control characters, backslashes, user@, percent-encoding, a query or a fragment"
         )
     match = _BASE_URL.match(url.lower())
     if match is None:
-        raise UsageError(f"--api-url {shown} is refused: give scheme://host[:port] and nothing after it")
+        raise UsageError(f"{shown} is refused: give scheme://host[:port] and nothing after it")
     scheme, host, port_text = match.group("scheme", "host", "port")
     if scheme not in _DEFAULT_PORTS:
-        raise UsageError(f"--api-url {shown} is refused: it must be an http(s) URL")
+        raise UsageError(f"{shown} is refused: it must be an http(s) URL")
     port = _port(port_text, shown) if port_text is not None else None
     if host.startswith("["):
         if host != "[::1]":
-            raise UsageError(f"--api-url {shown} is refused: the only IPv6 address allowed is the loopback [::1]")
+            raise UsageError(f"{shown} is refused: the only IPv6 address allowed is the loopback [::1]")
     elif _IPV4.match(host):
         if not _is_loopback_ipv4(host):
-            raise UsageError(f"--api-url {shown} is refused: an IP address is allowed only on loopback (127.0.0.0/8)")
+            raise UsageError(f"{shown} is refused: an IP address is allowed only on loopback (127.0.0.0/8)")
     else:
         _check_host_name(host, shown)
         # Loopback may be a plain-http test server; anything else is Binance and only over https.
         if scheme != "https":
-            raise UsageError(f"--api-url {shown} is refused: secrets are sent to Binance only over https")
+            raise UsageError(f"{shown} is refused: secrets are sent to Binance only over https")
         if port not in (None, 443):
-            raise UsageError(f"--api-url {shown} is refused: Binance is reached on port 443 only")
+            raise UsageError(f"{shown} is refused: Binance is reached on port 443 only")
     base = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
     _check_parsers_agree(url, (scheme, host.strip("[]"), port), shown)
     return base
@@ -113,7 +157,7 @@ def _is_loopback_ipv4(host: str) -> bool:
 
 def _port(text: str, shown: str) -> int:
     if not re.fullmatch(r"[1-9][0-9]{0,4}", text) or int(text) > 65535:
-        raise UsageError(f"--api-url {shown} is refused: the port must be a number from 1 to 65535")
+        raise UsageError(f"{shown} is refused: the port must be a number from 1 to 65535")
     return int(text)
 
 
@@ -121,16 +165,16 @@ def _check_host_name(host: str, shown: str) -> None:
     labels = host.split(".")
     if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
         raise UsageError(
-            f"--api-url {shown} is refused: the host name must be dot-separated labels of letters, "
+            f"{shown} is refused: the host name must be dot-separated labels of letters, "
             "digits and inner hyphens, with no empty label (no leading, trailing or doubled dot)"
         )
     if labels[-1].isdigit() or labels[-1].startswith("0x"):
         # 127.1, 2130706433, 0x7f.1, 0177.0.0.1: numeric forms some resolvers read as IPv4 addresses.
-        raise UsageError(f"--api-url {shown} is refused: write an IP address as four decimal numbers")
+        raise UsageError(f"{shown} is refused: write an IP address as four decimal numbers")
     if not _is_or_under(host, OFFICIAL_DOMAINS):
         hint = " (a name such as localhost is resolved and could point anywhere)" if len(labels) == 1 else ""
         raise UsageError(
-            f"--api-url {shown} is not an official Binance host ({', '.join(OFFICIAL_DOMAINS)}) "
+            f"{shown} is not an official Binance host ({', '.join(OFFICIAL_DOMAINS)}) "
             f"or a literal loopback address (127.0.0.1, [::1]){hint}: refusing to send a secret there"
         )
 
@@ -149,9 +193,9 @@ def _check_parsers_agree(url: str, expected: tuple[str, str, int | None], shown:
             (split.scheme.lower(), (split.hostname or "").lower(), split.port),
         }
     except ValueError:
-        raise UsageError(f"--api-url {shown} is not a valid URL") from None
+        raise UsageError(f"{shown} is not a valid URL") from None
     if readings != {expected} or sent.auth or sent.query or sent.fragment:
-        raise UsageError(f"--api-url {shown} is refused: URL parsers disagree about where it points")
+        raise UsageError(f"{shown} is refused: URL parsers disagree about where it points")
 
 
 def require_destination(url: str, endpoint: Endpoint) -> None:

@@ -6,10 +6,13 @@ reads "rejected" as "safe" unless told otherwise.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from binance_secrets.finding import Permissions, Risk, Verification, VerificationStatus
+from binance_secrets.finding import Permissions, Realm, Risk, Verification, VerificationStatus
+from binance_secrets.verification.realms import REALMS, TEST_REALMS
 
 REVOKE = "Revoke it in Binance API Management regardless."
 
@@ -34,7 +37,8 @@ REASONS: dict[int, str] = {
     -2015: (
         "Binance answered -2015 (invalid API-key, IP, or permissions): the key is revoked, or it is live "
         "but restricted to other IP addresses (keys that can withdraw always are), or it belongs to "
-        "another realm (testnet, Binance.US). This does not prove the key is dead. " + REVOKE
+        "another realm (mainnet, testnet, futures testnet, demo, Binance.US: `--endpoint auto` tries them all). "
+        "This does not prove the key is dead. " + REVOKE
     ),
     -1022: (
         "Binance answered -1022 (signature not valid): this secret does not belong to this key. The key "
@@ -115,26 +119,39 @@ def result(
     *,
     permissions: Permissions | None = None,
     ip_restricted: bool | None = None,
+    environment: Realm | None = None,
 ) -> Verification:
-    risk = risk_level(permissions, ip_restricted) if status == "live" else None
-    return Verification(status, reason, endpoint, now_iso(), permissions, ip_restricted, risk)
+    """A verdict. `environment` is the realm of a live answer (ignored otherwise): on a test realm the
+    risk is `low` whatever the key may do, since no real funds are there."""
+    if status != "live":
+        return Verification(status, reason, endpoint, now_iso())
+    risk = "low" if environment in TEST_REALMS else risk_level(permissions, ip_restricted)
+    return Verification(status, reason, endpoint, now_iso(), permissions, ip_restricted, risk, environment)
 
 
-def from_api_restrictions(body: dict[str, Any], endpoint: str) -> Verification:
+def _live_reason(realm: Realm, source: str) -> str:
+    spec = REALMS[realm]
+    text = f"Binance accepted a signed request (HTTP 200): the key and secret are live on {spec.title}. {source}"
+    if realm in TEST_REALMS:
+        return (
+            text + f" Risk is low whatever it may do: the {spec.title} realm holds no real funds. Revoke it anyway in "
+            "that realm's API management."
+        )
+    return text + " Revoke the key in Binance API Management now."
+
+
+def from_api_restrictions(body: dict[str, Any], endpoint: str, realm: Realm = "binance") -> Verification:
     if not _shaped_like(body, ("ipRestrict", *_RESTRICTION_FIELDS)):
         return result("unknown", UNEXPECTED_SHAPE, endpoint)
     permissions = Permissions(
         **{attribute: body.get(field) is True for field, attribute in _RESTRICTION_FIELDS.items()}
     )
     ip_restricted = body["ipRestrict"] if isinstance(body.get("ipRestrict"), bool) else None
-    reason = (
-        "Binance accepted a signed request (HTTP 200): the key and secret are live. "
-        "Permissions from /sapi/v1/account/apiRestrictions. Revoke the key in Binance API Management now."
-    )
-    return result("live", reason, endpoint, permissions=permissions, ip_restricted=ip_restricted)
+    reason = _live_reason(realm, "Permissions from /sapi/v1/account/apiRestrictions.")
+    return result("live", reason, endpoint, permissions=permissions, ip_restricted=ip_restricted, environment=realm)
 
 
-def from_account(body: dict[str, Any], endpoint: str) -> Verification:
+def from_account(body: dict[str, Any], endpoint: str, realm: Realm = "binance") -> Verification:
     # /api/v3/account carries balances and the uid: only the three capability flags are read here,
     # and the rest of the body is dropped on the floor.
     if not _shaped_like(body, ("canTrade", "canWithdraw", "canDeposit")):
@@ -144,12 +161,66 @@ def from_account(body: dict[str, Any], endpoint: str) -> Verification:
         spot_margin_trading=body.get("canTrade") is True,
         withdrawals=body.get("canWithdraw") is True,
     )
-    reason = (
-        "Binance accepted a signed request (HTTP 200): the key and secret are live. This realm has no "
-        "per-key restrictions endpoint, so permissions are the account-level flags of /api/v3/account "
-        "and the IP restriction is unknown. Revoke the key in API Management now."
+    reason = _live_reason(
+        realm,
+        "This realm has no per-key restrictions endpoint, so permissions are the account-level flags of "
+        "/api/v3/account and the IP restriction is unknown.",
     )
-    return result("live", reason, endpoint, permissions=permissions, ip_restricted=None)
+    return result("live", reason, endpoint, permissions=permissions, ip_restricted=None, environment=realm)
+
+
+def from_futures_account(body: dict[str, Any], endpoint: str, realm: Realm = "futures-testnet") -> Verification:
+    # /fapi/v2/account carries assets and positions: only the capability flags are read.
+    if not _shaped_like(body, ("canTrade", "canWithdraw", "canDeposit")):
+        return result("unknown", UNEXPECTED_SHAPE, endpoint)
+    permissions = Permissions(
+        reading=True,
+        futures=body.get("canTrade") is True,
+        withdrawals=body.get("canWithdraw") is True,
+    )
+    reason = _live_reason(
+        realm,
+        "Permissions are the account-level flags of /fapi/v2/account (canTrade is futures trading); the IP "
+        "restriction is unknown.",
+    )
+    return result("live", reason, endpoint, permissions=permissions, ip_restricted=None, environment=realm)
+
+
+INTERPRETERS = {
+    "restrictions": from_api_restrictions,
+    "spot_account": from_account,
+    "futures_account": from_futures_account,
+}
+
+# The head of one of our fixed reasons ("Binance answered -2015 (...)", "HTTP 451", "no answer from
+# testnet within 10 s (timeout)"): up to its first ": ", ". " or "; ".
+_HEAD = re.compile(r"(.{1,160}?)(?::|\.|;) ")
+
+
+def brief(reason: str) -> str:
+    match = _HEAD.match(reason)
+    return match.group(1) if match else reason[:160]
+
+
+def across_realms(tried: Sequence[tuple[Realm, Verification]]) -> Verification:
+    """No realm answered live: what each said, `unknown` if any could not tell, else `rejected`.
+
+    `tried` is never empty. A single realm's own verdict is returned unchanged."""
+    if len(tried) == 1:
+        return tried[0][1]
+    status: VerificationStatus = "unknown" if any(v.status == "unknown" for _, v in tried) else "rejected"
+    said = "; ".join(f"{realm}: {verdict.status} ({brief(verdict.reason)})" for realm, verdict in tried)
+    if status == "unknown":
+        meaning = (
+            "A realm that could not answer may still hold the key live, and a rejection proves nothing for a "
+            "key restricted to other IP addresses."
+        )
+    else:
+        meaning = (
+            "The key is not live from here in any realm: it is revoked, or restricted to other IP addresses "
+            "(keys that can withdraw always are). This does not prove it is dead."
+        )
+    return result(status, f"No realm answered live. {said}. {meaning} {REVOKE}", "auto")
 
 
 def _shaped_like(body: dict[str, Any], flags: tuple[str, ...]) -> bool:

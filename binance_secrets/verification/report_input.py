@@ -17,6 +17,7 @@ from binance_secrets.errors import UsageError
 from binance_secrets.finding import RULE_KINDS, CommitInfo, Finding, sha256_hex
 from binance_secrets.jsonfile import read_json_file
 from binance_secrets.report.escaping import path_from_text
+from binance_secrets.verification.realms import REALM_NAMES
 
 # A binance-secrets report nests about five levels deep; far deeper is not a report, and writing it
 # back out (json.dumps with indent recurses per level) would fail.
@@ -101,6 +102,8 @@ def _finding_from(raw: Any) -> Finding | None:
             commit=commit,
             in_head=raw.get("in_head") if isinstance(raw.get("in_head"), bool) else None,
             occurrences=int(raw.get("occurrences", 1)),
+            # Which realm `--endpoint auto` asks first; anything but a realm name is ignored.
+            environment_hint=next((r for r in REALM_NAMES if r == raw.get("environment_hint")), None),
         )
     except (KeyError, TypeError, ValueError):
         return None
