@@ -1,7 +1,8 @@
 # binance-secrets in a container, for GitLab CI, Jenkins and pre-commit's `docker_image` language.
 #
-# Installs the wheel in dist/ (the release workflow puts the one it built and published there; locally:
-# `python -m build --wheel`, then `docker build -t binance-secrets .`). Scan a repository with
+# Installs the one wheel in dist/ (the release workflow puts the one it built and published there; locally,
+# from an empty dist/: `python -m build --wheel`, then `docker build -t binance-secrets .` with BuildKit, the
+# default builder since Docker 23). Scan a repository with
 #   docker run --rm -v "$PWD:/repo" binance-secrets history
 # The exact Python tag pins the base; a rebuild takes that tag's latest Debian security updates.
 FROM python:3.14.7-slim-trixie
