@@ -315,23 +315,31 @@ def test_release_accepts_only_a_version_tag_with_a_changelog_section(tmp_path: P
 
 
 def test_release_image_tags_follow_the_version(tmp_path: Path) -> None:
+    """A release is also its minor version; its major version and `latest` only while no newer release exists."""
+    repo = init_repo(tmp_path / "repo")
+    for version in ("0.1.0", "0.2.0", "0.1.1", "1.0.0", "1.1.0rc1"):
+        commit_file(repo, "VERSION", version, f"release {version}")
+        git(repo, "tag", f"v{version}")
     step = _step(RELEASE, "image", "tags")
 
-    def tags(version: str, prerelease: str) -> list[str]:
+    def tags(version: str, prerelease: str = "false") -> list[str]:
         output = tmp_path / f"{version}.out"
         env = {
+            "TAG": f"v{version}",
             "VERSION": version,
             "PRERELEASE": prerelease,
             "REPOSITORY": "Octo/Binance-Secrets",
             "GITHUB_OUTPUT": str(output),
         }
-        assert _run_step(step, tmp_path, env).returncode == 0
+        result = _run_step(step, repo, env)
+        assert result.returncode == 0, result.stderr
         return _outputs(output)["tags"].split(",")
 
     image = "ghcr.io/octo/binance-secrets"  # registries want lower case
-    assert tags("0.2.0", "false") == [f"{image}:0.2.0", f"{image}:0.2", f"{image}:0", f"{image}:latest"]
-    assert tags("1.10.3", "false") == [f"{image}:1.10.3", f"{image}:1.10", f"{image}:1", f"{image}:latest"]
-    assert tags("0.3.0rc1", "true") == [f"{image}:0.3.0rc1"]
+    assert tags("1.0.0") == [f"{image}:1.0.0", f"{image}:1.0", f"{image}:1", f"{image}:latest"]
+    assert tags("0.2.0") == [f"{image}:0.2.0", f"{image}:0.2", f"{image}:0"]  # 1.0.0 is latest
+    assert tags("0.1.1") == [f"{image}:0.1.1", f"{image}:0.1"]  # 0.2.0 is 0
+    assert tags("1.1.0rc1", "true") == [f"{image}:1.1.0rc1"]
 
 
 def test_release_notes_are_the_changelog_section_of_the_version(tmp_path: Path) -> None:
