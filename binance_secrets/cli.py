@@ -12,6 +12,7 @@ import click
 from binance_secrets import __version__
 from binance_secrets.errors import UserError
 from binance_secrets.exit_codes import ExitCode
+from binance_secrets.report.escaping import log_text
 
 
 class _LazyGroup(click.Group):
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output that could not be delivered (`--help >/dev/full`, a message to a full stderr) or an
         # environment failure no command anticipated: an error, never a traceback, never a clean exit.
         _stop_writing_stdout()
-        _print_error(f"binance-secrets: error: {error.strerror or error}")
+        _print_error(f"binance-secrets: error: {log_text(str(error.strerror or error))}")
         return ExitCode.SCAN_ERROR
 
 
@@ -74,7 +75,7 @@ def _run(args: list[str]) -> int:
         click.echo(error.ctx.get_help() if error.ctx else str(error), err=True)
         return ExitCode.USAGE
     except click.ClickException as error:
-        error.show()
+        _show_click_error(error)
         return ExitCode.USAGE if error.exit_code == 2 else int(error.exit_code)
     except click.exceptions.Exit as error:
         return int(error.exit_code)
@@ -82,7 +83,7 @@ def _run(args: list[str]) -> int:
         click.echo("binance-secrets: aborted", err=True)
         return 130
     except UserError as error:
-        click.echo(f"binance-secrets: error: {error}", err=True)
+        _print_error(f"binance-secrets: error: {log_text(str(error))}")
         return int(error.exit_code)
     except KeyboardInterrupt:
         click.echo("binance-secrets: interrupted", err=True)
@@ -96,6 +97,18 @@ def _run(args: list[str]) -> int:
     if isinstance(result, int):
         return result
     return ExitCode.CLEAN
+
+
+def _show_click_error(error: click.ClickException) -> None:
+    """click's own `show()` (usage, hint, message), with the message made log-safe.
+
+    The message quotes what the user typed (an option, a value, a command name), which may hold a line
+    break, an escape sequence or a GitHub workflow command: it is escaped as warnings are (`log_text`).
+    """
+    message = log_text(error.format_message())
+    error.format_message = lambda: message  # type: ignore[method-assign]
+    with contextlib.suppress(OSError):  # stderr is gone: the exit code is all that is left
+        error.show()
 
 
 def _stop_writing_stdout() -> None:

@@ -47,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = scan_files(filenames, settings.path_filter, settings.finding_filter)
         return finish(result, options)
     except UserError as error:
-        print(f"binance-secrets-hook: error: {error}", file=sys.stderr)
+        from binance_secrets.report.escaping import log_text
+
+        # The message may quote an `args:` value (a path): one line, no escape sequence (README).
+        print(f"binance-secrets-hook: error: {log_text(str(error))}", file=sys.stderr)
         return int(error.exit_code)
 
 

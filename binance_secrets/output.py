@@ -8,14 +8,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from binance_secrets.errors import UsageError, UserError
 from binance_secrets.exit_codes import ExitCode
 from binance_secrets.finding import ScanResult
 from binance_secrets.report.escaping import log_text, path_text
+
+# What an ASCII stdout cannot take (see `_write_encoded`).
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @dataclass(frozen=True)
@@ -124,11 +128,32 @@ def write_report(report: str, output: str | None) -> None:
     if stdout is None:  # started with stdout closed (`>&-`)
         raise ReportNotWritten("cannot write the report: standard output is closed")
     try:
-        stdout.write(report)
-        stdout.flush()
+        _write_encoded(stdout, report)
     except OSError as error:
         discard_stdout()
         raise ReportNotWritten(f"cannot write the report to standard output: {_reason(error)}") from None
+
+
+def _write_encoded(stream: IO[str], report: str) -> None:
+    """Write `report` in the stream's own encoding, never failing on it.
+
+    stdout may be ASCII (`LC_ALL=C` without UTF-8 mode, `PYTHONIOENCODING=ascii`, some CI runners) while a
+    report holds `…` (redacted secrets) or a non-ASCII file name. Then every non-ASCII character is written
+    `\\uNNNN` (`\\UNNNNNNNN` past U+FFFF), the form the reports already use for characters they escape,
+    so a name stays distinct from the `\\xNN` of a byte that is not UTF-8. JSON and SARIF are ASCII
+    already (`json.dumps` escapes the rest).
+    """
+    try:
+        report.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        report = _NON_ASCII.sub(_unicode_escape, report)
+    stream.write(report)
+    stream.flush()
+
+
+def _unicode_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _write_file(report: str, output: str) -> None:

@@ -85,6 +85,15 @@ def key_pair() -> KeyPair:
     return KeyPair(keys.api_key(), keys.secret_key())
 
 
+@pytest.fixture(scope="session")
+def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RUNNER_TEMP after the action's install step ran (`tests.test_action.install_action`): one install
+    per session, shared by every module that runs the action's steps."""
+    from tests.test_action import install_action
+
+    return install_action(tmp_path_factory)
+
+
 # The core suite: `pytest --core` runs what needs only the package and pytest (CI runs it on Python 3.10, where
 # the dev extra cannot be installed). A test that needs the dev extra's packages or tools is marked dev_extra;
 # a module that imports them at its top is marked as a whole (`pytestmark`) and is then not even imported.

@@ -144,9 +144,12 @@ def _base_env(runner_temp: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """RUNNER_TEMP after the action's install step ran, from this checkout, with no network."""
+def install_action(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RUNNER_TEMP after the action's install step ran, from this checkout, with no network.
+
+    Behind the session fixture `runner_temp` (tests/conftest.py), so that every module that runs the
+    action shares one install.
+    """
     temp = tmp_path_factory.mktemp("runner-temp")
     venv = temp / "binance-secrets-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

@@ -12,6 +12,7 @@ import click
 from binance_secrets.commands.common import ReportOptions, finish, report_options, resolve_settings
 from binance_secrets.detectors import detect
 from binance_secrets.finding import Finding, ScanError, ScanResult, ScanStats
+from binance_secrets.scanning import placed
 from binance_secrets.sources.staged import read_staged_chunks, repository_root, staged_blobs
 
 # The shell convention for "killed by SIGTERM", which `timeout` and CI runners send.
@@ -47,7 +48,11 @@ def _scan_staged(repo: str, options: ReportOptions) -> int:
     with closing(read_staged_chunks(root, blobs, errors)) as chunks:
         for chunk in chunks:
             scanned_bytes += len(chunk.data)
-            findings.extend(f for f in detect(chunk.data, chunk.path) if settings.finding_filter.keep(f))
+            findings.extend(
+                placed(finding, chunk)
+                for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
+                if settings.finding_filter.keep(finding)
+            )
     stats = ScanStats(files=len(blobs), bytes=scanned_bytes, seconds=time.perf_counter() - started)
     return finish(ScanResult(tuple(findings), tuple(errors), stats), options)
 

@@ -42,9 +42,6 @@ ARCHIVE_MAX_INFLATED_BYTES = 256 * 1024 * 1024
 ARCHIVE_MAX_RATIO = 100
 ARCHIVE_RATIO_FLOOR_BYTES = 1024 * 1024
 ARCHIVE_MAX_NESTED_BYTES = 64 * 1024 * 1024
-# Kept for callers that still read members whole through `zip_members`.
-ZIP_MEMBER_MAX_BYTES = 20 * 1024 * 1024
-ZIP_MAX_MEMBERS = ARCHIVE_MAX_MEMBERS
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -387,23 +384,3 @@ def _layout_problem(infos: list[zipfile.ZipInfo], directory_start: int | None) -
 def _reason(error: Exception) -> str:
     # The type only: zipfile's messages quote member names, which are attacker-controlled text.
     return type(error).__name__
-
-
-def zip_members(data: bytes) -> Iterator[tuple[str, bytes]]:
-    """(member name, content) of a zip archive, within the archive limits; what they leave out is dropped.
-
-    Kept for sources that read members whole (members over ZIP_MEMBER_MAX_BYTES are left out, as they
-    always were); `blob_chunks` reads every member and also reports what is not scanned.
-    """
-    from itertools import groupby
-
-    errors: list[ScanError] = []
-    for name, chunks in groupby(blob_chunks("", data, errors), key=lambda chunk: chunk.path):
-        parts: list[bytes] = []
-        size = 0
-        for chunk in chunks:
-            size += len(chunk.data)
-            if size <= ZIP_MEMBER_MAX_BYTES:
-                parts.append(chunk.data)
-        if size <= ZIP_MEMBER_MAX_BYTES:
-            yield name[1:], b"".join(parts)

@@ -352,10 +352,13 @@ class CatFileBatch:
         header = process.stdout.readline()
         if not header.endswith(b"\n"):
             return None
-        parts = header.split()
-        if len(parts) == 2 and parts[1] in (b"missing", b"ambiguous"):
-            return ObjectRead(name, None, "missing", b"", f"object {parts[1].decode()}")
-        if len(parts) != 3:
+        parts = header.split(b" ")
+        if not (len(parts) == 3 and _is_hex(parts[0]) and parts[2][:-1].isdigit()):
+            # "<name as asked> missing": the name is a path (`commit:path`), spaces and all, so only
+            # the last word says what happened.
+            status = parts[-1].strip()
+            if len(parts) >= 2 and status in (b"missing", b"ambiguous"):
+                return ObjectRead(name, None, "missing", b"", f"object {status.decode()}")
             return None
         sha, object_type, size = parts[0].decode("ascii"), parts[1].decode("ascii"), int(parts[2])
         if self.check_only:
@@ -398,6 +401,10 @@ class CatFileBatch:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_hex(value: bytes) -> bool:
+    return bool(value) and not value.strip(b"0123456789abcdef")
 
 
 def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import queue
 import signal
 import subprocess
@@ -21,7 +22,8 @@ from typing import NamedTuple
 
 from binance_secrets.detectors import detect
 from binance_secrets.finding import Finding, ScanError
-from binance_secrets.sources.content import is_zip, printable_text, zip_members
+from binance_secrets.scanning import placed
+from binance_secrets.sources.content import blob_chunks, printable_text
 from binance_secrets.sources.git_objects import (
     READ_BUFFER_BYTES,
     CatFileBatch,
@@ -104,7 +106,13 @@ def scan_batch(cat_file: CatFileBatch, batch: list[ScanTask]) -> BatchResult:
         result.bytes += len(read.data)
         if task.type == "blob":
             result.blobs += 1
-            findings = blob_findings(read.data, task.path)
+            unread: list[ScanError] = []
+            findings = blob_findings(read.data, task.path, unread)
+            # Named like every other history error: the blob's path and id (one blob, many versions).
+            result.errors.extend(
+                ScanError(f"{display(error.path)} (blob {task.sha[:12]})", error.message, unscanned=error.unscanned)
+                for error in unread
+            )
         else:
             result.commits += task.type == "commit"
             findings = message_findings(read.data, task.type)
@@ -113,14 +121,18 @@ def scan_batch(cat_file: CatFileBatch, batch: list[ScanTask]) -> BatchResult:
     return result
 
 
-def blob_findings(data: bytes, path: str) -> list[tuple[str, Finding]]:
-    if is_zip(data):
-        return [
-            (f"!{member}", finding)
-            for member, content in zip_members(data)
-            for finding in detect(printable_text(content), f"{path}!{member}")
-        ]
-    return [("", finding) for finding in detect(printable_text(data), path)]
+def blob_findings(data: bytes, path: str, errors: list[ScanError]) -> list[tuple[str, Finding]]:
+    """The findings in a blob, read as `scan` reads a file (`blob_chunks`: the same archive limits,
+    UTF-16 and binary handling, blocks with their first line and column); what is not read goes to
+    `errors`. Each finding comes with the suffix of its archive member (`!member`), or ""."""
+    results: list[tuple[str, Finding]] = []
+    for chunk in blob_chunks(path, data, errors):
+        suffix = chunk.path[len(path) :]
+        results.extend(
+            (suffix, placed(finding, chunk))
+            for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
+        )
+    return results
 
 
 def message_findings(raw: bytes, object_type: str) -> list[tuple[str, Finding]]:
@@ -190,9 +202,19 @@ def _scan_message_record(record: bytes, result: BatchResult) -> None:
         result.found.append(ObjectFindings(sha, "commit", tuple(findings)))
 
 
+def display(path: str) -> str:
+    """A path from git as reported: the name's bytes decoded as `os.fsdecode` decodes a name `scan` finds.
+
+    Git's paths are read as UTF-8 with surrogateescape (what attribution matches on); a byte that is
+    not UTF-8 stays a lone surrogate, which every report writes `\\xNN`, so a history report names a
+    file exactly as `scan` does, never with U+FFFD in place of its bytes.
+    """
+    return os.fsdecode(path.encode("utf-8", "surrogateescape"))
+
+
 def _where(task: ScanTask) -> str:
     if task.type == "blob":
-        return f"{task.path or '?'} (blob {task.sha[:12]})"
+        return f"{display(task.path) or '?'} (blob {task.sha[:12]})"
     return f"{task.type} {task.sha[:12]}"
 
 

@@ -25,7 +25,7 @@ from binance_secrets.errors import ScanFailure, UsageError
 from binance_secrets.finding import ScanError
 from binance_secrets.paths import PathFilter
 from binance_secrets.sources import Chunk
-from binance_secrets.sources.content import is_zip, printable_text, zip_members
+from binance_secrets.sources.content import blob_chunks
 
 _SUBMODULE_MODE = "160000"
 _SYMLINK_MODE = "120000"
@@ -83,7 +83,7 @@ def staged_blobs(root: Path, path_filter: PathFilter, errors: list[ScanError]) -
         if not meta.startswith(b":"):
             raise ScanFailure("git diff-index gave an answer this version cannot read")
         _, mode, _, object_id, status = meta[1:].decode("ascii").split()
-        path = raw_path.decode("utf-8", "replace")
+        path = os.fsdecode(raw_path)  # as `scan` names it: a byte that is not UTF-8 is kept, not replaced
         if status == "U":
             if path not in unmerged:
                 unmerged.add(path)
@@ -135,11 +135,9 @@ def read_staged_chunks(
             if len(content) != size:
                 errors.extend(ScanError(b.path, "git cat-file stopped early: not scanned") for b in blobs[index:])
                 break
-            if is_zip(content):
-                for member, member_content in zip_members(content):
-                    yield Chunk(f"{blob.path}!{member}", printable_text(member_content))
-            else:
-                yield Chunk(blob.path, printable_text(content))
+            # The one bounded reader `scan` uses: archives get the same limits, and whatever a limit
+            # leaves unread (a bomb, an encrypted member, an archive nested too deep) is an error.
+            yield from blob_chunks(blob.path, content, errors)
         finished = True
     finally:
         if not finished and process.poll() is None:
