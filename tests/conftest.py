@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -91,3 +92,40 @@ def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.test_action import install_action
 
     return install_action(tmp_path_factory)
+
+
+# The core suite: `pytest --core` runs what needs only the package and pytest (CI runs it on Python 3.10, where
+# the dev extra cannot be installed). A test that needs the dev extra's packages or tools is marked dev_extra;
+# a module that imports them at its top is marked as a whole (`pytestmark`) and is then not even imported.
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--core",
+        action="store_true",
+        help="run only the tests that need no package or tool of the dev extra (not those marked dev_extra)",
+    )
+
+
+def _module_marked_dev_extra(path: Path) -> bool:
+    for node in ast.parse(path.read_bytes(), str(path)).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "pytestmark" for target in node.targets
+        ):
+            return any(isinstance(part, ast.Attribute) and part.attr == "dev_extra" for part in ast.walk(node.value))
+    return False
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if config.getoption("core") and collection_path.suffix == ".py" and _module_marked_dev_extra(collection_path):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("core"):
+        return
+    deselected = [item for item in items if item.get_closest_marker("dev_extra")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("dev_extra")]

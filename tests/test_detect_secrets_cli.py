@@ -21,7 +21,7 @@ from binance_secrets.commands.plugin_path import plugin_path
 from testing import keys
 from testing.gitrepo import git, git_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: needs pre-commit or detect-secrets
 
 BIN = Path(sys.executable).parent
 OUR_TYPES = {

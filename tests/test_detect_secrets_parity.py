@@ -37,7 +37,7 @@ from testing import keys
 from testing.examples import example_values, fill
 from testing.gitrepo import git, git_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: needs pre-commit or detect-secrets
 
 BIN = Path(sys.executable).parent
 OUR_TYPES = {

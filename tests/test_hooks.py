@@ -15,6 +15,9 @@ from binance_secrets.hook import main as hook_main
 from testing.gitrepo import git, git_env, init_repo
 from tests.conftest import PROJECT_ROOT, KeyPair
 
+# PyYAML and pre-commit come with the dev extra (`pytest --core` leaves this out).
+pytestmark = pytest.mark.dev_extra
+
 
 def test_hook_fails_on_a_file_with_a_key(in_tmp: Path, key_pair: KeyPair, capsys) -> None:
     (in_tmp / "settings.py").write_text(f'BINANCE_API_SECRET = "{key_pair.secret}"\n')

@@ -44,7 +44,7 @@ from testing.sarif_validation import validate_sarif
 from tests.test_action import pull_request_event, run_action
 from tests.test_pre_commit_hostile_names import hook_repository, pre_commit_env  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: pre-commit, PyYAML, jsonschema
 
 MIB = 1024 * 1024
 FORMATS = ("text", "json", "sarif", "github")

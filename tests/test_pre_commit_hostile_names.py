@@ -15,7 +15,7 @@ from testing.gitrepo import git, git_env, init_repo
 from testing.keys import secret_key
 from tests.conftest import PROJECT_ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: needs pre-commit or detect-secrets
 
 OPTION_NAMES = ("--help", "-h", "--exclude=*", "--", "-q", "--min-confidence=high")
 

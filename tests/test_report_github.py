@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from binance_secrets.finding import (
     CommitInfo,
     Finding,
@@ -22,6 +24,9 @@ from binance_secrets.report.json_report import report_to_dict
 from testing import keys
 from testing.runner_commands import commands
 from testing.step_summary import OUR_TAGS, render
+
+# cmark-gfm comes with the dev extra (`pytest --core` leaves this out).
+pytestmark = pytest.mark.dev_extra
 
 COMMIT = CommitInfo("c" * 40, "Mallory | <b>x</b>", "m@example.invalid", "2026-01-02T03:04:05+00:00", "add")
 

