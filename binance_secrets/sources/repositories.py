@@ -204,9 +204,12 @@ def transport_environment() -> dict[str, str]:
 
 
 # `-c` settings of every fetch: no reflog (its messages would name the URL), no interactive credential
-# helper (git 2.46+; older git ignores the key), no fetch of submodules.
+# helper (git 2.46+; older git ignores the key), no fetch of submodules, and an https transfer that
+# stalls (under 1 KB/s for a minute) is given up rather than holding its repository process forever.
 _FETCH_CONFIG = (
     "-c", "core.logAllRefUpdates=false",
+    "-c", "http.lowSpeedLimit=1000",
+    "-c", "http.lowSpeedTime=60",
     "-c", "credential.interactive=false",
     "-c", "fetch.recurseSubmodules=false",
 )  # fmt: skip
@@ -273,7 +276,7 @@ class MirrorStore:
 
 def _remote_head(source: RepositorySource, git_dir: str) -> str | None:
     """The remote's default branch, so that `in_head` means what it means for a local repository."""
-    output = _git(source, f"--git-dir={git_dir}", "ls-remote", "--symref", "--", source.given, "HEAD")
+    output = _git(source, f"--git-dir={git_dir}", *_FETCH_CONFIG, "ls-remote", "--symref", "--", source.given, "HEAD")
     match = _HEAD_SYMREF.search(output)
     if match is None:
         return None
