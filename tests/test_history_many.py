@@ -393,3 +393,27 @@ def test_progress_line_counts_repositories_and_hides_urls(tmp_path: Path) -> Non
     assert b"3/3 repositories" in shown
     assert b"objects" in shown and b"MB/s" in shown
     assert token.encode() not in shown + stdout
+
+
+def test_multi_repository_audit_filters_as_history_does(tmp_path: Path) -> None:
+    """#13.4: baselines, allow lists, --min-confidence and redaction as in a single-repository audit."""
+    known, allowed, weak, fresh = api_key(), api_key(), api_key(), api_key()
+    first = repo_with_key(tmp_path / "first", known)
+    second = init_repo(tmp_path / "second")
+    commit_file(second, "bot.py", f'BINANCE_API_KEY = "{allowed}"\nBINANCE_API_SECRET = "{fresh}"\n', "bot")
+    commit_file(second, "notes.txt", f"{weak}\n", "notes")
+    baseline = tmp_path / "baseline.json"
+    assert run(["history", str(first), "-f", "json", "-o", str(baseline), "--no-progress"], tmp_path).exit_code == 1
+    from binance_secrets.finding import sha256_hex
+
+    commit_file(second, ".binance-secrets.toml", f'allow = ["{sha256_hex(allowed)}"]\n', "allow")
+    args = ["history", first.as_uri(), str(second), "-f", "json", "--no-progress", "--baseline", str(baseline)]
+    result = run(args, tmp_path)
+    assert result.exit_code == 1
+    secrets = {f["secret_sha256"] for f in report(result)["findings"]}
+    assert secrets == {sha256_hex(fresh)}  # baseline and allow list applied; the bare low one below threshold
+    low = report(run([*args, "--min-confidence", "low"], tmp_path))
+    assert sha256_hex(weak) in {f["secret_sha256"] for f in low["findings"]}
+    assert fresh not in result.stdout and weak not in json.dumps(low)
+    shown = report(run([*args, "--show-secrets"], tmp_path))
+    assert [f["secret"] for f in shown["findings"]] == [fresh]
