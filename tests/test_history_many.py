@@ -189,6 +189,8 @@ HOSTILE_LINES = [
     "git@-oProxyCommand=touch:x",
     "{good} --upload-pack=touch {marker}",
     "http://127.0.0.1:1/x.git",
+    "ext::https://auditor:{token}@127.0.0.1/x.git",
+    "http://auditor:{token}@127.0.0.1:1/x.git",
 ]
 
 
@@ -196,7 +198,8 @@ def test_hostile_repos_file_lines_never_run_anything(tmp_path: Path) -> None:
     key = api_key()
     good = repo_with_key(tmp_path / "good", key).as_uri()
     marker = tmp_path / "pwned"
-    lines = [line.format(marker=marker, good=good) for line in HOSTILE_LINES]
+    token = random_token(32)
+    lines = [line.format(marker=marker, good=good, token=token) for line in HOSTILE_LINES]
     repos_file = tmp_path / "repos.txt"
     repos_file.write_text("# the organisation's repositories\n\n" + "\n".join([*lines, good]) + "\n")
     ssh = fake_ssh(tmp_path)  # were an ssh URL ever run, it would run its command here
@@ -209,7 +212,8 @@ def test_hostile_repos_file_lines_never_run_anything(tmp_path: Path) -> None:
     document = report(result)
     assert [f["repository"] for f in document["findings"]] == [good]
     refused = {error["repository"]: error["message"] for error in document["errors"]}
-    assert set(refused) == set(lines)
+    assert set(refused) == {line.replace(f"auditor:{token}@", "") for line in lines}
+    assert token not in result.stdout + result.stderr
     assert all(message.startswith("refused") or "cannot fetch" in message for message in refused.values())
 
 

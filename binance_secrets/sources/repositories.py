@@ -48,6 +48,8 @@ _SCP_LIKE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _HOST = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?")
+# `scheme://userinfo@` anywhere in a text: what is removed from URLs found inside other text.
+_EMBEDDED_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]*@")
 # Whitespace and control characters have no place in a URL; in a repos file they hint at an injection.
 _UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
 _UNSAFE_URL_REASON = "refused: a URL may not hold whitespace or control characters"
@@ -101,7 +103,8 @@ def strip_credentials(text: str) -> str:
         if ":" in userinfo:
             # `user:password@host:path` is no scp syntax git accepts, but the password must not be shown.
             return host + slash + rest
-    return text
+    # A URL inside something else (`ext::https://user:token@host/…`, refused, but shown in its error entry).
+    return _EMBEDDED_USERINFO.sub(r"\1", text)
 
 
 def scrub(message: str, source: RepositorySource) -> str:
@@ -111,7 +114,7 @@ def scrub(message: str, source: RepositorySource) -> str:
         for secret in _credential_parts(source.given):
             message = message.replace(secret, "***")
     # Any other URL with credentials git may have printed (a redirect target, a submodule URL).
-    return re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]*@", r"\1", message)
+    return _EMBEDDED_USERINFO.sub(r"\1", message)
 
 
 def _credential_parts(url: str) -> list[str]:
