@@ -164,3 +164,12 @@ def test_replacement_lines_keep_literals_literal() -> None:
     lines = replacement_lines([tricky])
     assert lines[-2] == b"literal:regex:.*==>x==>***REMOVED***"
     assert all(line.startswith((b"regex:(?!)", b"literal:")) for line in lines)
+
+
+def test_the_plan_for_a_repository_given_as_dot_clones_its_absolute_root(tmp_path: Path) -> None:
+    repo, _ = leaky_repository(tmp_path / "repo")
+    (repo / "sub").mkdir()
+    result = run(["history", ".", "--remediation", str(tmp_path / "plan"), "--no-progress"], repo / "sub")
+    assert result.exit_code == 1
+    [commands] = shell_blocks((tmp_path / "plan" / "REMEDIATION.md").read_text())
+    assert commands.startswith(f"git clone --mirror -- {repo} rewrite.git\n")

@@ -198,7 +198,7 @@ def _history(
         max_blob_bytes=max_bytes or DEFAULT_MAX_BLOB_BYTES,
     )
     if plan is not None:
-        plan = plan.for_repositories({None: repo})
+        plan = plan.for_repositories({None: repository.root})
     writer = plan.write if plan is not None else None
     if not revisions:
         return finish(ScanResult((), (), ScanStats()), options, writer)
