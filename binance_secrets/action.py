@@ -53,6 +53,8 @@ RESERVED_PARAMETERS = {
     "branch": "the `mode`, `base` and `head` inputs choose what is scanned",
     "since_commit": "the `mode`, `base` and `head` inputs choose what is scanned",
     "from_env": "the `mode`, `base` and `head` inputs choose what is scanned",
+    "repos_file": "the `mode`, `base` and `head` inputs choose what is scanned",
+    "keep_clones": "the action audits the checked-out repository, it fetches none",
 }
 # A control character in an input that names a file or a commit is never intended and could reach
 # GITHUB_OUTPUT or a workflow command.

@@ -23,6 +23,7 @@ class _LazyGroup(click.Group):
         "staged": ("binance_secrets.commands.staged", "staged_command"),
         "history": ("binance_secrets.commands.history", "history_command"),
         "verify": ("binance_secrets.commands.verify", "verify_command"),
+        "merge-reports": ("binance_secrets.commands.merge_reports", "merge_reports_command"),
         "install-hooks": ("binance_secrets.commands.install_hooks", "install_hooks_command"),
         "detect-secrets-plugin-path": (
             "binance_secrets.commands.plugin_path",

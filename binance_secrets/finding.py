@@ -103,6 +103,8 @@ class Finding:
     occurrences: int = 1
     verification: Verification | None = None
     environment_hint: Realm | None = None  # the realm the surrounding code points to (no network)
+    # Multi-repository audits: the repository as given (a path, or a URL without its credentials).
+    repository: str | None = None
 
     def __post_init__(self) -> None:
         if not self.secret_sha256:
@@ -135,6 +137,8 @@ class ScanError:
     # a result holding one is incomplete and is never reported as clean. False for notices about what
     # lies outside the scan by design (a submodule is another repository).
     unscanned: bool = True
+    # Multi-repository audits: the repository the entry is about (as `Finding.repository`).
+    repository: str | None = None
 
 
 @dataclass(frozen=True)

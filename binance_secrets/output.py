@@ -10,6 +10,7 @@ import dataclasses
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -58,10 +59,19 @@ def warn(message: str) -> None:
         print(f"binance-secrets: {log_text(message)}", file=sys.stderr)
 
 
-def finish(result: ScanResult, options: ReportOptions) -> int:
-    """Verify if asked, report, warn about unreadable input, and choose the exit code."""
-    # One order for every source and format: by file, then position (history finds them blob by blob).
-    ordered = tuple(sorted(result.findings, key=lambda f: (f.path, f.line, f.column, f.rule_id)))
+def finish(
+    result: ScanResult, options: ReportOptions, before_report: Callable[[ScanResult], None] | None = None
+) -> int:
+    """Verify if asked, report, warn about unreadable input, and choose the exit code.
+
+    `before_report` sees the final result (verified when asked) before the report is written
+    (`history --remediation` writes its plan from it).
+    """
+    # One order for every source and format: by repository (multi-repository audits), by file, then
+    # position (history finds them blob by blob).
+    ordered = tuple(
+        sorted(result.findings, key=lambda f: (f.repository or "", f.path, f.line, f.column, f.rule_id))
+    )
     result = dataclasses.replace(result, findings=ordered)
     if options.verify and result.findings:
         from binance_secrets.verification.batch import verify_findings, verify_settings
@@ -73,7 +83,12 @@ def finish(result: ScanResult, options: ReportOptions) -> int:
             result.failed,
         )
     for error in result.errors:
-        warn(f"warning: {path_text(error.path)}: {error.message}")
+        where = path_text(error.path)
+        if error.repository is not None and error.repository != error.path:
+            where = f"{path_text(error.repository)}: {where}"
+        warn(f"warning: {where}: {error.message}")
+    if before_report is not None:
+        before_report(result)
     if result.failed:
         warn("error: nothing could be scanned")
         if options.format != "text":

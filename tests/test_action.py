@@ -605,6 +605,8 @@ def test_hostile_file_names_issue_no_workflow_command_and_no_summary_markup(runn
         ("history", "--range HEAD~1..HEAD", "--range"),
         ("history", "-qo leaked.txt", "-o/--output"),
         ("history", "../elsewhere", "REPO"),
+        ("history", "--repos-file repos.txt", "--repos-file"),
+        ("history", "--keep-clones=clones", "--keep-clones"),
     ],
 )
 def test_extra_args_cannot_set_reserved_options_however_spelled(

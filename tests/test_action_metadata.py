@@ -71,7 +71,9 @@ def test_there_is_a_self_scan_workflow_and_examples() -> None:
     self_scan = _load(PROJECT_ROOT / ".github/workflows/binance-secrets.yml")
     steps = self_scan["jobs"]["scan"]["steps"]
     assert any(step.get("uses") == "./" for step in steps)
-    assert {path.name for path in EXAMPLES} >= {"binance-secrets.yml", "binance-secrets-audit.yml"}
+    assert {path.name for path in EXAMPLES} >= {
+        "binance-secrets.yml", "binance-secrets-audit.yml", "binance-secrets-org-audit.yml"
+    }
     assert {path.name for path in GITLAB_EXAMPLES} == {"gitlab-ci.yml"}
 
 
@@ -97,10 +99,14 @@ def test_workflow_follows_the_documented_setup(workflow: Path) -> None:
 
 def test_the_examples_pin_the_major_tag_that_releases_move() -> None:
     """README "Releasing": while the version is 0.x, the release workflow moves `v0`, so the examples use it."""
+    using_the_action = set()
     for example in EXAMPLES:
         uses = [step["uses"] for job in _load(example)["jobs"].values() for step in job["steps"] if "uses" in step]
         ours = [ref for ref in uses if ref.startswith("OWNER/binance-secrets@")]
-        assert ours == ["OWNER/binance-secrets@v0"], example.name
+        if ours:  # the organisation-wide audit installs the CLI instead of using the action
+            assert ours == ["OWNER/binance-secrets@v0"], example.name
+            using_the_action.add(example.name)
+    assert using_the_action >= {"binance-secrets.yml", "binance-secrets-audit.yml"}
 
 
 def test_actionlint_accepts_the_workflows() -> None:

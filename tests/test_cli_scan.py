@@ -16,7 +16,8 @@ from tests.conftest import KeyPair, run_subprocess
 
 DESIGN_FINDING_KEYS = {
     "rule_id", "kind", "confidence", "path", "line", "column", "end_column", "secret", "secret_sha256",
-    "fingerprint", "pair_sha256", "commit", "in_head", "environment_hint", "occurrences", "verification",
+    "fingerprint", "pair_sha256", "commit", "in_head", "environment_hint", "repository", "occurrences",
+    "verification",
 }  # fmt: skip
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +27,9 @@ from binance_secrets.sources.git_revisions import (
     parse_range,
 )
 from binance_secrets.sources.history import DEFAULT_MAX_BLOB_BYTES, HistoryRequest, Progress, audit_history
+
+if TYPE_CHECKING:
+    from binance_secrets.remediation import RemediationWriter
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -43,7 +46,7 @@ def parse_size(text: str) -> int:
 
 
 @click.command("history")
-@click.argument("repo", required=False, default=".", type=str)
+@click.argument("repo", nargs=-1, type=str)
 @click.option("--since-commit", metavar="REV", help="Only commits after REV (reachable from the refs, not from REV).")
 @click.option("--range", "range_", metavar="BASE..HEAD", help="Only the commits of BASE..HEAD.")
 @click.option("--branch", metavar="REF", help="Only commits reachable from REF instead of every ref.")
@@ -57,24 +60,52 @@ def parse_size(text: str) -> int:
     help=f"Skip blobs larger than SIZE, with a warning [default: config max-file-size, else "
     f"{DEFAULT_MAX_BLOB_BYTES // 1024 // 1024}M].",
 )
+@click.option(
+    "--repos-file", metavar="FILE",
+    help="Audit the repositories listed in FILE too: paths or clone URLs, one a line, `#` comments.",
+)
+@click.option(
+    "--keep-clones", metavar="DIR",
+    help="Keep the bare mirrors of URLs in DIR and fetch them again on the next run [default: a temporary "
+    "folder, removed afterwards].",
+)
+@click.option(
+    "--remediation", metavar="DIR",
+    help="Write REMEDIATION.md and replacements.txt (it holds the secrets, mode 0600) for git filter-repo to DIR.",
+)
 @report_options
 def history_command(
-    repo: str,
+    repo: tuple[str, ...],
     since_commit: str | None,
     range_: str | None,
     branch: str | None,
     from_env: bool,
     jobs: int | None,
     max_blob_size: str | None,
+    repos_file: str | None,
+    keep_clones: str | None,
+    remediation: str | None,
     **kwargs: Any,
 ) -> int:
     """Audit git history: every commit of every ref (default), or a range.
 
+    REPO... are local repositories or clone URLs (https://, ssh://, git@host:path, file://); several at
+    once, or a URL, make a multi-repository audit in which each finding names its repository.
     Each secret is reported once per path it was ever at, with the commit that first brought it there.
     """
     try:
         with _stopped_by_signals():
-            return _history(repo, since_commit, range_, branch, from_env, jobs, max_blob_size, kwargs)
+            plan = _remediation_plan(remediation)
+            if repos_file is not None or len(repo) > 1 or keep_clones is not None or _any_url(repo):
+                from binance_secrets.commands.history_many import history_many
+
+                return history_many(
+                    repo, repos_file, keep_clones, since_commit, range_, branch, from_env, jobs, max_blob_size,
+                    kwargs, plan,
+                )  # fmt: skip
+            return _history(
+                repo[0] if repo else ".", since_commit, range_, branch, from_env, jobs, max_blob_size, kwargs, plan
+            )
     except _Stopped as stopped:
         # Everything the audit started has ended by now (workers, git): nothing holds stdout.
         click.echo(f"binance-secrets: {'interrupted' if stopped.signum == signal.SIGINT else 'terminated'}", err=True)
@@ -120,6 +151,21 @@ def _stopped_by_signals() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def _any_url(repos: tuple[str, ...]) -> bool:
+    from binance_secrets.sources.repositories import parse_source
+
+    return any(parse_source(text).is_url for text in repos)
+
+
+def _remediation_plan(folder: str | None) -> RemediationWriter | None:
+    """`--remediation DIR`, checked (and DIR made) before anything is scanned: a bad DIR is exit 2."""
+    if folder is None:
+        return None
+    from binance_secrets.remediation import RemediationWriter
+
+    return RemediationWriter.open(folder)
+
+
 def _history(
     repo: str,
     since_commit: str | None,
@@ -129,6 +175,7 @@ def _history(
     jobs: int | None,
     max_blob_size: str | None,
     kwargs: dict[str, Any],
+    plan: RemediationWriter | None = None,
 ) -> int:
     options = ReportOptions.from_kwargs(kwargs)
     chosen = [name for name, value in (("--range", range_), ("--from-env", from_env)) if value]
@@ -150,8 +197,11 @@ def _history(
         jobs=jobs or os.cpu_count() or 1,
         max_blob_bytes=max_bytes or DEFAULT_MAX_BLOB_BYTES,
     )
+    if plan is not None:
+        plan = plan.for_repositories({None: repository.root})
+    writer = plan.write if plan is not None else None
     if not revisions:
-        return finish(ScanResult((), (), ScanStats()), options)
+        return finish(ScanResult((), (), ScanStats()), options, writer)
     bar = ProgressLine() if show_progress(options) else None
     try:
         result = audit_history(
@@ -164,7 +214,7 @@ def _history(
     finally:
         if bar is not None:
             bar.close()
-    return finish(result, options)
+    return finish(result, options, writer)
 
 
 class ProgressLine:

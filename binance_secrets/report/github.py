@@ -74,6 +74,12 @@ def annotation_lines(report: Report, *, summary_written: bool = False, sarif_fil
     for error in errors:
         if error.get("notice"):
             lines.append(command("notice", f"{error['path']}: {error['message']}", title="binance-secrets"))
+        elif error.get("repository"):
+            # Another repository's file: no `file=`, which would point into the checked-out one.
+            message = f"{error['repository']}: {error['path']}: {error['message']}"
+            if error["path"] == error["repository"]:
+                message = f"{error['repository']}: {error['message']}"
+            lines.append(command("warning", message, title="binance-secrets: not scanned"))
         else:
             title = "binance-secrets: not scanned"
             lines.append(command("warning", error["message"], file=error["path"], title=title))
@@ -97,6 +103,11 @@ def _cap_notice(findings: int, unscanned: int, summary_written: bool, sarif_file
 
 
 def _annotation(finding: Mapping[str, Any]) -> str:
+    if finding.get("repository"):
+        # A multi-repository audit: the file is in another repository than the checked-out one, so the
+        # location goes in the message, not in `file=` (GitHub would annotate the wrong file).
+        where = f"{finding['repository']}: {finding['path']}:{finding['line']}: "
+        return command("error", where + _message(finding), title=_title(finding))
     return command(
         "error",
         _message(finding),
@@ -163,13 +174,22 @@ def summary(
             lines.append("No Binance credentials found ✅")
         return "\n".join(lines) + "\n"
     live = sum(1 for f in findings if (f.get("verification") or {}).get("status") == "live")
-    headline = f"❌ {len(findings)} finding(s) in {len({f['path'] for f in findings})} file(s)"
+    files = len({(f.get("repository"), f["path"]) for f in findings})
+    headline = f"❌ {len(findings)} finding(s) in {files} file(s)"
+    repositories = {f.get("repository") for f in findings} - {None}
+    if repositories:
+        headline += f" of {len(repositories)} repositor{'y' if len(repositories) == 1 else 'ies'}"
     if live:
         headline += f", **{live} confirmed live**"
     lines += [headline + ".", ""]
     verified = any(f.get("verification") for f in findings)
     hinted = any(f.get("environment_hint") for f in findings)
     header = ["File", "Line", "Rule", "Confidence", "Commit", "First author", "Secret (redacted)"]
+    if repositories:
+        header.insert(0, "Repository")
+    seen = any(len(f.get("seen_in") or ()) > 1 for f in findings)
+    if seen:
+        header += ["Also in"]
     if hinted:
         header += ["Realm hint"]
     if verified:
@@ -179,7 +199,12 @@ def summary(
     size = len("\n".join(lines).encode())
     shown = 0
     for finding in findings:
-        row = "| " + " | ".join(_row(finding, verified, link_base, head_sha, hinted)) + " |"
+        cells = _row(finding, verified, link_base, head_sha, hinted)
+        if repositories:
+            cells.insert(0, markdown_text(str(finding.get("repository") or "")))
+        if seen:
+            cells.append(_elsewhere(finding))
+        row = "| " + " | ".join(cells) + " |"
         size += len(row.encode()) + 1
         if size > MAX_SUMMARY_BYTES:
             break
@@ -206,6 +231,18 @@ def summary(
         "it was pushed), then move it out of the code and purge it from the history (`git filter-repo`).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _elsewhere(finding: Mapping[str, Any], limit: int = 5) -> str:
+    """`merge-reports`: the other places the same secret was found (its `seen_in` list)."""
+    others = [
+        place
+        for place in finding.get("seen_in") or ()
+        if (place.get("repository"), place.get("path")) != (finding.get("repository"), finding["path"])
+    ]
+    shown = [markdown_text(f"{place.get('repository') or ''} {place.get('path', '')}".strip()) for place in others]
+    text = "<br>".join(shown[:limit])
+    return text + (f"<br>… and {len(shown) - limit} more" if len(shown) > limit else "")
 
 
 def _not_scanned(errors: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -33,6 +33,7 @@ def finding_to_dict(finding: Finding, *, show_secrets: bool) -> dict[str, Any]:
         "commit": dataclasses.asdict(finding.commit) if finding.commit else None,
         "in_head": finding.in_head,
         "environment_hint": finding.environment_hint,
+        "repository": finding.repository,
         "occurrences": finding.occurrences,
         "verification": verification_to_dict(finding.verification),
     })
@@ -76,6 +77,8 @@ def _error_to_dict(error: ScanError) -> dict[str, Any]:
     # DESIGN.md's `{"path", "message"}` for what was not scanned; a notice (outside the scan by design,
     # so not making the result incomplete) says so.
     entry: dict[str, Any] = {"path": path_text(error.path), "message": utf8_text(error.message)}
+    if error.repository is not None:
+        entry["repository"] = utf8_text(error.repository)
     if not error.unscanned:
         entry["notice"] = True
     return entry

@@ -12,13 +12,14 @@ from typing import Any
 from urllib.parse import quote
 
 from binance_secrets import __version__
-from binance_secrets.finding import Finding, ScanResult
+from binance_secrets.finding import Finding, ScanError, ScanResult, sha256_hex
 from binance_secrets.report.escaping import path_bytes, utf8_text
 from binance_secrets.report.rules import REMEDIATION, RULES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/binance-secrets/"
 FINGERPRINT_KEY = "binanceSecrets/v1"
+REPOSITORY_FINGERPRINT_KEY = "binanceSecretsRepository/v1"
 
 
 # RFC 3986 unreserved characters stay; `/` separates segments; everything else is percent-encoded.
@@ -67,6 +68,8 @@ def _message(finding: Finding) -> str:
             text += f", risk: {finding.verification.risk}"
     if finding.commit is not None:
         text += f", first added in commit {finding.commit.sha[:12]}"
+    if finding.repository is not None:
+        text += f", in repository {utf8_text(finding.repository)}"
     return text + ". Revoke it in Binance API Management, then remove it from history."
 
 
@@ -77,6 +80,13 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         properties["inHead"] = finding.in_head
     if finding.environment_hint is not None:
         properties["environmentHint"] = finding.environment_hint
+    fingerprints = {FINGERPRINT_KEY: finding.fingerprint}
+    if finding.repository is not None:
+        # Multi-repository audits: one run, paths relative to each repository's root (%SRCROOT%, the only
+        # base code scanning resolves), the repository as a property and in a fingerprint of its own, so
+        # that the same secret at the same path of two repositories stays two results.
+        properties["repository"] = utf8_text(finding.repository)
+        fingerprints[REPOSITORY_FINGERPRINT_KEY] = sha256_hex(f"{finding.repository}\n{finding.fingerprint}")
     if finding.verification is not None:
         properties["verification"] = finding.verification.status
         properties["risk"] = finding.verification.risk
@@ -100,7 +110,7 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
                 }
             }
         ],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "partialFingerprints": fingerprints,
         "properties": properties,
     }
 
@@ -128,7 +138,7 @@ def report_to_sarif(result: ScanResult) -> dict[str, Any]:
                         "toolExecutionNotifications": [
                             {
                                 "level": "warning",
-                                "message": {"text": utf8_text(error.message)},
+                                "message": {"text": _notification(error)},
                                 "locations": [
                                     {"physicalLocation": {"artifactLocation": artifact_location(error.path)}}
                                 ],
@@ -140,6 +150,12 @@ def report_to_sarif(result: ScanResult) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _notification(error: ScanError) -> str:
+    if error.repository is None:
+        return utf8_text(error.message)
+    return f"{utf8_text(error.repository)}: {utf8_text(error.message)}"
 
 
 def render(result: ScanResult) -> str:

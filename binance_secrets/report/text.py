@@ -38,8 +38,9 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
     live = [f for f in result.findings if f.verification is not None and f.verification.status == "live"]
     for finding in sorted(live, key=_test_realm_last):  # mainnet keys move real money: they come first
         lines.extend(_live_block(finding, show_secrets, style))
-    for path, group in groupby(result.findings, key=lambda f: f.path):
-        lines.append(style(log_path(path), bold=True))
+    for (repository, path), group in groupby(result.findings, key=lambda f: (f.repository, f.path)):
+        heading = log_path(path) if repository is None else f"{log_text(repository)}  {log_path(path)}"
+        lines.append(style(heading, bold=True))
         for finding in group:
             lines.append(_finding_line(finding, show_secrets, style))
             if finding.commit is not None:
@@ -89,7 +90,10 @@ def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str
     assert verification is not None
     secret = log_text(finding.secret if show_secrets else finding.redacted)
     risk = (verification.risk or "unknown").upper()
-    header = f"LIVE {RULES[finding.rule_id].title}: {log_path(finding.path)}:{finding.line}  {secret}  risk {risk}"
+    where = f"{log_path(finding.path)}:{finding.line}"
+    if finding.repository is not None:
+        where = f"{log_text(finding.repository)}  {where}"
+    header = f"LIVE {RULES[finding.rule_id].title}: {where}  {secret}  risk {risk}"
     return [
         style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
         style(header, fg="red", bold=True),  # type: ignore[operator]
@@ -129,5 +133,9 @@ def _summary(result: ScanResult) -> str:
         )
     if not result.findings:
         return f"No Binance credentials found ({scope}, {stats.seconds:.2f}s)."
-    files = len({f.path for f in result.findings})
+    files = len({(f.repository, f.path) for f in result.findings})
+    repositories = {f.repository for f in result.findings} - {None}
+    if repositories:
+        where = f"{files} file(s) of {len(repositories)} repositor{'y' if len(repositories) == 1 else 'ies'}"
+        return f"{len(result.findings)} finding(s) in {where} ({scope}, {stats.seconds:.2f}s)."
     return f"{len(result.findings)} finding(s) in {files} file(s) ({scope}, {stats.seconds:.2f}s)."
