@@ -14,6 +14,7 @@ import subprocess
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from binance_secrets.errors import ScanFailure
 from binance_secrets.finding import CommitInfo
@@ -231,9 +232,9 @@ def stop_process(process: subprocess.Popen[bytes] | None) -> None:
     process.wait()
 
 
-@dataclass(frozen=True)
-class ListedObject:
-    """One object named by `rev-list --objects`: a commit, an annotated tag or a blob."""
+class ListedObject(NamedTuple):
+    """One object named by `rev-list --objects`: a commit, an annotated tag or a blob (a tuple: a
+    large history lists hundreds of thousands)."""
 
     sha: str
     type: str  # "commit", "tag", "blob", or "missing"

@@ -6,25 +6,24 @@ messages do not go through cat-file one object at a time: one worker reads them 
 `git log` stream (a commit is mostly headers, and a per-object round trip cost more than detecting
 in its message). Findings come back unfiltered: attribution needs to know every blob a secret is
 in, whatever its confidence there.
+
+The detectors, the content readers and multiprocessing are imported where they are first used: a
+re-audit that the cache answers whole (`history --cache`) never needs them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-import multiprocessing
 import os
 import queue
 import signal
 import subprocess
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from binance_secrets.detectors import detect, may_hold_credentials
 from binance_secrets.finding import Finding, ScanError
-from binance_secrets.scanning import placed
-from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, is_utf16, is_zip, printable_text
 from binance_secrets.sources.git_objects import (
     READ_BUFFER_BYTES,
     CatFileBatch,
@@ -32,7 +31,11 @@ from binance_secrets.sources.git_objects import (
     git_message,
     stop_process,
 )
-from binance_secrets.sources.prefilter import Prefilter, load_prefilter
+
+if TYPE_CHECKING:
+    import multiprocessing
+
+    from binance_secrets.sources.prefilter import Prefilter
 
 COMMIT_MESSAGE_PATH = "<commit message>"
 TAG_MESSAGE_PATH = "<tag message>"
@@ -153,6 +156,10 @@ def blob_findings(
     chunk `blob_chunks` would make of it, made here without the stream machinery: most blobs of a
     history are small, and that machinery cost more than detecting in them.
     """
+    from binance_secrets.detectors import detect, may_hold_credentials
+    from binance_secrets.scanning import placed
+    from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, is_utf16, is_zip, printable_text
+
     if not data:
         return []  # `blob_chunks` makes no chunk of an empty blob
     plain = not is_zip(data) and not is_utf16(data)
@@ -180,6 +187,9 @@ def message_findings(raw: bytes, object_type: str) -> list[tuple[str, Finding]]:
 
 
 def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
+    from binance_secrets.detectors import detect
+    from binance_secrets.sources.content import printable_text
+
     return [("", finding) for finding in detect(printable_text(message), path)]
 
 
@@ -243,9 +253,16 @@ def _scan_message_record(record: bytes, result: BatchResult, known: frozenset[st
             result.known_flagged.append(sha)
         return
     result.scanned.append(sha)
-    findings = _text_findings(record[41:], COMMIT_MESSAGE_PATH)
+    findings = message_record_findings(record)
     if findings:
         result.found.append(ObjectFindings(sha, "commit", tuple(findings)))
+
+
+def message_record_findings(record: bytes) -> list[tuple[str, Finding]]:
+    """The findings in one record of the `git log -z --format=%H%n%B` stream: the message after the id."""
+    if len(record) < 41 or record[40:41] != b"\n":
+        return []
+    return _text_findings(record[41:], COMMIT_MESSAGE_PATH)
 
 
 def display(path: str) -> str:
@@ -286,6 +303,8 @@ def scan_in_parallel(
     if jobs <= 1:
         yield from _scan_here(repo, work, messages)
         return
+    import multiprocessing
+
     context = multiprocessing.get_context()
     task_queue: multiprocessing.Queue[Work | None] = context.Queue(maxsize=2 * jobs)
     result_queue: multiprocessing.Queue[BatchResult | str | None] = context.Queue()
@@ -343,6 +362,8 @@ def _look_ahead(work: Iterator[list[ScanTask]]) -> tuple[list[list[ScanTask]], b
 def _scan_here(
     repo: GitRepository, work: Iterable[list[ScanTask]], messages: MessageScan | None
 ) -> Generator[BatchResult, None, None]:
+    from binance_secrets.sources.prefilter import load_prefilter
+
     prefilter = load_prefilter()
     if messages is not None:
         with contextlib.closing(_message_results(repo, messages)) as results:
@@ -415,6 +436,8 @@ def _worker(
     # `with` and `finally` end the git children. The parent's own handlers are not for workers.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
+    from binance_secrets.sources.prefilter import load_prefilter
+
     try:
         prefilter = load_prefilter()  # in the worker: a native scratch space is per process
         with CatFileBatch(repo) as cat_file:
