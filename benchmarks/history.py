@@ -34,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,16 +107,26 @@ def generate_worst_case(path: Path, commits: int, file_bytes: int, files: int = 
     return path
 
 
+# Runs one command from a fresh, small process and reports on it: measured from the benchmark's own
+# process, the peak would start from that process's size (a child inherits it until it executes).
+_PROBE = """
+import json, os, subprocess, sys, time
+command, env = json.loads(sys.argv[1])
+started = time.perf_counter()
+process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+_, status, usage = os.wait4(process.pid, 0)
+wall = time.perf_counter() - started
+print(json.dumps([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def run_once(command: list[str], env: dict[str, str] | None = None) -> Sample:
     """One whole run: wall clock, CPU of the process tree (`wait4`), the largest process's peak RSS."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 1, 3):
-        raise SystemExit(f"{command[0]} exited {process.returncode}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    probe = [sys.executable, "-c", _PROBE, json.dumps([command, env])]
+    wall, cpu, peak, code = json.loads(subprocess.run(probe, capture_output=True, text=True, check=True).stdout)
+    if code not in (0, 1, 3):
+        raise SystemExit(f"{command[0]} exited {code}")
+    return Sample(wall, cpu, peak)
 
 
 def median(samples: list[Sample]) -> Sample:
