@@ -351,3 +351,29 @@ def test_cache_with_several_repositories_is_a_usage_error(tmp_path: Path, capsys
     code = main(["history", str(first), str(second), "--cache", str(tmp_path / "c"), "--no-progress"])
     assert code == 2
     assert "--cache" in capsys.readouterr().err
+
+
+def test_kept_attribution_follows_head_and_threshold(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On refs that have not moved the graph walk is kept, but `in_head` still follows HEAD, and another
+    threshold (other secrets to attribute) walks again."""
+    key = api_key()
+    commit_file(repo, "README.md", "hello\n", "start")
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit_file(repo, "feature/settings.py", assignment("BINANCE_API_KEY", key), "feature settings")
+    commit_file(repo, "bare.txt", api_key() + "\n", "a bare token: low confidence")
+    git(repo, "checkout", "-q", "main")
+    cache = tmp_path / "audit.cache"
+    _, on_main, _ = audit(capsys, str(repo), "--cache", str(cache))
+    assert [f["in_head"] for f in on_main["findings"]] == [False]
+    _, again, _ = audit(capsys, str(repo), "--cache", str(cache))
+    assert comparable(again) == comparable(on_main)
+    git(repo, "checkout", "-q", "feature")
+    _, on_feature, _ = audit(capsys, str(repo), "--cache", str(cache))
+    _, fresh, _ = audit(capsys, str(repo))
+    assert comparable(on_feature) == comparable(fresh)
+    assert [f["in_head"] for f in on_feature["findings"]] == [True]
+    _, low, _ = audit(capsys, str(repo), "--cache", str(cache), "--min-confidence", "low")
+    _, fresh_low, _ = audit(capsys, str(repo), "--min-confidence", "low")
+    assert comparable(low) == comparable(fresh_low) and len(low["findings"]) == 2

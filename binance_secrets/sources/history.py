@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from binance_secrets.filters import FindingFilter
 from binance_secrets.finding import CONFIDENCE_ORDER, CommitInfo, Finding, ScanError, ScanResult, ScanStats
 from binance_secrets.paths import PathFilter
-from binance_secrets.sources.git_attribution import attribute
+from binance_secrets.sources.git_attribution import Attribution, SecretsOf, attribute
 from binance_secrets.sources.git_objects import (
     CatFileBatch,
     GitRepository,
@@ -200,6 +200,9 @@ class _Run:
             notice = "submodules are not followed; scan their repositories separately"
             self.errors.append(ScanError(REPOSITORY, notice, unscanned=False))
         history = _History(self.repo, self.request, self.finding_filter, self.errors)
+        if self.cache is not None and not self.shallow and self.repo.graft_file is None and not self.repo.partial:
+            history.cache = self.cache  # the graph is the one its commit ids name: its walk may be kept
+            history.listing_name = self._listing_name()
         findings = history.findings(found, self.cached)
         self.findings = [
             f for f in findings if not self.path_filter.is_excluded(f.path) and self.finding_filter.keep(f)
@@ -462,6 +465,8 @@ class _History:
         self.errors = errors
         self._infos: dict[str, CommitInfo] = {}
         self._cached_paths: dict[str, str] = {}  # cached blob -> the path it was scanned under
+        self.cache: HistoryCache | None = None
+        self.listing_name = ""
 
     def findings(self, found: list[ObjectFindings], cached: Sequence[CachedObject] = ()) -> list[Finding]:
         if not found and not cached:
@@ -540,9 +545,7 @@ class _History:
                     by_blob[sha] = findings or ()
                 return by_blob.get(sha, ())
 
-            attributions, warnings = attribute(
-                self.repo, self.request.revisions, blob_secrets, secrets_of, head
-            )
+            attributions, warnings = self._attribute(wanted, blob_secrets, secrets_of, head)
             self.errors.extend(ScanError(REPOSITORY, warning) for warning in warnings)
             # Each blob's findings indexed by secret once: one lookup per attribution, however many
             # secrets a blob holds (a blob of 16,000 findings made this quadratic).
@@ -572,6 +575,29 @@ class _History:
                 attributed = {(attribution.secret_sha256, attribution.path) for attribution in attributions}
                 results.extend(self._unattributed(by_blob, blob_secrets, attributed))
         return results
+
+    def _attribute(
+        self, wanted: set[str], blob_secrets: dict[str, frozenset[str]], secrets_of: SecretsOf, head: str | None
+    ) -> tuple[list[Attribution], list[str]]:
+        """The graph walk's answer, or the one a cache keeps for the same revisions, HEAD and blobs.
+
+        Only a walk that went through without a warning is kept, and only when no path it names looks
+        like it holds a key (the cache never holds one).
+        """
+        from binance_secrets.sources.git_text import redact_free_text
+        from binance_secrets.sources.history_cache import attribution_digest
+
+        name = attribution_digest(self.listing_name, head, wanted, blob_secrets) if self.cache is not None else ""
+        if self.cache is not None:
+            kept = self.cache.attributions(name)
+            if kept is not None:
+                return [Attribution(*item) for item in kept], []
+        attributions, warnings = attribute(self.repo, self.request.revisions, blob_secrets, secrets_of, head)
+        if self.cache is not None and not warnings:
+            paths = {attribution.path for attribution in attributions}
+            if all(redact_free_text(path) == path for path in paths):
+                self.cache.attributed(name, [dataclasses.astuple(attribution) for attribution in attributions])
+        return attributions, warnings
 
     def _unattributed(
         self,

@@ -90,6 +90,22 @@ class CacheData:
     commits: set[str] = field(default_factory=set)
     commit_findings: dict[str, Secrets] = field(default_factory=dict)
     listings: dict[str, Listing] = field(default_factory=dict)
+    # Attribution results, per (revisions, HEAD, blobs holding the secrets asked about): on refs that
+    # have not moved, the graph walk's answer is the same, so a re-audit need not walk it again.
+    attributions: dict[str, list[Attributed]] = field(default_factory=dict)
+
+
+# (secret_sha256, path, first commit, blob in that commit, occurrences, in_head): no secret.
+Attributed = tuple[str, str, str, str, int, bool]
+
+
+def attribution_digest(
+    listing_name: str, head: str | None, wanted: Iterable[str], blob_secrets: Mapping[str, Iterable[str]]
+) -> str:
+    digest = hashlib.sha256(f"{listing_name}\n{head or ''}\n{','.join(sorted(wanted))}\n".encode())
+    for sha in sorted(blob_secrets):
+        digest.update(f"{sha}:{','.join(sorted(blob_secrets[sha]))}\n".encode())
+    return digest.hexdigest()
 
 
 def rules_digest() -> str:
@@ -232,6 +248,7 @@ def _encode(data: CacheData) -> dict[str, object]:
         "commits": "".join(sorted(data.commits)),
         "commit_findings": {sha: _secrets_out(found) for sha, found in data.commit_findings.items()},
         "listings": [[name, _listing_out(listing)] for name, listing in data.listings.items()],
+        "attributions": [[name, [list(item) for item in items]] for name, items in data.attributions.items()],
     }
 
 
@@ -261,7 +278,21 @@ def _decode(document: dict[str, object]) -> CacheData:
         raise ValueError("listings")
     for name, listing in listings:
         data.listings[_text(name)] = _listing_in(listing)
+    attributions = document["attributions"]
+    if not isinstance(attributions, list):
+        raise ValueError("attributions")
+    for name, items in attributions:
+        data.attributions[_hex(name)] = [_attributed_in(item) for item in items]
     return data
+
+
+def _attributed_in(value: object) -> Attributed:
+    if not isinstance(value, list) or len(value) != 6:
+        raise ValueError("attribution")
+    secret, path, commit, blob, occurrences, in_head = value
+    if not isinstance(in_head, bool):
+        raise ValueError("attribution")
+    return _hex(secret), _text(path), _hex(commit), _hex(blob), _number(occurrences), in_head
 
 
 def _listing_out(listing: Listing) -> dict[str, object]:
@@ -429,7 +460,16 @@ class HistoryCache:
             return None
         return listing
 
+    def attributions(self, name: str) -> list[Attributed] | None:
+        found = self.old.attributions.get(name)
+        if found is not None:
+            self.new.attributions[name] = found
+        return found
+
     # --- recording ------------------------------------------------------------------------------
+
+    def attributed(self, name: str, items: list[Attributed]) -> None:
+        self.new.attributions[name] = items
 
     def scanned_blob(self, sha: str, path: str, found: Secrets) -> None:
         self.new.blobs[sha] = path_digest(path)
@@ -450,7 +490,8 @@ class HistoryCache:
         """Write what this audit saw. Blob ids are kept for the blobs this audit listed (all of the old
         ones when it replayed a listing); messages and findings once recorded stay recorded."""
         old, new = self.old, self.new
-        if self.listing_used and not (new.blobs or new.tags or new.commits):
+        nothing_new = not (new.blobs or new.tags or new.commits) and new.attributions.keys() <= old.attributions.keys()
+        if self.listing_used and nothing_new:
             return  # a replayed listing with nothing new: the file already says all of it
         data = CacheData(rules=new.rules)
         data.blobs = dict(old.blobs) if self.listing_used else new.blobs
@@ -465,4 +506,9 @@ class HistoryCache:
             if len(data.listings) >= MAX_LISTINGS:
                 break
             data.listings.setdefault(name, kept)
+        data.attributions = dict(new.attributions)
+        for name, items in old.attributions.items():
+            if len(data.attributions) >= MAX_LISTINGS:
+                break
+            data.attributions.setdefault(name, items)
         save(self.path, self._key, data)
