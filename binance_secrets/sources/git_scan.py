@@ -30,6 +30,7 @@ from binance_secrets.sources.git_objects import (
     GitRepository,
     git_message,
     stop_process,
+    widen_pipe,
 )
 
 if TYPE_CHECKING:
@@ -193,19 +194,9 @@ def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
     return [("", finding) for finding in detect(printable_text(message), path)]
 
 
-def scan_messages(
-    repo: GitRepository,
-    revisions: Sequence[str],
-    known: frozenset[str] = frozenset(),
-    flagged: frozenset[str] = frozenset(),
-) -> Generator[BatchResult, None, None]:
-    """The messages of every commit `revisions` select, from one `git log -z` stream (those in
-    `known` counted but not scanned again, see `MessageScan`).
-
-    `%B` is the raw message (subject and body, as in the object after its headers), so lines count
-    as they do in the object. A NUL inside a message (git refuses to create one, other tools may)
-    would split a record: the part that does not start with a commit id is skipped, not misread.
-    """
+def start_messages(repo: GitRepository, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
+    """The `git log` stream of the messages of every commit `revisions` select, started (git runs ahead
+    into a wide pipe while the caller is still busy listing objects)."""
     process = subprocess.Popen(
         repo.command(
             "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B"
@@ -216,9 +207,35 @@ def scan_messages(
         env=repo.environment(),
     )
     try:
-        assert process.stdin is not None and process.stdout is not None
+        assert process.stdin is not None
+        widen_pipe(process.stdout)
         process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
         process.stdin.close()
+    except BaseException:
+        stop_process(process)
+        raise
+    return process
+
+
+def scan_messages(
+    repo: GitRepository,
+    revisions: Sequence[str],
+    known: frozenset[str] = frozenset(),
+    flagged: frozenset[str] = frozenset(),
+    started: subprocess.Popen[bytes] | None = None,
+) -> Generator[BatchResult, None, None]:
+    """The messages of every commit `revisions` select, from one `git log -z` stream (`started`, or one
+    started here); those in `known` are counted but not scanned again (see `MessageScan`).
+
+    `%B` is the raw message (subject and body, as in the object after its headers), so lines count
+    as they do in the object. A NUL inside a message (git refuses to create one, other tools may)
+    would split a record: the part that does not start with a commit id is skipped, not misread.
+    """
+    process = started
+    try:
+        if process is None:
+            process = start_messages(repo, revisions)
+        assert process.stdout is not None
         result = BatchResult()
         tail = b""
         while True:
@@ -295,13 +312,27 @@ def scan_in_parallel(
     """
     work: Iterator[list[ScanTask]] = batches(tasks)
     ahead: list[list[ScanTask]] = []
+    started = None
     if jobs > 1:
-        ahead, small = _look_ahead(work)
+        # The messages' `git log` starts now, beside the listing: if the audit turns out small, it is
+        # read here with nothing left to wait for; if not, a worker reads its own and this one goes.
+        started = start_messages(repo, messages.revisions) if messages is not None else None
+        try:
+            ahead, small = _look_ahead(work)
+        except BaseException:
+            stop_process(started)
+            raise
         work = itertools.chain(ahead, work)
         if small:
             jobs = 1
+        else:
+            stop_process(started)
+            started = None
     if jobs <= 1:
-        yield from _scan_here(repo, work, messages)
+        try:
+            yield from _scan_here(repo, work, messages, started)
+        finally:
+            stop_process(started)  # already ended when read to the end; ended here if abandoned early
         return
     import multiprocessing
 
@@ -360,13 +391,17 @@ def _look_ahead(work: Iterator[list[ScanTask]]) -> tuple[list[list[ScanTask]], b
 
 
 def _scan_here(
-    repo: GitRepository, work: Iterable[list[ScanTask]], messages: MessageScan | None
+    repo: GitRepository,
+    work: Iterable[list[ScanTask]],
+    messages: MessageScan | None,
+    started: subprocess.Popen[bytes] | None = None,
 ) -> Generator[BatchResult, None, None]:
     from binance_secrets.sources.prefilter import load_prefilter
 
     prefilter = load_prefilter()
     if messages is not None:
-        with contextlib.closing(_message_results(repo, messages)) as results:
+        results = scan_messages(repo, messages.revisions, messages.known, messages.flagged, started)
+        with contextlib.closing(results):
             yield from results
     with CatFileBatch(repo) as cat_file:
         for batch in work:
