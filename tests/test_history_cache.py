@@ -377,3 +377,27 @@ def test_kept_attribution_follows_head_and_threshold(
     _, low, _ = audit(capsys, str(repo), "--cache", str(cache), "--min-confidence", "low")
     _, fresh_low, _ = audit(capsys, str(repo), "--min-confidence", "low")
     assert comparable(low) == comparable(fresh_low) and len(low["findings"]) == 2
+
+
+@pytest.mark.parametrize("missing", [True, False], ids=["missing object", "size limit only"])
+def test_cache_never_makes_an_incomplete_audit_complete(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], missing: bool
+) -> None:
+    """README "Partial scans are never reported clean": what one audit could not scan (a blob over the
+    size limit, a missing object) is reported again by every re-audit that uses the cache (the size
+    limit's warning from a replayed listing, a missing object by listing again: no listing is kept)."""
+    commit_file(repo, "big.txt", "x" * 5000 + "\n", "big")
+    commit_file(repo, "small.txt", "hello\n", "small")
+    if missing:
+        lost = commit_file(repo, "lost.txt", "soon missing\n", "lost")
+        _delete_object(repo, git(repo, "rev-parse", f"{lost}:lost.txt").strip())
+    cache = tmp_path / "audit.cache"
+    outcomes = []
+    for _ in range(3):
+        code, report, _ = audit(capsys, str(repo), "--cache", str(cache), "--max-blob-size", "1k")
+        outcomes.append((code, sorted((error["path"], error["message"]) for error in report["errors"])))
+    code, errors = outcomes[0]
+    assert code == 3
+    assert any(path == "big.txt" and "over the" in message for path, message in errors)
+    assert any("missing" in message for _, message in errors) == missing
+    assert outcomes[1] == outcomes[0] and outcomes[2] == outcomes[0]

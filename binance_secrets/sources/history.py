@@ -581,8 +581,8 @@ class _History:
     ) -> tuple[list[Attribution], list[str]]:
         """The graph walk's answer, or the one a cache keeps for the same revisions, HEAD and blobs.
 
-        Only a walk that went through without a warning is kept, and only when no path it names looks
-        like it holds a key (the cache never holds one).
+        Only a walk that went through without a warning or an unreadable blob is kept, and only when no
+        path it names looks like it holds a key (the cache never holds one).
         """
         from binance_secrets.sources.git_text import redact_free_text
         from binance_secrets.sources.history_cache import attribution_digest
@@ -592,8 +592,10 @@ class _History:
             kept = self.cache.attributions(name)
             if kept is not None:
                 return [Attribution(*item) for item in kept], []
+        errors_before = len(self.errors)
         attributions, warnings = attribute(self.repo, self.request.revisions, blob_secrets, secrets_of, head)
-        if self.cache is not None and not warnings:
+        # A blob it could not read (an error entry) must be reported again next time: not kept then.
+        if self.cache is not None and not warnings and len(self.errors) == errors_before:
             paths = {attribution.path for attribution in attributions}
             if all(redact_free_text(path) == path for path in paths):
                 self.cache.attributed(name, [dataclasses.astuple(attribution) for attribution in attributions])
