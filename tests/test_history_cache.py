@@ -249,7 +249,7 @@ def _forged_clean(cache: Path, data: CacheData, signing: bytes | None) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["truncated", "edited", "other key", "unsigned forgery", "wrong format", "not a cache", "empty"],
+    ["truncated", "edited", "other key", "unsigned forgery", "wrong format", "empty"],
 )
 def test_hostile_cache_never_hides_a_finding(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
@@ -280,8 +280,6 @@ def test_hostile_cache_never_hides_a_finding(
         body = json.dumps({"format": 99, "rules": data.rules}).encode()
         save(str(cache), signing, CacheData(rules=data.rules))  # a valid file first, then its body swapped
         cache.write_bytes(MAGIC + body + b"\n" + history_cache._mac(signing, body) + b"\n")
-    elif damage == "not a cache":
-        cache.write_bytes(b"\x00\xff" * 1000)
     else:
         cache.write_bytes(b"")
     code, report, err = audit(capsys, str(repo), "--cache", str(cache))
@@ -291,6 +289,20 @@ def test_hostile_cache_never_hides_a_finding(
     notices = [e for e in report["errors"] if e["path"] == "<cache>"]
     assert len(notices) == 1 and notices[0].get("notice") is True
     assert load(str(cache), signing, rules_digest()) is not None  # rebuilt, signed again
+
+
+def test_a_file_that_is_no_cache_is_neither_used_nor_overwritten(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--cache README.md` (a mistyped path) must not destroy the file, nor hide anything."""
+    key = api_key()
+    commit_file(repo, "settings.py", assignment("BINANCE_API_KEY", key))
+    other = tmp_path / "notes.md"
+    other.write_text("# my notes\n")
+    code, report, err = audit(capsys, str(repo), "--cache", str(other))
+    assert code == 1 and len(report["findings"]) == 1
+    assert other.read_text() == "# my notes\n"
+    assert "not a binance-secrets cache" in err
 
 
 def test_cache_of_another_repository_is_harmless(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -64,6 +64,10 @@ class CacheUnusable(Exception):
     """The cache cannot be used (missing key, unreadable, forged, stale): the message says why."""
 
 
+class NotACache(CacheUnusable):
+    """FILE holds something else (a mistyped path?): it is neither used nor overwritten."""
+
+
 @dataclass
 class Listing:
     """What listing the objects of one set of revisions found, for a re-audit of the same refs."""
@@ -186,8 +190,10 @@ def load(path: str, key: bytes, rules: str) -> CacheData | None:
         raise CacheUnusable(f"cannot read it ({error.strerror or error})") from None
     if len(raw) > MAX_CACHE_BYTES:
         raise CacheUnusable("it is larger than any cache this tool writes")
+    if raw and not raw.startswith(MAGIC[: len(raw)]):  # neither the magic line nor a piece of it
+        raise NotACache("it is not a binance-secrets cache: left as it is, and no cache is used or written")
     if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + _MAC_HEX + 2 or raw[-1:] != b"\n":
-        raise CacheUnusable("it is not a cache this tool wrote (or it was cut short)")
+        raise CacheUnusable("it was cut short")
     body, mac = raw[len(MAGIC) : -(_MAC_HEX + 2)], raw[-(_MAC_HEX + 1) : -1]
     if raw[-(_MAC_HEX + 2) : -(_MAC_HEX + 1)] != b"\n" or not hmac.compare_digest(_mac(key, body), mac):
         raise CacheUnusable(
@@ -412,6 +418,8 @@ class HistoryCache:
             return None, f"--cache {path} not used: {problem}"
         try:
             old = load(path, key, rules)
+        except NotACache as problem:
+            return None, f"--cache {path} not used: {problem}"
         except CacheUnusable as problem:
             return cls(path, key, None, rules), f"cache {path} ignored and rebuilt: {problem}"
         return cls(path, key, old, rules), None
