@@ -26,6 +26,7 @@ from binance_secrets.detectors.context import (
 from binance_secrets.detectors.credentials import credential_assignments
 from binance_secrets.detectors.doc_shapes import placeholder_marked
 from binance_secrets.detectors.documentation import is_documentation_example
+from binance_secrets.detectors.encoded import decoded_view
 from binance_secrets.detectors.private_keys import ArmouredBlock, armoured_blocks, private_keys
 from binance_secrets.detectors.tokens import (
     TokenSpan,
@@ -84,8 +85,12 @@ class _FileFacts:
         return self._mentions_binance
 
 
-def detect(data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
+def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) -> list[Finding]:
     """All Binance credentials in `data`, in order of position, unfiltered by confidence."""
+    # Base64 values whose decoding is text are read decoded, and reported where they are encoded.
+    view = decoded_view(data, first_line) if decode else None
+    if view is not None:
+        return view.map_back(detect(view.data, path, first_line=first_line, decode=False))
     facts = _FileFacts(data, path)
     blocks = list(armoured_blocks(data))
     # Armoured bodies (keys, certificates, PGP) are base64 wrapped at 64 columns: some of their lines
