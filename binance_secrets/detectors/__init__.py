@@ -88,7 +88,7 @@ class _FileFacts:
 def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) -> list[Finding]:
     """All Binance credentials in `data`, in order of position, unfiltered by confidence."""
     # Base64 values whose decoding is text are read decoded, and reported where they are encoded.
-    view = decoded_view(data, first_line) if decode else None
+    view = decoded_view(data, path, first_line) if decode else None
     if view is not None:
         return view.map_back(detect(view.data, path, first_line=first_line, decode=False))
     facts = _FileFacts(data, path)

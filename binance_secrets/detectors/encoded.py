@@ -4,10 +4,14 @@ People base64-encode credentials where a tool asks them to (Kubernetes `Secret` 
 `*_B64`/`*_BASE64` variables of CI systems that mangle newlines) and to carry a whole `.env` or JSON
 config in one variable. Three kinds of value are decoded:
 
-- the values of a Kubernetes `Secret`'s `data:` (YAML or JSON manifest, `kind: Secret` in the chunk);
-- values assigned to a name ending in `b64`/`base64` (`BINANCE_API_SECRET_B64=…`, `configBase64: …`);
-- any other standalone base64 string of at least `MIN_STANDALONE_LENGTH` characters (Helm values,
-  `echo '…' | base64 -d > .env`, a JSON config pasted encoded).
+- a standalone, padded, standard-alphabet base64 string of at least `MIN_RUN_LENGTH` characters that
+  is a whole value: a Kubernetes `Secret`'s `data:` entries (YAML or JSON manifest), Helm values,
+  `echo '…' | base64 -d > .env`, a JSON config pasted encoded;
+- a value of at least `MIN_RUN_LENGTH` characters assigned to a name ending in `b64`/`base64`
+  (`BINANCE_API_SECRET_B64=…`, `configBase64: …`, `ENV X_B64 …`), padded or not;
+- in a YAML or JSON file with `kind: Secret`, the shorter `data:` values too (from `MIN_DATA_LENGTH`
+  characters): they are base64 by definition, and an encoded placeholder (`eW91ci1hcGkta2V5`) must be
+  read as the placeholder it is, not reported as a credential.
 
 A value is decoded only when it is at most `MAX_ENCODED_BYTES` long and its decoding is UTF-8 text
 with hardly any control characters: digests, images, certificates in DER, sealed or encrypted values
@@ -23,8 +27,15 @@ pragma on the encoded value's line covers all of its decoding. Detection runs on
 value to the encoded value's span. The encoded string itself is never looked at once its decoding is
 text, so it is never reported as a key of its own.
 
-Everything is linear: candidate runs are found with `bytes.translate` and `bytes.find`, each byte of the
-chunk is decoded at most once per level, and the Kubernetes walk reads each line of a `data:` block once.
+Values are decoded in configuration, manifest, script and plain-text files (`decodes_in()`: YAML, JSON,
+`.env`, TOML, INI, properties, XML configs, shell and PowerShell scripts, Dockerfiles, Terraform, `.txt`,
+files without an extension), where encoded credentials are kept. Source code and documentation are read
+as written: finding base64 runs takes two more passes over the bytes (a `translate` and a `find`), which
+on a tree of source files would cost about a third of the detectors' speed.
+
+Everything is linear: candidate runs are found with one `bytes.translate` and `bytes.find`, each is judged
+by a bounded look around it, each byte of the chunk is decoded at most once per level, and the walk
+through a manifest's `data:` blocks reads each line once.
 """
 
 from __future__ import annotations
@@ -35,28 +46,29 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from binance_secrets.detectors.private_keys import armoured_blocks
 from binance_secrets.finding import Finding
 
 # Longer values are left encoded: a credential or a config is far smaller, an image far larger.
 MAX_ENCODED_BYTES = 65_536
-# A named or Kubernetes value this short decodes to 6 bytes, the shortest credential reported.
-MIN_NAMED_LENGTH = 8
 # A random 24-character alphanumeric string (a plain credential that happens to be valid base64)
 # decodes to text fewer than once in a million draws (16 characters: 7 in 100,000): below this length
-# a standalone string is left alone, or plain passwords would be "decoded" into noise.
-MIN_STANDALONE_LENGTH = 24
+# a string is left alone, or plain passwords would be "decoded" into noise. 24 characters hold 18
+# bytes; a Binance key or secret encoded is 88.
+MIN_RUN_LENGTH = 24
 # A value found inside a decoded text is decoded too, once (a base64 `.env` that holds a `*_B64`).
 LEVELS = 2
 # "Text": valid UTF-8 with at most this share of control characters (none at all in a short value).
 _MAX_CONTROL_SHARE = 0.01
 
 _STANDARD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_URL_SAFE_EXTRA = b"-_"
-_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
-# Base64 characters (standard alphabet) -> `b`, anything else -> space: runs are then found in C.
+# Base64 characters -> `b`, anything else -> space: runs are then found in C.
 _RUN_MARKS = bytes(ord("b") if byte in _STANDARD else ord(" ") for byte in range(256))
-_NAMED_RUN_MARKS = bytes(ord("b") if byte in _STANDARD + _URL_SAFE_EXTRA else ord(" ") for byte in range(256))
-_MIN_RUN = b"b" * MIN_STANDALONE_LENGTH
+_MIN_RUN = b"b" * MIN_RUN_LENGTH
+_PAD = ord("=")
+_AFTER_ANY_OFFSET = 1 << 62
+# A hex-only run is a digest, whose base64 decoding is never text.
+_HEX_OR_PAD = b"0123456789abcdefABCDEF="
 _CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 # A standalone string must be a whole value: after an assignment, a quote, a bracket, a comma or the
@@ -64,7 +76,6 @@ _CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # domain names, identifiers), whose pieces are no value of their own.
 _VALUE_BEFORE = frozenset(b" \t\r\n\"'`=:,([{>|")
 _VALUE_AFTER = frozenset(b" \t\r\n\"'`,;)]}<&\\#|")
-_NAME_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 # `kind: Secret`, `"kind": "Secret"` (not `SealedSecret`, whose values are encrypted). Starts with a
 # literal, so the engine skips ahead with a fast search; every repetition is of one character class.
@@ -74,13 +85,8 @@ _KIND_SECRET = re.compile(
     """,
     re.VERBOSE,
 )
-# A YAML `data:` key alone on its line (a list item's too); its entries are the lines indented below.
-_YAML_DATA = re.compile(
-    rb"""
-    ^[ \t]*(?:-[ \t]+)?(?P<key>data)[ \t]*:[ \t]*(?:\#[^\n]*)?\r?$
-    """,
-    re.VERBOSE | re.MULTILINE,
-)
+# How far along its line a YAML `data:` key is checked.
+_YAML_KEY_WINDOW = 256
 # A JSON manifest's `"data": {` and its `"name": "base64"` entries, matched one after the other from
 # where the previous one ended: no stretch of the chunk is read twice.
 _JSON_DATA = re.compile(rb'"data"\s*:\s*\{')
@@ -90,18 +96,38 @@ _JSON_ENTRY = re.compile(
     """,
     re.VERBOSE,
 )
-# After a name ending in `b64`/`base64`: the closing quote or bracket of a key, an assignment operator
-# (or the space of a Dockerfile `ENV NAME value`), an optional opening quote. Bounded repetitions.
-_NAMED_ASSIGNMENT = re.compile(
+# A `data:` value this short decodes to 6 bytes, the shortest credential reported.
+MIN_DATA_LENGTH = 8
+_MANIFEST_TYPES = frozenset({"yaml", "yml", "json"})
+
+# What ends the text before a value named as base64: a name ending in `b64`/`base64`, the closing
+# quote or bracket of a key, an assignment operator (or the space of a Dockerfile `ENV NAME value`), an
+# optional opening quote. Searched in a bounded window that ends at the value; bounded repetitions.
+_NAMED_BEFORE = re.compile(
     rb"""
+    (?:b64|base64)
     (?:\\?["'])?\]?[ \t]{0,8}
     (?P<op>:=|=>|=|:|[ \t])
     [ \t]{0,8}
-    (?P<quote>\\?["'`])?
+    (?:\\?["'`])?
+    \Z
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.IGNORECASE,
 )
-_DOCKERFILE_PREFIX_BYTES = 16
+_NAMED_WINDOW_BYTES = 48
+
+# File types whose base64 values are decoded: any dot-separated part of the name (`values.yaml.j2`,
+# `.env.production`, `app.env`), or the first part for files named by their role (`Dockerfile.prod`).
+_DECODED_TYPES = frozenset(
+    {
+        "yaml", "yml", "json", "json5", "jsonc", "env", "envrc", "toml", "ini", "cfg", "conf", "cnf",
+        "config", "properties", "xml", "tpl", "tmpl", "tf", "tfvars", "hcl", "sh", "bash", "zsh", "ksh",
+        "fish", "ps1", "psm1", "bat", "cmd", "txt", "secret", "secrets",
+    }
+)  # fmt: skip
+_DECODED_NAMES = frozenset({"dockerfile", "containerfile", "jenkinsfile", "procfile", "vagrantfile"})
+# Lock files hold digests only, and can be large.
+_NOT_DECODED_NAMES = frozenset({"package-lock.json", "npm-shrinkwrap.json"})
 
 
 @dataclass(frozen=True)
@@ -113,30 +139,51 @@ class EncodedValue:
     text: str
 
 
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int
-    # Values named as base64 or in a Kubernetes `data:` may lack padding and use the URL-safe alphabet.
-    named: bool
+# The offsets of an encoded value in the chunk.
+_Span = tuple[int, int]
 
 
-def encoded_values(data: bytes, levels: int = LEVELS) -> list[EncodedValue]:
-    """The base64 values of `data` whose decoding is text, in order, none overlapping another."""
-    spans: dict[int, _Span] = {}
-    for span in (*_kubernetes_spans(data), *_named_spans(data), *_standalone_spans(data)):
-        spans.setdefault(span.start, span)
-    values: list[EncodedValue] = []
-    covered = 0
-    for start in sorted(spans):
-        span = spans[start]
-        if span.start < covered:
+def decodes_in(path: str) -> bool:
+    """Whether base64 values are decoded in the file at `path` (an archive member by its own name)."""
+    name = _file_name(path)
+    if name in _NOT_DECODED_NAMES:
+        return False
+    parts = name.split(".")
+    return len(parts) == 1 or parts[0] in _DECODED_NAMES or not _DECODED_TYPES.isdisjoint(parts[1:])
+
+
+def _file_name(path: str) -> str:
+    """The lower-case name of the file at `path`; of the member, for an archive member (`a.zip!b/c.yaml`)."""
+    return path.rsplit("/", 1)[-1].rsplit("!", 1)[-1].lower()
+
+
+def encoded_values(data: bytes, levels: int = LEVELS, *, manifest: bool = True) -> list[EncodedValue]:
+    """The base64 values of `data` whose decoding is text, in order, none overlapping another.
+
+    `manifest`: `data` may be a Kubernetes manifest (a YAML or JSON file, or a decoded text), whose
+    `Secret` `data:` values are decoded whatever their length.
+    """
+    spans = _run_spans(data)
+    if manifest:
+        short = [span for span in _kubernetes_spans(data) if span[1] - span[0] < MIN_RUN_LENGTH]
+        if short:
+            spans = sorted(spans + short)
+    values = []
+    # The base64 bodies of PEM blocks (certificates, keys) are binary; a line of one is no value.
+    armour = [(block.body_start, block.body_end) for block in armoured_blocks(data)] if spans else []
+    for start, end in spans:
+        if armour and _inside(start, armour):
             continue
-        text = _decoded_text(data[span.start : span.end], levels)
+        text = _decoded_text(data[start:end], levels)
         if text is not None:
-            values.append(EncodedValue(span.start, span.end, text))
-            covered = span.end
+            values.append(EncodedValue(start, end, text))
     return values
+
+
+def _inside(position: int, spans: list[_Span]) -> bool:
+    """Whether `position` falls in one of the sorted, disjoint `spans`."""
+    index = bisect.bisect_right(spans, (position, _AFTER_ANY_OFFSET)) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
 
 
 def _decoded_text(raw: bytes, levels: int) -> str | None:
@@ -144,12 +191,13 @@ def _decoded_text(raw: bytes, levels: int) -> str | None:
     decoded = _decode(raw)
     if decoded is None:
         return None
+    # Control bytes first: a byte count in C turns away nearly all binary without raising an exception.
+    controls = len(decoded) - len(decoded.translate(None, _CONTROL_BYTES))
+    if controls > _MAX_CONTROL_SHARE * len(decoded):
+        return None
     try:
         text = decoded.decode("utf-8")
     except UnicodeDecodeError:
-        return None
-    controls = len(decoded) - len(decoded.translate(None, _CONTROL_BYTES))
-    if controls > _MAX_CONTROL_SHARE * len(decoded):
         return None
     if levels > 1:
         inner = encoded_values(decoded, levels - 1)
@@ -164,10 +212,6 @@ def _decoded_text(raw: bytes, levels: int) -> str | None:
 
 def _decode(raw: bytes) -> bytes | None:
     body = raw.rstrip(b"=")
-    if b"-" in body or b"_" in body:
-        if b"+" in body or b"/" in body:
-            return None  # two alphabets mixed: not base64
-        body = body.translate(_TO_STANDARD)
     if len(body) % 4 == 1 or len(raw) - len(body) > 2:
         return None
     try:
@@ -177,50 +221,62 @@ def _decode(raw: bytes) -> bytes | None:
     return decoded or None
 
 
-def _is_base64(value: bytes, *, named: bool) -> bool:
-    body = value.rstrip(b"=")
-    alphabet = _STANDARD + _URL_SAFE_EXTRA if named else _STANDARD
-    minimum = MIN_NAMED_LENGTH if named else MIN_STANDALONE_LENGTH
-    if not minimum <= len(value) <= MAX_ENCODED_BYTES or len(value) - len(body) > 2:
-        return False
-    if not named and len(value) % 4:
-        return False  # a standalone value is taken for base64 only when it is padded like base64
-    return not body.translate(None, alphabet)
-
-
 # --- Kubernetes `Secret` manifests --------------------------------------------------------------------
 
 
-def _kubernetes_spans(data: bytes) -> Iterator[_Span]:
-    if b"Secret" not in data or b"data" not in data or _KIND_SECRET.search(data) is None:
-        return
-    yield from _yaml_data_spans(data)
-    yield from _json_data_spans(data)
+def _kubernetes_spans(data: bytes) -> list[_Span]:
+    """The values of a `Secret`'s `data:` entries: base64 by definition, so short ones are read too."""
+    if b"Secret" not in data or _KIND_SECRET.search(data) is None:
+        return []
+    return [*_yaml_data_spans(data), *_json_data_spans(data)]
 
 
 def _yaml_data_spans(data: bytes) -> Iterator[_Span]:
-    walked_to = 0
-    for match in _YAML_DATA.finditer(data):
-        if match.start() < walked_to:
-            continue  # a `data:` key inside a block already read is one of its entries
-        line_start = data.rfind(b"\n", 0, match.start("key")) + 1
-        key_column = match.start("key") - line_start
-        position = match.end()
-        while position < len(data):
+    position = data.find(b"data")
+    while position != -1:
+        key_column = _yaml_data_key(data, position)
+        next_search = position + 4
+        if key_column is not None:
             line_end = data.find(b"\n", position)
-            if line_end == -1:
-                line_end = len(data)
-            line = data[position:line_end]
-            body = line.lstrip(b" \t")
-            if body.strip() and not body.startswith(b"#"):
-                indent = len(line) - len(body)
-                if indent <= key_column:
-                    break
-                span = _yaml_entry_value(data, position + indent, line_end)
-                if span is not None:
-                    yield span
-            position = line_end + 1
-        walked_to = position
+            position = len(data) if line_end == -1 else line_end + 1
+            # The entries: the lines below indented deeper than `data`, each read once.
+            while position < len(data):
+                line_end = data.find(b"\n", position)
+                if line_end == -1:
+                    line_end = len(data)
+                line = data[position:line_end]
+                body = line.lstrip(b" \t")
+                if body.strip() and not body.startswith(b"#"):
+                    indent = len(line) - len(body)
+                    if indent <= key_column:
+                        break
+                    span = _yaml_entry_value(data, position + indent, line_end)
+                    if span is not None:
+                        yield span
+                position = line_end + 1
+            # A `data` inside the block just read is one of its entries; the line that ended it may
+            # be the next block's key.
+            next_search = position
+        position = data.find(b"data", next_search)
+
+
+def _yaml_data_key(data: bytes, position: int) -> int | None:
+    """The column of the `data` at `position` when it is a key alone on its line (`data:`, `- data:`).
+
+    Only a bounded stretch of the line on each side is read, so a long line full of `data` costs a
+    constant per occurrence.
+    """
+    line_start = data.rfind(b"\n", max(0, position - _YAML_KEY_WINDOW), position) + 1
+    if line_start == 0 and position > _YAML_KEY_WINDOW:
+        return None
+    before = data[line_start:position].strip(b" \t")
+    if before not in (b"", b"-"):
+        return None
+    line_end = data.find(b"\n", position, position + _YAML_KEY_WINDOW)
+    if line_end == -1 and len(data) - position > _YAML_KEY_WINDOW:
+        return None
+    after = data[position + 4 : len(data) if line_end == -1 else line_end].split(b"#", 1)[0].strip(b" \t\r")
+    return position - line_start if after == b":" else None
 
 
 def _yaml_entry_value(data: bytes, start: int, line_end: int) -> _Span | None:
@@ -237,9 +293,9 @@ def _yaml_entry_value(data: bytes, start: int, line_end: int) -> _Span | None:
     value = value.strip(b" \t\r")
     if len(value) >= 2 and value[0] in b"\"'" and value[-1] == value[0]:
         value, value_start = value[1:-1], value_start + 1
-    if not _is_base64(value, named=True):
+    if not _is_data_value(value):
         return None
-    return _Span(value_start, value_start + len(value), named=True)
+    return value_start, value_start + len(value)
 
 
 def _json_data_spans(data: bytes) -> Iterator[_Span]:
@@ -249,100 +305,76 @@ def _json_data_spans(data: bytes) -> Iterator[_Span]:
             continue
         position = match.end()
         while (entry := _JSON_ENTRY.match(data, position)) is not None:
-            if _is_base64(entry.group("value"), named=True):
-                yield _Span(entry.start("value"), entry.end("value"), named=True)
+            if _is_data_value(entry.group("value")):
+                yield entry.span("value")
             position = entry.end()
             if entry.group("next") == b"}":
                 break
         walked_to = position
 
 
-# --- values of names that say base64 ------------------------------------------------------------------
+def _is_data_value(value: bytes) -> bool:
+    """Kubernetes writes `data:` values in the standard alphabet, padded."""
+    body = value.rstrip(b"=")
+    return (
+        MIN_DATA_LENGTH <= len(value) <= MAX_ENCODED_BYTES
+        and not len(value) % 4
+        and len(value) - len(body) <= 2
+        and not body.translate(None, _STANDARD)
+    )
 
 
-def _named_spans(data: bytes) -> Iterator[_Span]:
-    """Values of `…B64`/`…BASE64`/`…Base64` names: `X_B64=…`, `xBase64: "…"`, `ENV X_B64 …`."""
-    marks: bytes | None = None
-    position = data.find(b"64")
-    while position != -1:
-        name_end = position + 2
-        assignment = _base64_name_assignment(data, position)
-        if assignment is not None:
-            if marks is None:
-                marks = data.translate(_NAMED_RUN_MARKS)
-            value_start = assignment.end()
-            value_end = marks.find(b" ", value_start)
-            if value_end == -1:
-                value_end = len(data)
-            run_end = value_end
-            while value_end < len(data) and value_end - run_end < 2 and data[value_end] == ord("="):
-                value_end += 1
-            span = _named_value(data, value_start, value_end, assignment.group("quote"))
-            if span is not None:
-                yield span
-            # The value just read holds no name of its own: go on after it.
-            name_end = max(name_end, value_end)
-        position = data.find(b"64", name_end)
+# --- named and standalone values ---------------------------------------------------------------------
 
 
-def _base64_name_assignment(data: bytes, position: int) -> re.Match[bytes] | None:
-    """The assignment after a name whose `64` is at `position` and that ends `b64`/`base64`, if any."""
-    name_end = position + 2
-    if not _ends_base64_name(data, position) or (name_end < len(data) and data[name_end] in _NAME_CHARS):
-        return None
-    assignment = _NAMED_ASSIGNMENT.match(data, name_end, min(len(data), name_end + 24))
-    if assignment is None or (assignment.group("op") in (b" ", b"\t") and not _dockerfile_env(data, position)):
-        return None
-    return assignment
+def _run_spans(data: bytes) -> list[_Span]:
+    """Runs of at least `MIN_RUN_LENGTH` base64 characters that are a whole value, named or standalone.
 
-
-def _ends_base64_name(data: bytes, position: int) -> bool:
-    """Whether the `64` at `position` ends `b64` or `base64` (any case)."""
-    if position >= 1 and data[position - 1] in b"bB":
-        return True
-    return position >= 4 and data[position - 4 : position].lower() == b"base"
-
-
-def _named_value(data: bytes, start: int, end: int, quote: bytes | None) -> _Span | None:
-    value = data[start:end]
-    if not _is_base64(value, named=True):
-        return None
-    if quote is not None:
-        if not data.startswith(quote, end):
-            return None
-    elif end < len(data) and data[end] not in _VALUE_AFTER:
-        return None
-    return _Span(start, end, named=True)
-
-
-def _dockerfile_env(data: bytes, name_position: int) -> bool:
-    """`ENV NAME_B64 value` / `ARG …`: the only place a space alone assigns a value."""
-    line_start = data.rfind(b"\n", max(0, name_position - 120), name_position) + 1
-    words = data[line_start:name_position].split()
-    return len(words) == 2 and words[0].upper() in (b"ENV", b"ARG")
-
-
-# --- standalone base64 ---------------------------------------------------------------------------------
-
-
-def _standalone_spans(data: bytes) -> Iterator[_Span]:
-    """Whole values that are runs of at least `MIN_STANDALONE_LENGTH` base64 characters, padded."""
+    Data files hold thousands of runs (digests, ids, paths), so each is judged by a few byte
+    comparisons before anything is copied: its neighbours, its length, whether it is hex only (a
+    digest, whose decoding is never text); then a padded run is taken as it is, an unpadded one only
+    when the name before it says base64.
+    """
+    spans: list[_Span] = []
     marks = data.translate(_RUN_MARKS)
+    size = len(data)
     position = marks.find(_MIN_RUN)
     while position != -1:
-        end = marks.find(b" ", position + MIN_STANDALONE_LENGTH)
+        end = marks.find(b" ", position + MIN_RUN_LENGTH)
         if end == -1:
-            end = len(data)
-        run_end = end
-        while end < len(data) and end - run_end < 2 and data[end] == ord("="):
+            end = size
+        if end < size and data[end] == _PAD:
             end += 1
+            if end < size and data[end] == _PAD:
+                end += 1
         if (
             (position == 0 or data[position - 1] in _VALUE_BEFORE)
-            and (end == len(data) or data[end] in _VALUE_AFTER)
-            and _is_base64(data[position:end], named=False)
+            and (end == size or data[end] in _VALUE_AFTER)
+            and end - position <= MAX_ENCODED_BYTES
+            and (not (end - position) % 4 or _named_base64(data, position))
+            and data[position:end].translate(None, _HEX_OR_PAD)
         ):
-            yield _Span(position, end, named=False)
+            spans.append((position, end))
         position = marks.find(_MIN_RUN, end)
+    return spans
+
+
+def _named_base64(data: bytes, value_start: int) -> bool:
+    """Whether the value at `value_start` is assigned to a `…B64`/`…BASE64`/`…Base64` name."""
+    window_start = max(0, value_start - _NAMED_WINDOW_BYTES)
+    if data.find(b"64", window_start, value_start) == -1:
+        return False  # the common case, settled without a regex
+    match = _NAMED_BEFORE.search(data, window_start, value_start)
+    if match is None:
+        return False
+    return match.group("op") not in (b" ", b"\t") or _dockerfile_env(data, value_start)
+
+
+def _dockerfile_env(data: bytes, value_start: int) -> bool:
+    """`ENV NAME_B64 value` / `ARG …`: the only place a space alone assigns a value."""
+    line_start = data.rfind(b"\n", max(0, value_start - 120), value_start) + 1
+    words = data[line_start:value_start].split()
+    return len(words) == 2 and words[0].upper() in (b"ENV", b"ARG")
 
 
 # --- the decoded copy of a chunk and the way back ------------------------------------------------------
@@ -393,9 +425,11 @@ class DecodedView:
         return mapped
 
 
-def decoded_view(data: bytes, first_line: int = 1) -> DecodedView | None:
+def decoded_view(data: bytes, path: str, first_line: int = 1) -> DecodedView | None:
     """`data` with every base64 value whose decoding is text decoded in place; None when there is none."""
-    values = encoded_values(data)
+    if not decodes_in(path):
+        return None
+    values = encoded_values(data, manifest=not _MANIFEST_TYPES.isdisjoint(_file_name(path).split(".")))
     if not values:
         return None
     lines: dict[int, tuple[list[int], list[_Region]]] = {}
