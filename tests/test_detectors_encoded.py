@@ -269,16 +269,13 @@ def test_pragma_on_the_encoded_line_covers_its_decoding(credentials: Credentials
 
 
 def test_chunk_offset_and_columns_after_a_decoded_value_are_the_files_own(credentials: Credentials) -> None:
-    values = credentials.values()
+    encoded = credentials.values()["secret_b64"]
     other = api_key()
-    text = (
-        f'{{"kind": "Secret", "data": {{"api-secret": "{values["secret_b64"]}"}}, "note": "é", '
-        f'"BINANCE_API_KEY": "{other}"}}\n'
-    )
+    text = f'{{"kind": "Secret", "data": {{"api-secret": "{encoded}"}}, "note": "é", "BINANCE_API_KEY": "{other}"}}\n'
     findings = detect(text.encode(), "secret.json", first_line=41)
     by_secret = {f.secret: f for f in findings}
     decoded, plain = by_secret[credentials.secret], by_secret[other]
-    assert (decoded.line, decoded.column, decoded.end_column) == (41, *span_of(text, values["secret_b64"])[1:])
+    assert (decoded.line, decoded.column, decoded.end_column) == (41, *span_of(text, encoded)[1:])
     # After the decoded value, on its line: the columns of the file, not of the decoded copy.
     assert (plain.line, plain.column, plain.end_column) == (41, *span_of(text, other)[1:])
 
