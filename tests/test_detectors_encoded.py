@@ -9,7 +9,6 @@ value's line and columns, with its role, its pair and its confidence; the findin
 from __future__ import annotations
 
 import base64
-import datetime
 import json
 import random
 import secrets
@@ -20,14 +19,12 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from binance_secrets.detectors import detect
 from binance_secrets.detectors.encoded import MAX_ENCODED_BYTES, decodes_in
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding, sha256_hex
-from testing.examples import DOCUMENTATION_KEYS, example_values
+from testing.examples import DOCUMENTATION_KEYS, certificate_pem, example_values
 from testing.gitrepo import commit_file, git, init_repo
 from testing.keys import api_key, ed25519_pem, random_hex, random_token, secret_key
 
@@ -339,28 +336,11 @@ def test_which_files_are_decoded(path: str, decoded: bool) -> None:
 # --- look-alikes ----------------------------------------------------------------------------------------
 
 
-def _certificate_pem() -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bot.example.invalid")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-
 DER = serialization.Encoding.DER
 
 
 def _negative_values() -> dict[str, str]:
-    certificate = _certificate_pem()
+    certificate = certificate_pem()
     png = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + secrets.token_bytes(600)
     return {
         "hex_b64": b64(random_hex(64)),
