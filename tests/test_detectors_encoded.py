@@ -13,6 +13,8 @@ import json
 import random
 import secrets
 import string
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from binance_secrets.detectors import detect
-from binance_secrets.detectors.encoded import MAX_ENCODED_BYTES, decodes_in
+from binance_secrets.detectors.encoded import decodes_in
+from binance_secrets.detectors.encoded_values import MAX_ENCODED_BYTES
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding, sha256_hex
 from testing.examples import DOCUMENTATION_KEYS, certificate_pem, example_values
 from testing.gitrepo import commit_file, git, init_repo
@@ -331,6 +334,20 @@ def test_source_code_is_read_as_written(credentials: Credentials) -> None:
 )
 def test_which_files_are_decoded(path: str, decoded: bool) -> None:
     assert decodes_in(path) is decoded
+
+
+def test_scanning_source_files_does_not_load_the_decoding() -> None:
+    """The hook's usual staged files (source code) never pay for importing the decoding."""
+    program = (
+        "import sys\n"
+        "from binance_secrets.detectors import detect\n"
+        "detect(b'x = 1\\n', 'bot.py')\n"
+        "print('binance_secrets.detectors.encoded_values' in sys.modules)\n"
+        "detect(b'x: 1\\n', 'values.yaml')\n"
+        "print('binance_secrets.detectors.encoded_values' in sys.modules)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert completed.stdout.split() == ["False", "True"]
 
 
 # --- look-alikes ----------------------------------------------------------------------------------------
