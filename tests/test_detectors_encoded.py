@@ -158,6 +158,7 @@ SHAPES = (
         "env_b64",
         "env_b64",
     ),
+    Shape("env-file-encoded-whole", "deploy/.env.b64", "{env_b64}", "env_b64", "env_b64"),
     Shape("env-blob-in-a-ci-variable", ".gitlab-ci.yml", "variables:\n  DOTENV: {env_b64}\n", "env_b64", "env_b64"),
     Shape(
         "json-config-blob",
@@ -325,6 +326,8 @@ def test_source_code_is_read_as_written(credentials: Credentials) -> None:
         ("Dockerfile.prod", True),
         ("bin/deploy", True),
         ("archive.zip!config/app.json", True),
+        ("deploy/.env.b64", True),
+        ("secrets.base64", True),
         ("bot.py", False),
         ("src/index.ts", False),
         ("README.md", False),

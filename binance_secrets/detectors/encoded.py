@@ -48,12 +48,13 @@ if TYPE_CHECKING:
     from binance_secrets.detectors.encoded_values import DecodedView
 
 # File types whose base64 values are decoded: any dot-separated part of the name (`values.yaml.j2`,
-# `.env.production`, `app.env`), or the first part for files named by their role (`Dockerfile.prod`).
+# `.env.production`, `app.env`, `.env.b64` from `base64 -w 0 .env > .env.b64`), or the first part for
+# files named by their role (`Dockerfile.prod`).
 _DECODED_TYPES = frozenset(
     {
         "yaml", "yml", "json", "json5", "jsonc", "env", "envrc", "toml", "ini", "cfg", "conf", "cnf",
         "config", "properties", "xml", "tpl", "tmpl", "tf", "tfvars", "hcl", "sh", "bash", "zsh", "ksh",
-        "fish", "ps1", "psm1", "bat", "cmd", "txt", "secret", "secrets",
+        "fish", "ps1", "psm1", "bat", "cmd", "txt", "secret", "secrets", "b64", "base64",
     }
 )  # fmt: skip
 _DECODED_NAMES = frozenset({"dockerfile", "containerfile", "jenkinsfile", "procfile", "vagrantfile"})
