@@ -87,7 +87,8 @@ class _FileFacts:
 
 def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) -> list[Finding]:
     """All Binance credentials in `data`, in order of position, unfiltered by confidence."""
-    # Base64 values whose decoding is text are read decoded, and reported where they are encoded.
+    # Base64 values whose decoding is text are read decoded, and reported where they are encoded
+    # (`detectors/encoded.py`); `decode=False` reads `data` as written.
     view = decoded_view(data, path, first_line) if decode else None
     if view is not None:
         return view.map_back(detect(view.data, path, first_line=first_line, decode=False))

@@ -335,7 +335,6 @@ class DecodedView(NamedTuple):
     """The chunk with its encoded values decoded in place (`data`), and the way back to its positions."""
 
     data: bytes
-    first_line: int
     # Line number -> the decoded values on it: their copy columns (for bisect) and their regions.
     lines: dict[int, tuple[list[int], list[_Region]]]
 
@@ -385,7 +384,7 @@ def view_of(data: bytes, first_line: int = 1, *, manifest: bool = True) -> Decod
         starts.append(view_column)
         regions.append(_Region(view_column, view_column + len(value.text), column, end_column, shift))
         cursor, cursor_column = value.end, end_column
-    return DecodedView(_substituted(data, values), first_line, lines)
+    return DecodedView(_substituted(data, values), lines)
 
 
 def _substituted(data: bytes, values: list[EncodedValue]) -> bytes:
