@@ -9,13 +9,19 @@ question without native code, and the native one must agree with it everywhere.
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import random
 import zipfile
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from binance_secrets.detectors import detect, may_hold_credentials
+from binance_secrets.detectors.encoded import decodes_in
+from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
 from binance_secrets.detectors.examples import RULES
 from binance_secrets.finding import Finding
 from binance_secrets.scanning import placed
@@ -30,7 +36,8 @@ from binance_secrets.sources.prefilter import (
 )
 from testing import adversarial
 from testing.examples import example_values, fill
-from testing.keys import api_key, ed25519_pem, secret_key
+from testing.gitrepo import commit_file, init_repo
+from testing.keys import api_key, ed25519_pem, random_token, secret_key
 
 hyperscan = pytest.importorskip("hyperscan", reason="the native prefilter is the optional `fast` extra")
 
@@ -82,7 +89,31 @@ def _edge_cases() -> list[tuple[bytes, str]]:
     big[-200:-200] = f'\nBINANCE_API_KEY = "{key}"\n'.encode()
     cases.append((bytes(big), "big.py"))
     cases.append((b"# filler line\n" * (BLOCK_BYTES // 14 + 10), "big.py"))
-    return cases
+    return cases + _encoded_cases()
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _encoded_cases() -> list[tuple[bytes, str]]:
+    """Credentials whose trigger is in their base64 decoding only (README "Encoded values")."""
+    short = random_token(20)  # a hard-coded secret too short for a key's run
+    assignment = f'API_SECRET="{short}"'
+    named = f"CONFIG_B64={_b64(assignment)}\n".encode()
+    pem = f"PRIVATE_KEY_B64={_b64(ed25519_pem())}\n".encode()
+    manifest = f"apiVersion: v1\nkind: Secret\ndata:\n  api-secret: {_b64(short)}\n".encode()
+    return [
+        (named, "ci/run.sh"),
+        (named, "deploy/values.yaml"),
+        (named, "notes.txt"),
+        (named, "Dockerfile"),
+        (named, "app.py"),  # source code is read as written: nothing decoded, nothing found
+        (pem, "ci/run.sh"),
+        (manifest, "deploy/secret.yaml"),
+        (b"X_B64=" + b"Q" * MIN_RUN_LENGTH + b"\n", "run.sh"),  # a run just long enough
+        (b"X_B64=" + b"Q" * (MIN_RUN_LENGTH - 1) + b"\n", "run.sh"),  # one short
+    ]
 
 
 def _unfiltered(data: bytes, path: str) -> list[tuple[str, Finding]]:
@@ -97,7 +128,8 @@ def _unfiltered(data: bytes, path: str) -> list[tuple[str, Finding]]:
 def test_native_and_stdlib_prefilters_agree_on_every_input(native: Prefilter) -> None:
     reference = StdlibPrefilter()
     for data, path in _examples() + _edge_cases():
-        assert native.may_match(data) == reference.may_match(data), (path, data[:80])
+        for decoded in (False, True):
+            assert native.may_match(data, decoded) == reference.may_match(data, decoded), (path, decoded, data[:80])
 
 
 def test_native_prefilter_agrees_with_stdlib_on_random_bytes(native: Prefilter) -> None:
@@ -109,8 +141,9 @@ def test_native_prefilter_agrees_with_stdlib_on_random_bytes(native: Prefilter) 
         data = bytes(rng.choice(alphabet) for _ in range(size))
         if rng.random() < 0.3:
             position = rng.randrange(len(data) + 1)
-            data = data[:position] + rng.choice([*TRIGGER_LITERALS, b"Q" * 64]) + data[position:]
-        assert native.may_match(data) == reference.may_match(data), data[:80]
+            data = data[:position] + rng.choice([*TRIGGER_LITERALS, b"Q" * 64, b"a+/" * 8]) + data[position:]
+        for decoded in (False, True):
+            assert native.may_match(data, decoded) == reference.may_match(data, decoded), data[:80]
 
 
 @pytest.mark.parametrize("use_native", [True, False], ids=["hyperscan", "stdlib"])
@@ -122,10 +155,32 @@ def test_blob_findings_are_those_of_the_unfiltered_scan(native: Prefilter, use_n
 
 def test_every_example_with_a_finding_passes_the_prefilter(native: Prefilter) -> None:
     """The guard for whoever adds a detector trigger: a chunk with a finding must never be ruled out."""
-    for data, path in _examples():
+    for data, path in _examples() + _encoded_cases():
         text = printable_text(data)
         if detect(text, path) and not may_hold_credentials(path):
-            assert native.may_match(data), (path, data[:120])
+            assert native.may_match(data, decodes_in(path)), (path, data[:120])
+
+
+def test_encoded_cases_hold_findings_only_in_their_decoding(native: Prefilter) -> None:
+    """The encoded cases are the ones the plain triggers alone would have lost: no trigger outside the
+    decoding, yet a finding in a decoded file."""
+    named, path = _encoded_cases()[0]
+    assert not native.may_match(named) and not may_hold_credentials(path)
+    assert [finding.rule_id for finding in detect(named, path)] == ["hardcoded-api-secret"]
+
+
+def test_history_reports_a_credential_found_only_in_a_base64_decoding(
+    tmp_path: Path, run_cli: Callable[..., object]
+) -> None:
+    """README "Encoded values" and "Performance": the native prefilter does not hide an encoded secret."""
+    repo = init_repo(tmp_path / "repo")
+    commit_file(repo, "README.md", "bot\n", "init")
+    named, path = _encoded_cases()[0]
+    sha = commit_file(repo, path, named, "ci settings")
+    result = run_cli("history", str(repo), "-f", "json", "--no-progress")
+    assert result.exit_code == 1, result.stderr  # type: ignore[attr-defined]
+    findings = json.loads(result.stdout)["findings"]  # type: ignore[attr-defined]
+    assert [(f["rule_id"], f["path"], f["commit"]["sha"]) for f in findings] == [("hardcoded-api-secret", path, sha)]
 
 
 def test_prefilter_can_be_turned_off_by_the_environment() -> None:

@@ -152,19 +152,26 @@ def blob_findings(
     `errors`. Each finding comes with the suffix of its archive member (`!member`), or "".
 
     Text and binary content (not a zip, not UTF-16, whose chunks are not bytes of the blob) is first
-    put to the `prefilter`, if any: a blob with no trigger of `detect` at a path that does not say
-    credentials may be there has no finding, whatever its size. A blob under one block is the single
+    put to the `prefilter`, if any: a blob with no trigger of `detect` (in a file whose base64 values
+    are decoded, no base64 run either) at a path that does not say credentials may be there has no
+    finding, whatever its size. A blob under one block is the single
     chunk `blob_chunks` would make of it, made here without the stream machinery: most blobs of a
     history are small, and that machinery cost more than detecting in them.
     """
     from binance_secrets.detectors import detect, may_hold_credentials
+    from binance_secrets.detectors.encoded import decodes_in
     from binance_secrets.scanning import placed
     from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, is_utf16, is_zip, printable_text
 
     if not data:
         return []  # `blob_chunks` makes no chunk of an empty blob
     plain = not is_zip(data) and not is_utf16(data)
-    if plain and prefilter is not None and not may_hold_credentials(path) and not prefilter.may_match(data):
+    if (
+        plain
+        and prefilter is not None
+        and not may_hold_credentials(path)
+        and not prefilter.may_match(data, decodes_in(path))
+    ):
         return []
     if plain and len(data) < BLOCK_BYTES:
         return [("", finding) for finding in detect(printable_text(data), path)]

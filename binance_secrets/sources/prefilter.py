@@ -13,6 +13,12 @@ exactly as without it, and one it stops holds none of the triggers, so the findi
 either way (tests compare both paths on the same inputs, and every table case of the detectors).
 Without hyperscan, or with `BINANCE_SECRETS_PREFILTER=stdlib`, blobs go straight to `detect`, whose
 own first passes are this test in the standard library.
+
+In the files whose base64 values `detect` decodes (`detectors/encoded.decodes_in`: configs, scripts,
+text), a trigger may sit in a decoding only (`CONFIG_B64=` of `API_SECRET="..."`), so there a blob is
+also let through when it holds a run of `MIN_RUN_LENGTH` standard base64 characters, the first thing the
+decoder looks for. Its other way in, a Kubernetes `Secret`'s short `data:` values, needs the word
+`Secret`, which holds the trigger `ecret`.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import contextlib
 import os
 from typing import Any, Protocol
 
+from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
 from binance_secrets.detectors.tokens import TOKEN_LENGTH
 
 # What `detect()` looks for before anything else (see its first lines): the names of secrets, armour
@@ -30,6 +37,10 @@ TRIGGER_LITERALS = (b"ecret", b"ECRET", b"-----BEGIN")
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _ALNUM_MARKS = bytes(ord("a") if byte in _ALNUM else ord(" ") for byte in range(256))
 _RUN = b"a" * TOKEN_LENGTH
+# The decoder's candidates (`encoded_values._run_spans`): runs of the standard base64 alphabet.
+_BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_BASE64_MARKS = bytes(ord("b") if byte in _BASE64 else ord(" ") for byte in range(256))
+_BASE64_RUN = b"b" * MIN_RUN_LENGTH
 # Hyperscan's block mode takes at most this many bytes in one call (an unsigned int); longer blobs
 # (only with a raised --max-blob-size) go to `detect` unfiltered.
 _NATIVE_MAX_BYTES = 2**31
@@ -39,8 +50,8 @@ ENVIRONMENT_VARIABLE = "BINANCE_SECRETS_PREFILTER"
 class Prefilter(Protocol):
     name: str
 
-    def may_match(self, data: bytes) -> bool:
-        """False only when `data` holds none of the triggers."""
+    def may_match(self, data: bytes, decoded: bool = False) -> bool:
+        """False only when `data` holds none of the triggers (nor, when `decoded`, a base64 run)."""
         ...  # pragma: no cover - a protocol
 
 
@@ -49,37 +60,48 @@ class StdlibPrefilter:
 
     name = "stdlib"
 
-    def may_match(self, data: bytes) -> bool:
+    def may_match(self, data: bytes, decoded: bool = False) -> bool:
         if any(literal in data for literal in TRIGGER_LITERALS):
+            return True
+        if decoded and data.translate(_BASE64_MARKS).find(_BASE64_RUN) != -1:
             return True
         return data.translate(_ALNUM_MARKS).find(_RUN) != -1
 
 
 class HyperscanPrefilter:
-    """The triggers as one Hyperscan database, scanned in block mode; stops at the first match."""
+    """The triggers as Hyperscan databases (one with the base64 run for decoded files), scanned in block
+    mode; stops at the first match."""
 
     name = "hyperscan"
 
     def __init__(self, hyperscan: Any) -> None:
         self._hyperscan = hyperscan
         patterns = [*TRIGGER_LITERALS, b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH]
-        self._database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._database.compile(
-            expressions=patterns,
-            ids=list(range(len(patterns))),
-            elements=len(patterns),
-            flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(patterns),
-        )
+        self._plain = _database(hyperscan, patterns)
+        self._decoded = _database(hyperscan, [*patterns, b"[A-Za-z0-9+/]{%d}" % MIN_RUN_LENGTH])
         # Scratch space belongs to one thread of one process: made here, in the process that scans.
-        self._scratch = hyperscan.Scratch(self._database)
+        self._plain_scratch = hyperscan.Scratch(self._plain)
+        self._decoded_scratch = hyperscan.Scratch(self._decoded)
 
-    def may_match(self, data: bytes) -> bool:
+    def may_match(self, data: bytes, decoded: bool = False) -> bool:
         if len(data) >= _NATIVE_MAX_BYTES:
             return True
+        database, scratch = (self._decoded, self._decoded_scratch) if decoded else (self._plain, self._plain_scratch)
         found = [False]
         with contextlib.suppress(self._hyperscan.ScanTerminated):
-            self._database.scan(data, match_event_handler=_stop_at_first, context=found, scratch=self._scratch)
+            database.scan(data, match_event_handler=_stop_at_first, context=found, scratch=scratch)
         return found[0]
+
+
+def _database(hyperscan: Any, patterns: list[bytes]) -> Any:
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=patterns,
+        ids=list(range(len(patterns))),
+        elements=len(patterns),
+        flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(patterns),
+    )
+    return database
 
 
 def _stop_at_first(pattern: int, start: int, end: int, flags: int, found: list[bool]) -> bool:
