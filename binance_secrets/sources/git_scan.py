@@ -170,7 +170,8 @@ def blob_findings(
         plain
         and prefilter is not None
         and not may_hold_credentials(path)
-        and not prefilter.may_match(data, decodes_in(path))
+        and not prefilter.may_match(data)
+        and not (decodes_in(path) and prefilter.may_decode(data))
     ):
         return []
     if plain and len(data) < BLOCK_BYTES:
