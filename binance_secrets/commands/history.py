@@ -70,6 +70,10 @@ def parse_size(text: str) -> int:
     "folder, removed afterwards].",
 )
 @click.option(
+    "--cache", "cache", metavar="FILE",
+    help="Keep what was scanned in FILE (no secrets: digests only, signed) and scan only new objects next time.",
+)
+@click.option(
     "--remediation", metavar="DIR",
     help="Write REMEDIATION.md and replacements.txt (it holds the secrets, mode 0600) for git filter-repo to DIR.",
 )
@@ -84,6 +88,7 @@ def history_command(
     max_blob_size: str | None,
     repos_file: str | None,
     keep_clones: str | None,
+    cache: str | None,
     remediation: str | None,
     **kwargs: Any,
 ) -> int:
@@ -97,6 +102,8 @@ def history_command(
         with _stopped_by_signals():
             plan = _remediation_plan(remediation)
             if repos_file is not None or len(repo) > 1 or keep_clones is not None or _any_url(repo):
+                if cache is not None:
+                    raise UsageError("--cache works with one local repository (one cache file per repository)")
                 from binance_secrets.commands.history_many import history_many
 
                 return history_many(
@@ -104,8 +111,9 @@ def history_command(
                     kwargs, plan,
                 )  # fmt: skip
             return _history(
-                repo[0] if repo else ".", since_commit, range_, branch, from_env, jobs, max_blob_size, kwargs, plan
-            )
+                repo[0] if repo else ".", since_commit, range_, branch, from_env, jobs, max_blob_size, kwargs, plan,
+                cache,
+            )  # fmt: skip
     except _Stopped as stopped:
         # Everything the audit started has ended by now (workers, git): nothing holds stdout.
         click.echo(f"binance-secrets: {'interrupted' if stopped.signum == signal.SIGINT else 'terminated'}", err=True)
@@ -176,6 +184,7 @@ def _history(
     max_blob_size: str | None,
     kwargs: dict[str, Any],
     plan: RemediationWriter | None = None,
+    cache: str | None = None,
 ) -> int:
     options = ReportOptions.from_kwargs(kwargs)
     chosen = [name for name, value in (("--range", range_), ("--from-env", from_env)) if value]
@@ -196,6 +205,7 @@ def _history(
         revisions=tuple(revisions),
         jobs=jobs or os.cpu_count() or 1,
         max_blob_bytes=max_bytes or DEFAULT_MAX_BLOB_BYTES,
+        cache=cache,
     )
     if plan is not None:
         plan = plan.for_repositories({None: repository.root})

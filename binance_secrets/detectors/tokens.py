@@ -9,6 +9,7 @@ magnitude faster.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -141,6 +142,9 @@ def rejection_reason(data: bytes, span: TokenSpan, *, documentation: bool = True
     return reason
 
 
+# Remembered per value: a history holds the same digests in every version of a lock file or a
+# checksum list, and these checks depend on the value alone.
+@functools.lru_cache(maxsize=4096)
 def value_rejection_reason(token: str, *, check_entropy: bool = True, documentation: bool = True) -> str | None:
     """The checks that depend on the value alone, shared with the credential rule.
 

@@ -14,6 +14,7 @@ import subprocess
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import IO, NamedTuple
 
 from binance_secrets.errors import ScanFailure
 from binance_secrets.finding import CommitInfo
@@ -23,9 +24,15 @@ from binance_secrets.finding import CommitInfo
 # blocked writing answers we have not read: no deadlock without a writer thread.
 MAX_IN_FLIGHT_REQUEST_BYTES = 12 * 1024
 READ_BUFFER_BYTES = 1024 * 1024
+PIPE_BYTES = 1024 * 1024
 ZERO_SHA = "0" * 40
 # How long a `cat-file --batch` whose input was closed may take to end before it is killed.
 CLOSE_WAIT_SECONDS = 2.0
+# Pack data each git process maps at once. git's default (8 GiB on 64-bit systems) lets a walk over
+# a large history keep every pack page it touched mapped, and mapped pages count in its resident
+# memory: `rev-list --objects` over numpy's history peaked at 390 MB, 130 MB with these limits, for
+# the same CPU time.
+PACK_MEMORY_OPTIONS = ("-c", "core.packedGitLimit=128m", "-c", "core.packedGitWindowSize=32m")
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,9 @@ class GitRepository:
 
     def command(self, *args: str) -> list[str]:
         if self.graft_file is not None:
-            return ["git", f"--git-dir={self.git_dir}", "-c", "advice.graftFileDeprecated=false", *args]
-        return ["git", f"--git-dir={self.git_dir}", *args]
+            grafts = ("-c", "advice.graftFileDeprecated=false")
+            return ["git", f"--git-dir={self.git_dir}", *PACK_MEMORY_OPTIONS, *grafts, *args]
+        return ["git", f"--git-dir={self.git_dir}", *PACK_MEMORY_OPTIONS, *args]
 
     def environment(self) -> dict[str, str]:
         env = git_environment()
@@ -58,11 +66,58 @@ class GitRepository:
 
 
 def open_repository(path: str) -> GitRepository:
-    """The repository at or above `path`; `ScanFailure` (exit 3) when there is none."""
-    import git  # GitPython: only the history command pays for this import
+    """The repository at or above `path`; `ScanFailure` (exit 3) when there is none.
 
+    One `git rev-parse` finds a working tree or a bare repository (the common cases, without the
+    0.1 s import of GitPython); anything else (a path inside a `.git` folder, a git dir without a
+    config file, a repository git refuses to discover for its owner) is left to GitPython, whose
+    answers the audit has always used.
+    """
     if not os.path.exists(path):
         raise ScanFailure(f"{path}: no such file or directory")
+    found = _discover(path)
+    if found is None:
+        found = _discover_with_gitpython(path)
+    git_dir, work_tree = found
+    plain = GitRepository(git_dir, work_tree)
+    return GitRepository(git_dir, work_tree, partial=is_partial_clone(plain))
+
+
+def _discover(path: str) -> tuple[str, str | None] | None:
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    asked = ("--absolute-git-dir", "--is-bare-repository", "--is-inside-git-dir", "--show-toplevel")
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", *asked],
+            cwd=folder,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            env=git_environment(),
+        )
+    except OSError:
+        return None
+    lines = completed.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if completed.returncode == 0 and len(lines) == 4 and lines[1:3] == ["false", "false"]:
+        return os.path.abspath(lines[0]), os.path.abspath(lines[3])
+    if len(lines) == 3 and lines[1:3] == ["true", "true"] and _configured_bare(lines[0]):
+        return os.path.abspath(lines[0]), None  # `--show-toplevel` fails in a bare repository
+    return None
+
+
+def _configured_bare(git_dir: str) -> bool:
+    """`core.bare` is set to true: git and GitPython then agree that there is no working tree."""
+    completed = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "config", "--bool", "--get", "core.bare"],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        env=git_environment(),
+    )
+    return completed.stdout.strip() == b"true"
+
+
+def _discover_with_gitpython(path: str) -> tuple[str, str | None]:
+    import git  # GitPython: paid only where plain git discovery did not answer
+
     try:
         repo = git.Repo(path, search_parent_directories=True)
     except git.InvalidGitRepositoryError:
@@ -74,8 +129,7 @@ def open_repository(path: str) -> GitRepository:
     git_dir = os.path.abspath(repo.git_dir)
     work_tree = None if repo.bare else os.path.abspath(str(repo.working_tree_dir))
     repo.close()
-    plain = GitRepository(git_dir, work_tree)
-    return GitRepository(git_dir, work_tree, partial=is_partial_clone(plain))
+    return git_dir, work_tree
 
 
 def git_environment() -> dict[str, str]:
@@ -179,9 +233,9 @@ def stop_process(process: subprocess.Popen[bytes] | None) -> None:
     process.wait()
 
 
-@dataclass(frozen=True)
-class ListedObject:
-    """One object named by `rev-list --objects`: a commit, an annotated tag or a blob."""
+class ListedObject(NamedTuple):
+    """One object named by `rev-list --objects`: a commit, an annotated tag or a blob (a tuple: a
+    large history lists hundreds of thousands)."""
 
     sha: str
     type: str  # "commit", "tag", "blob", or "missing"
@@ -216,9 +270,11 @@ class ObjectListing:
             env=env,
         )
         self._processes.append(rev_list)
+        # `--buffer`: answers are read as a stream, not one by one, so git need not flush each line
+        # (a write system call per object, a third of the listing's time on a large history).
         check = subprocess.Popen(
             self.repo.command(
-                "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)"
+                "cat-file", "--buffer", "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)"
             ),
             stdin=rev_list.stdout,
             stdout=subprocess.PIPE,
@@ -256,23 +312,23 @@ class ObjectListing:
 
 
 def _parse_check_line(raw: bytes) -> ListedObject | None:
+    # Trees and commits are listed only so that a missing one is seen; most lines are these, so they
+    # are dropped first, on the type that starts the line, before any other work.
+    if raw.startswith((b"tree ", b"commit ")):
+        return None
     line = raw.rstrip(b"\n")
     if line.startswith(b"?"):  # rev-list --missing=print: `?<sha>`; batch-check adds ` missing`
         return ListedObject(line[1:41].decode("ascii", "replace"), "missing", 0, "")
-    # Trees and commits are listed only so that a missing one is seen; most lines are these, so
-    # they are dropped before any decoding.
-    if line.startswith((b"tree ", b"commit "), line.find(b" ") + 1):
-        return None
     parts = line.split(b" ", 3)
-    if len(parts) < 3 or parts[1] == b"missing":
-        if parts and len(parts[0]) == 40:
-            return ListedObject(parts[0].decode("ascii", "replace"), "missing", 0, "")
-        return None
-    sha, object_type, size = parts[0], parts[1], parts[2]
-    path = parts[3] if len(parts) == 4 else b""
-    return ListedObject(
-        sha.decode("ascii"), object_type.decode("ascii"), int(size), path.decode("utf-8", "surrogateescape")
-    )
+    if len(parts) >= 3 and parts[0] in (b"blob", b"tag"):
+        object_type, sha, size = parts[0], parts[1], parts[2]
+        path = parts[3] if len(parts) == 4 else b""
+        return ListedObject(
+            sha.decode("ascii"), object_type.decode("ascii"), int(size), path.decode("utf-8", "surrogateescape")
+        )
+    if len(parts) == 2 and parts[1] == b"missing" and len(parts[0]) in (40, 64):
+        return ListedObject(parts[0].decode("ascii", "replace"), "missing", 0, "")  # listed, then not found
+    return None
 
 
 @dataclass(frozen=True)
@@ -303,6 +359,8 @@ class CatFileBatch:
                 env=git_environment(),
                 bufsize=READ_BUFFER_BYTES,
             )
+            if not self.check_only:
+                widen_pipe(self._process.stdout)
         return self._process
 
     def read(self, names: Iterable[str]) -> Iterator[ObjectRead]:
@@ -315,7 +373,10 @@ class CatFileBatch:
             process = self._start()
             assert process.stdin is not None and process.stdout is not None
             wrote = False
-            while not exhausted and in_flight < MAX_IN_FLIGHT_REQUEST_BYTES:
+            # Refilled only once half of what was asked has been answered: requests then go to git a
+            # few hundred at a time rather than one write per answer.
+            refill = in_flight < MAX_IN_FLIGHT_REQUEST_BYTES // 2
+            while refill and not exhausted and in_flight < MAX_IN_FLIGHT_REQUEST_BYTES:
                 name = next(source, None)
                 if name is None:
                     exhausted = True
@@ -401,6 +462,17 @@ class CatFileBatch:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def widen_pipe(stream: IO[bytes] | None) -> None:
+    """A 1 MiB pipe for blob contents where the system allows it (Linux): git writes, and we read,
+    in far fewer, larger steps than through the default 64 KiB (10-20% less time in both)."""
+    if stream is None:
+        return
+    with contextlib.suppress(ImportError, AttributeError, OSError, ValueError):
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _is_hex(value: bytes) -> bool:

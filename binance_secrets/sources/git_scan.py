@@ -6,31 +6,37 @@ messages do not go through cat-file one object at a time: one worker reads them 
 `git log` stream (a commit is mostly headers, and a per-object round trip cost more than detecting
 in its message). Findings come back unfiltered: attribution needs to know every blob a secret is
 in, whatever its confidence there.
+
+The detectors, the content readers and multiprocessing are imported where they are first used: a
+re-audit that the cache answers whole (`history --cache`) never needs them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import itertools
 import os
 import queue
 import signal
 import subprocess
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from binance_secrets.detectors import detect
 from binance_secrets.finding import Finding, ScanError
-from binance_secrets.scanning import placed
-from binance_secrets.sources.content import blob_chunks, printable_text
 from binance_secrets.sources.git_objects import (
     READ_BUFFER_BYTES,
     CatFileBatch,
     GitRepository,
     git_message,
     stop_process,
+    widen_pipe,
 )
+
+if TYPE_CHECKING:
+    import multiprocessing
+
+    from binance_secrets.sources.prefilter import Prefilter
 
 COMMIT_MESSAGE_PATH = "<commit message>"
 TAG_MESSAGE_PATH = "<tag message>"
@@ -44,6 +50,10 @@ POLL_SECONDS = 0.1
 MESSAGE_BATCH_COMMITS = 5000
 # How long stopping waits for a worker to end after SIGTERM before it is killed.
 WORKER_STOP_SECONDS = 5.0
+# Below this many objects and bytes to read, the audit scans in its own process: starting workers
+# (each with its own `cat-file`) costs more than they would save (an incremental re-audit, a short range).
+INLINE_OBJECTS = 2 * BATCH_OBJECTS
+INLINE_BYTES = BATCH_BYTES
 
 
 class ScanTask(NamedTuple):
@@ -57,9 +67,16 @@ class ScanTask(NamedTuple):
 
 @dataclass(frozen=True)
 class MessageScan:
-    """Every commit message reachable from `revisions`, read from one `git log` stream."""
+    """Every commit message reachable from `revisions`, read from one `git log` stream.
+
+    Commits in `known` were scanned by an earlier audit (`--cache`): they are counted, not scanned
+    again; those of them in `flagged` (their messages held findings) are handed back in
+    `BatchResult.known_flagged`, so that only the ones still in this audit are reported.
+    """
 
     revisions: tuple[str, ...]
+    known: frozenset[str] = frozenset()
+    flagged: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,9 @@ class BatchResult:
     commits: int = 0
     blobs: int = 0
     bytes: int = 0
+    # Objects read and scanned whole (nothing left unread by a limit): what a cache may record.
+    scanned: list[str] = field(default_factory=list)
+    known_flagged: list[str] = field(default_factory=list)
 
 
 def batches(tasks: Iterable[ScanTask]) -> Iterator[list[ScanTask]]:
@@ -94,7 +114,7 @@ def batches(tasks: Iterable[ScanTask]) -> Iterator[list[ScanTask]]:
         yield batch
 
 
-def scan_batch(cat_file: CatFileBatch, batch: list[ScanTask]) -> BatchResult:
+def scan_batch(cat_file: CatFileBatch, batch: list[ScanTask], prefilter: Prefilter | None = None) -> BatchResult:
     result = BatchResult()
     tasks = iter(batch)
     for read in cat_file.read(task.sha for task in batch):
@@ -107,24 +127,55 @@ def scan_batch(cat_file: CatFileBatch, batch: list[ScanTask]) -> BatchResult:
         if task.type == "blob":
             result.blobs += 1
             unread: list[ScanError] = []
-            findings = blob_findings(read.data, task.path, unread)
+            findings = blob_findings(read.data, task.path, unread, prefilter)
             # Named like every other history error: the blob's path and id (one blob, many versions).
             result.errors.extend(
                 ScanError(f"{display(error.path)} (blob {task.sha[:12]})", error.message, unscanned=error.unscanned)
                 for error in unread
             )
+            if not unread:
+                result.scanned.append(task.sha)
         else:
             result.commits += task.type == "commit"
             findings = message_findings(read.data, task.type)
+            result.scanned.append(task.sha)
         if findings:
             result.found.append(ObjectFindings(task.sha, task.type, tuple(findings)))
     return result
 
 
-def blob_findings(data: bytes, path: str, errors: list[ScanError]) -> list[tuple[str, Finding]]:
+def blob_findings(
+    data: bytes, path: str, errors: list[ScanError], prefilter: Prefilter | None = None
+) -> list[tuple[str, Finding]]:
     """The findings in a blob, read as `scan` reads a file (`blob_chunks`: the same archive limits,
     UTF-16 and binary handling, blocks with their first line and column); what is not read goes to
-    `errors`. Each finding comes with the suffix of its archive member (`!member`), or ""."""
+    `errors`. Each finding comes with the suffix of its archive member (`!member`), or "".
+
+    Text and binary content (not a zip, not UTF-16, whose chunks are not bytes of the blob) is first
+    put to the `prefilter`, if any: a blob with no trigger of `detect` (in a file whose base64 values
+    are decoded, no base64 run either) at a path that does not say credentials may be there has no
+    finding, whatever its size. A blob under one block is the single
+    chunk `blob_chunks` would make of it, made here without the stream machinery: most blobs of a
+    history are small, and that machinery cost more than detecting in them.
+    """
+    from binance_secrets.detectors import detect, may_hold_credentials
+    from binance_secrets.detectors.encoded import decodes_in
+    from binance_secrets.scanning import placed
+    from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, is_utf16, is_zip, printable_text
+
+    if not data:
+        return []  # `blob_chunks` makes no chunk of an empty blob
+    plain = not is_zip(data) and not is_utf16(data)
+    if (
+        plain
+        and prefilter is not None
+        and not may_hold_credentials(path)
+        and not prefilter.may_match(data)
+        and not (decodes_in(path) and prefilter.may_decode(data))
+    ):
+        return []
+    if plain and len(data) < BLOCK_BYTES:
+        return [("", finding) for finding in detect(printable_text(data), path)]
     results: list[tuple[str, Finding]] = []
     for chunk in blob_chunks(path, data, errors):
         suffix = chunk.path[len(path) :]
@@ -145,16 +196,15 @@ def message_findings(raw: bytes, object_type: str) -> list[tuple[str, Finding]]:
 
 
 def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
+    from binance_secrets.detectors import detect
+    from binance_secrets.sources.content import printable_text
+
     return [("", finding) for finding in detect(printable_text(message), path)]
 
 
-def scan_messages(repo: GitRepository, revisions: Sequence[str]) -> Generator[BatchResult, None, None]:
-    """The messages of every commit `revisions` select, from one `git log -z` stream.
-
-    `%B` is the raw message (subject and body, as in the object after its headers), so lines count
-    as they do in the object. A NUL inside a message (git refuses to create one, other tools may)
-    would split a record: the part that does not start with a commit id is skipped, not misread.
-    """
+def start_messages(repo: GitRepository, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
+    """The `git log` stream of the messages of every commit `revisions` select, started (git runs ahead
+    into a wide pipe while the caller is still busy listing objects)."""
     process = subprocess.Popen(
         repo.command(
             "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B"
@@ -165,9 +215,35 @@ def scan_messages(repo: GitRepository, revisions: Sequence[str]) -> Generator[Ba
         env=repo.environment(),
     )
     try:
-        assert process.stdin is not None and process.stdout is not None
+        assert process.stdin is not None
+        widen_pipe(process.stdout)
         process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
         process.stdin.close()
+    except BaseException:
+        stop_process(process)
+        raise
+    return process
+
+
+def scan_messages(
+    repo: GitRepository,
+    revisions: Sequence[str],
+    known: frozenset[str] = frozenset(),
+    flagged: frozenset[str] = frozenset(),
+    started: subprocess.Popen[bytes] | None = None,
+) -> Generator[BatchResult, None, None]:
+    """The messages of every commit `revisions` select, from one `git log -z` stream (`started`, or one
+    started here); those in `known` are counted but not scanned again (see `MessageScan`).
+
+    `%B` is the raw message (subject and body, as in the object after its headers), so lines count
+    as they do in the object. A NUL inside a message (git refuses to create one, other tools may)
+    would split a record: the part that does not start with a commit id is skipped, not misread.
+    """
+    process = started
+    try:
+        if process is None:
+            process = start_messages(repo, revisions)
+        assert process.stdout is not None
         result = BatchResult()
         tail = b""
         while True:
@@ -175,7 +251,7 @@ def scan_messages(repo: GitRepository, revisions: Sequence[str]) -> Generator[Ba
             records = (tail + chunk).split(b"\0")
             tail = records.pop() if chunk else b""
             for record in records:
-                _scan_message_record(record, result)
+                _scan_message_record(record, result, known, flagged)
             if result.commits >= MESSAGE_BATCH_COMMITS:
                 yield result
                 result = BatchResult()
@@ -190,16 +266,28 @@ def scan_messages(repo: GitRepository, revisions: Sequence[str]) -> Generator[Ba
         stop_process(process)  # abandoned or interrupted: git log goes with us
 
 
-def _scan_message_record(record: bytes, result: BatchResult) -> None:
+def _scan_message_record(record: bytes, result: BatchResult, known: frozenset[str], flagged: frozenset[str]) -> None:
     if len(record) < 41 or record[40:41] != b"\n":
         return
     sha = record[:40].decode("ascii", "replace")
     result.commits += 1
     result.objects += 1
     result.bytes += len(record) - 41
-    findings = _text_findings(record[41:], COMMIT_MESSAGE_PATH)
+    if sha in known:
+        if sha in flagged:
+            result.known_flagged.append(sha)
+        return
+    result.scanned.append(sha)
+    findings = message_record_findings(record)
     if findings:
         result.found.append(ObjectFindings(sha, "commit", tuple(findings)))
+
+
+def message_record_findings(record: bytes) -> list[tuple[str, Finding]]:
+    """The findings in one record of the `git log -z --format=%H%n%B` stream: the message after the id."""
+    if len(record) < 41 or record[40:41] != b"\n":
+        return []
+    return _text_findings(record[41:], COMMIT_MESSAGE_PATH)
 
 
 def display(path: str) -> str:
@@ -227,15 +315,35 @@ def scan_in_parallel(
     """Scan results batch by batch, as they complete; memory is bounded by the queue sizes.
 
     The commit messages, one long task, go first so that the other workers' blobs run beside them.
+    Little to read (under `INLINE_OBJECTS` objects and `INLINE_BYTES` bytes) is read here, without
+    workers.
     """
+    work: Iterator[list[ScanTask]] = batches(tasks)
+    ahead: list[list[ScanTask]] = []
+    started = None
+    if jobs > 1:
+        # The messages' `git log` starts now, beside the listing: if the audit turns out small, it is
+        # read here with nothing left to wait for; if not, a worker reads its own and this one goes.
+        started = start_messages(repo, messages.revisions) if messages is not None else None
+        try:
+            ahead, small = _look_ahead(work)
+        except BaseException:
+            stop_process(started)
+            raise
+        work = itertools.chain(ahead, work)
+        if small:
+            jobs = 1
+        else:
+            stop_process(started)
+            started = None
     if jobs <= 1:
-        if messages is not None:
-            with contextlib.closing(scan_messages(repo, messages.revisions)) as results:
-                yield from results
-        with CatFileBatch(repo) as cat_file:
-            for batch in batches(tasks):
-                yield scan_batch(cat_file, batch)
+        try:
+            yield from _scan_here(repo, work, messages, started)
+        finally:
+            stop_process(started)  # already ended when read to the end; ended here if abandoned early
         return
+    import multiprocessing
+
     context = multiprocessing.get_context()
     task_queue: multiprocessing.Queue[Work | None] = context.Queue(maxsize=2 * jobs)
     result_queue: multiprocessing.Queue[BatchResult | str | None] = context.Queue()
@@ -246,11 +354,11 @@ def scan_in_parallel(
     for worker in workers:
         worker.start()
     finished = 0
-    work: Iterable[Work] = batches(tasks)
+    items: Iterable[Work] = work
     if messages is not None:
-        work = _chain_work(messages, work)
+        items = _chain_work(messages, work)
     try:
-        for item in work:
+        for item in items:
             while True:
                 try:
                     task_queue.put(item, timeout=POLL_SECONDS)
@@ -275,6 +383,41 @@ def scan_in_parallel(
     finally:
         _stop_workers(workers, task_queue)
         result_queue.close()
+
+
+def _look_ahead(work: Iterator[list[ScanTask]]) -> tuple[list[list[ScanTask]], bool]:
+    """The first batches, and whether they are all there is and little enough to read here."""
+    ahead: list[list[ScanTask]] = []
+    objects = size = 0
+    for batch in work:
+        ahead.append(batch)
+        objects += len(batch)
+        size += sum(task.size for task in batch)
+        if objects >= INLINE_OBJECTS or size >= INLINE_BYTES:
+            return ahead, False
+    return ahead, True
+
+
+def _scan_here(
+    repo: GitRepository,
+    work: Iterable[list[ScanTask]],
+    messages: MessageScan | None,
+    started: subprocess.Popen[bytes] | None = None,
+) -> Generator[BatchResult, None, None]:
+    from binance_secrets.sources.prefilter import load_prefilter
+
+    prefilter = load_prefilter()
+    if messages is not None:
+        results = scan_messages(repo, messages.revisions, messages.known, messages.flagged, started)
+        with contextlib.closing(results):
+            yield from results
+    with CatFileBatch(repo) as cat_file:
+        for batch in work:
+            yield scan_batch(cat_file, batch, prefilter)
+
+
+def _message_results(repo: GitRepository, messages: MessageScan) -> Generator[BatchResult, None, None]:
+    return scan_messages(repo, messages.revisions, messages.known, messages.flagged)
 
 
 def _stop_workers(
@@ -336,18 +479,21 @@ def _worker(
     # `with` and `finally` end the git children. The parent's own handlers are not for workers.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
+    from binance_secrets.sources.prefilter import load_prefilter
+
     try:
+        prefilter = load_prefilter()  # in the worker: a native scratch space is per process
         with CatFileBatch(repo) as cat_file:
             while True:
                 batch = task_queue.get()
                 if batch is None:
                     break
                 if isinstance(batch, MessageScan):
-                    with contextlib.closing(scan_messages(repo, batch.revisions)) as results:
+                    with contextlib.closing(_message_results(repo, batch)) as results:
                         for result in results:
                             result_queue.put(result)
                     continue
-                result_queue.put(scan_batch(cat_file, batch))
+                result_queue.put(scan_batch(cat_file, batch, prefilter))
     except (KeyboardInterrupt, SystemExit):
         # Results the parent will never read must not hold this process at exit.
         result_queue.cancel_join_thread()

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from binance_secrets.filters import FindingFilter
 from binance_secrets.finding import CONFIDENCE_ORDER, CommitInfo, Finding, ScanError, ScanResult, ScanStats
 from binance_secrets.paths import PathFilter
-from binance_secrets.sources.git_attribution import attribute
+from binance_secrets.sources.git_attribution import Attribution, SecretsOf, attribute
 from binance_secrets.sources.git_objects import (
     CatFileBatch,
     GitRepository,
+    ListedObject,
     ObjectListing,
     object_info,
     present_objects,
@@ -35,12 +36,25 @@ from binance_secrets.sources.git_objects import (
 )
 from binance_secrets.sources.git_revisions import cut_missing_commits, present_revisions
 from binance_secrets.sources.git_scan import (
+    COMMIT_MESSAGE_PATH,
+    TAG_MESSAGE_PATH,
+    BatchResult,
     MessageScan,
     ObjectFindings,
     ScanTask,
     blob_findings,
     display,
+    message_findings,
+    message_record_findings,
     scan_in_parallel,
+)
+from binance_secrets.sources.history_cache import (
+    CachedObject,
+    HistoryCache,
+    Listing,
+    Secrets,
+    path_digest,
+    revisions_digest,
 )
 
 DEFAULT_MAX_BLOB_BYTES = 20 * 1024 * 1024
@@ -57,6 +71,7 @@ class HistoryRequest:
     revisions: tuple[str, ...]  # rev-list arguments: tips, and `^sha` for what to leave out
     jobs: int = 1
     max_blob_bytes: int = DEFAULT_MAX_BLOB_BYTES
+    cache: str | None = None  # `--cache FILE` (see `history_cache`)
 
 
 @dataclass
@@ -88,8 +103,19 @@ def audit_history(
         raise ValueError(f"revisions must be resolved object names, not {bad[0]!r}")
     revisions, errors = present_revisions(repo, request.revisions)
     request = dataclasses.replace(request, revisions=tuple(revisions))
-    run = _Run(repo, request, finding_filter, path_filter, on_progress)
+    cache = None
+    if request.cache is not None:
+        cache, warning = HistoryCache.open(request.cache)
+        if warning is not None:
+            errors.append(ScanError("<cache>", warning, unscanned=False))
+    run = _Run(repo, request, finding_filter, path_filter, on_progress, cache)
     run.scan()
+    if cache is not None and run.listing_error is None:
+        try:
+            cache.save(*run.listing_record())
+        except OSError as error:
+            message = f"--cache {request.cache} could not be written: {error.strerror or error}"
+            errors.append(ScanError("<cache>", message, unscanned=False))
     if run.listing_error is not None:
         # rev-list stops at the first missing commit: cut the missing ones out and audit again
         # (only ever for a damaged repository), so that one lost commit does not hide the rest.
@@ -121,12 +147,14 @@ class _Run:
         finding_filter: FindingFilter,
         path_filter: PathFilter,
         on_progress: ProgressCallback | None,
+        cache: HistoryCache | None = None,
     ) -> None:
         self.repo = repo
         self.request = request
         self.finding_filter = finding_filter
         self.path_filter = path_filter
         self.on_progress = on_progress
+        self.cache = cache
         self.progress = Progress()
         self.errors: list[ScanError] = []
         self.findings: list[Finding] = []
@@ -134,25 +162,30 @@ class _Run:
         self.blobs = 0
         self.submodules = False
         self.missing = 0
+        # With a cache: objects an earlier audit found secrets in, and what this listing saw (so that
+        # a re-audit of the same revisions need not list them again).
+        self.cached: list[CachedObject] = []
+        self.complete = True  # every listed object was scanned whole, or known from the cache
+        self.oversized: list[tuple[str, str, int]] = []
+        self.scanned_paths: dict[str, str] = {}  # blob -> path it is scanned under, for the cache
+        self.task_tags: set[str] = set()
+        self.flagged_blobs: dict[str, str] = {}
+        self.flagged_tags: set[str] = set()
+        self.flagged_commits: set[str] = set()
+        self.replayed: Listing | None = None
+        self.shallow = False
 
     def scan(self) -> None:
-        self.errors.extend(shallow_errors(self.repo, self.request.revisions))
-        listing = ObjectListing(self.repo, self.request.revisions)
+        shallow = shallow_errors(self.repo, self.request.revisions)
+        self.errors.extend(shallow)
+        self.shallow = bool(shallow)
         found: list[ObjectFindings] = []
-        tasks = self._tasks(listing)
-        results = scan_in_parallel(self.repo, tasks, self.request.jobs, MessageScan(self.request.revisions))
-        # Closed on the way out whatever happens (an error, SIGTERM, Ctrl-C): workers and every git
-        # process end before the audit returns.
-        with contextlib.closing(results), contextlib.closing(tasks), contextlib.closing(listing):
-            for batch in results:
-                found.extend(batch.found)
-                self.errors.extend(batch.errors)
-                self.progress.commits += batch.commits
-                self.progress.objects += batch.objects
-                self.progress.bytes += batch.bytes
-                self.blobs += batch.blobs
-                if self.on_progress is not None:
-                    self.on_progress(self.progress)
+        listing = ObjectListing(self.repo, self.request.revisions)
+        replay = self._recorded_listing()
+        if replay is not None:
+            self._replay(replay)
+        else:
+            self._list_and_scan(listing, found)
         if self.missing > MAX_MISSING_REPORTED:
             self.errors.append(
                 ScanError(
@@ -166,14 +199,141 @@ class _Run:
         if self.submodules:
             notice = "submodules are not followed; scan their repositories separately"
             self.errors.append(ScanError(REPOSITORY, notice, unscanned=False))
-        findings = _History(self.repo, self.request, self.finding_filter, self.errors).findings(found)
+        history = _History(self.repo, self.request, self.finding_filter, self.errors)
+        if self.cache is not None and not self.shallow and self.repo.graft_file is None and not self.repo.partial:
+            history.cache = self.cache  # the graph is the one its commit ids name: its walk may be kept
+            history.listing_name = self._listing_name()
+        findings = history.findings(found, self.cached)
         self.findings = [
             f for f in findings if not self.path_filter.is_excluded(f.path) and self.finding_filter.keep(f)
         ]
 
+    def _list_and_scan(self, listing: ObjectListing, found: list[ObjectFindings]) -> None:
+        tasks = self._tasks(listing)
+        messages = MessageScan(self.request.revisions)
+        if self.cache is not None:
+            known, flagged = self.cache.known_commits()
+            messages = MessageScan(self.request.revisions, known, flagged)
+        results = scan_in_parallel(self.repo, tasks, self.request.jobs, messages)
+        # Closed on the way out whatever happens (an error, SIGTERM, Ctrl-C): workers and every git
+        # process end before the audit returns.
+        with contextlib.closing(results), contextlib.closing(tasks), contextlib.closing(listing):
+            for batch in results:
+                found.extend(batch.found)
+                self.errors.extend(batch.errors)
+                self.progress.commits += batch.commits
+                self.progress.objects += batch.objects
+                self.progress.bytes += batch.bytes
+                self.blobs += batch.blobs
+                if batch.errors:
+                    self.complete = False
+                if self.cache is not None:
+                    self._record(batch)
+                if self.on_progress is not None:
+                    self.on_progress(self.progress)
+        self.listing_error = listing.error
+
+    def _record(self, batch: BatchResult) -> None:
+        """What a batch scanned, into the cache: secret digests and confidences only."""
+        assert self.cache is not None
+        secrets = {item.sha: _secrets_of(item) for item in batch.found}
+        for sha in batch.scanned:
+            found = secrets.get(sha, ())
+            path = self.scanned_paths.get(sha)
+            if path is not None:
+                self.cache.scanned_blob(sha, path, found)
+                if found:
+                    self.flagged_blobs[sha] = path
+            elif sha in self.task_tags:
+                self.cache.scanned_tag(sha, found)
+                if found:
+                    self.flagged_tags.add(sha)
+            else:
+                self.cache.scanned_commit(sha, found)
+                if found:
+                    self.flagged_commits.add(sha)
+        for sha in batch.known_flagged:
+            found = self.cache.commit_secrets(sha)
+            self.cache.scanned_commit(sha, found)
+            self.cached.append(CachedObject(sha, "commit", COMMIT_MESSAGE_PATH, found))
+            self.flagged_commits.add(sha)
+
+    def _recorded_listing(self) -> Listing | None:
+        """The listing an earlier audit of exactly these revisions recorded, if it may stand for this one."""
+        if self.cache is None or self.shallow or self.repo.graft_file is not None:
+            return None
+        listing = self.cache.listing(self._listing_name())
+        if listing is None or listing.max_blob_bytes != self.request.max_blob_bytes:
+            return None
+        return listing
+
+    def _listing_name(self) -> str:
+        return revisions_digest(self.request.revisions, self.request.max_blob_bytes)
+
+    def _replay(self, listing: Listing) -> None:
+        """A re-audit of revisions that have not moved: every object was scanned by the audit that
+        recorded this listing; what it skipped for size is reported again, what held secrets is
+        attributed again (the graph is walked as always), nothing is read."""
+        assert self.cache is not None
+        self.cache.listing_used = True
+        self.submodules = listing.submodules
+        for sha, path, size in listing.oversized:
+            if not self.path_filter.is_excluded(path):
+                self.errors.append(self._oversized_error(sha, path, size))
+        old = self.cache.old
+        for sha, path in listing.flagged_blobs.items():
+            self.cached.append(CachedObject(sha, "blob", path, old.blob_findings[sha]))
+        for sha in listing.flagged_tags:
+            self.cached.append(CachedObject(sha, "tag", TAG_MESSAGE_PATH, old.tag_findings[sha]))
+        for sha in listing.flagged_commits:
+            self.cached.append(CachedObject(sha, "commit", COMMIT_MESSAGE_PATH, old.commit_findings[sha]))
+        self.progress.commits = listing.commits
+        self.progress.objects = listing.objects
+        self.progress.bytes = listing.bytes
+        self.blobs = listing.blobs
+        self.progress.listing_done = True
+        self.flagged_blobs = dict(listing.flagged_blobs)
+        self.replayed = listing
+
+    def listing_record(self) -> tuple[str | None, Listing | None]:
+        """This audit's listing, for the cache: only when it was complete (nothing missing, unreadable or
+        left unread by a limit, no shallow cut, no graft) and every path it keeps can be kept (a path
+        that looks like it holds a key is never written to the cache)."""
+        from binance_secrets.sources.git_text import redact_free_text
+
+        if self.replayed is not None:
+            return self._listing_name(), self.replayed
+        if not self.complete or self.missing or self.shallow or self.repo.graft_file is not None:
+            return None, None
+        paths = [*self.flagged_blobs.values(), *(path for _, path, _ in self.oversized)]
+        if any(redact_free_text(path) != path for path in paths):
+            return None, None
+        listing = Listing(
+            max_blob_bytes=self.request.max_blob_bytes,
+            commits=self.progress.commits,
+            objects=self.progress.objects,
+            blobs=self.blobs,
+            bytes=self.progress.bytes,
+            submodules=self.submodules,
+            oversized=list(self.oversized),
+            flagged_blobs=dict(self.flagged_blobs),
+            flagged_tags=sorted(self.flagged_tags),
+            flagged_commits=sorted(self.flagged_commits),
+        )
+        return self._listing_name(), listing
+
+    def _oversized_error(self, sha: str, path: str, size: int) -> ScanError:
+        return ScanError(
+            display(path),
+            f"blob {sha[:12]} skipped: {size} bytes is over the "
+            f"{self.request.max_blob_bytes}-byte limit (--max-blob-size)",
+        )
+
     def _tasks(self, listing: ObjectListing) -> Generator[ScanTask, None, None]:
         # Paths repeat across a history (each version of a file): match each one against the globs once.
         excluded: dict[str, bool] = {}
+        cache = self.cache
+        digests: dict[str, str] = {}  # path -> its digest, as the cache keys blobs
         for listed in listing:
             if listed.type == "missing":
                 self.missing += 1
@@ -190,23 +350,48 @@ class _Run:
                 # at an included path, so an excluded blob is still scanned and its findings kept only
                 # at included paths (after attribution). Only an oversized one is left unsaid: the
                 # user asked not to see that path, and the limit is what keeps the audit bounded.
-                if is_excluded and listed.size > self.request.max_blob_bytes:
-                    continue
                 if listed.size > self.request.max_blob_bytes:
-                    self.errors.append(
-                        ScanError(
-                            display(listed.path),
-                            f"blob {listed.sha[:12]} skipped: {listed.size} bytes is over the "
-                            f"{self.request.max_blob_bytes}-byte limit (--max-blob-size)",
-                        )
-                    )
+                    self.oversized.append((listed.sha, listed.path, listed.size))
+                    if not is_excluded:
+                        self.errors.append(self._oversized_error(listed.sha, listed.path, listed.size))
                     continue
-            elif listed.type != "tag":
+                if cache is not None:
+                    digest = digests.get(listed.path)
+                    if digest is None:
+                        digest = digests[listed.path] = path_digest(listed.path)
+                    known = cache.blob(listed.sha, digest)
+                    if known is not None:
+                        self._known(listed, "blob", listed.path, known)
+                        continue
+                    self.scanned_paths[listed.sha] = listed.path
+            elif listed.type == "tag":
+                if cache is not None:
+                    known = cache.tag(listed.sha)
+                    if known is not None:
+                        self._known(listed, "tag", TAG_MESSAGE_PATH, known)
+                        continue
+                    self.task_tags.add(listed.sha)
+            else:
                 continue  # commits: their messages come from the `git log` stream; trees hold no text
             self.progress.listed_objects += 1
             self.progress.listed_bytes += listed.size
             yield ScanTask(listed.sha, listed.type, listed.path, listed.size)
         self.progress.listing_done = True
+
+    def _known(self, listed: ListedObject, kind: str, path: str, found: Secrets) -> None:
+        """An object the cache says was scanned (under this path): counted as scanned, not read."""
+        self.progress.listed_objects += 1
+        self.progress.listed_bytes += listed.size
+        self.progress.objects += 1
+        self.progress.bytes += listed.size
+        if kind == "blob":
+            self.blobs += 1
+        if found:
+            self.cached.append(CachedObject(listed.sha, kind, path, found))
+            if kind == "blob":
+                self.flagged_blobs[listed.sha] = path
+            else:
+                self.flagged_tags.add(listed.sha)
 
 
 def shallow_errors(repo: GitRepository, revisions: Sequence[str]) -> list[ScanError]:
@@ -262,7 +447,13 @@ def _first_reached(repo: GitRepository, revisions: Sequence[str], cut: set[str])
 
 
 class _History:
-    """Turns per-object findings into one finding per secret and path, with its first commit."""
+    """Turns per-object findings into one finding per secret and path, with its first commit.
+
+    Objects come either scanned by this audit (`ObjectFindings`, with their findings) or known from
+    the cache (`CachedObject`, with the digests and confidences of their secrets only). A cached object
+    is read and scanned again only where its findings are reported: the blob that first brought a
+    secret to a path, the first commit whose message holds it.
+    """
 
     def __init__(
         self, repo: GitRepository, request: HistoryRequest, finding_filter: FindingFilter, errors: list[ScanError]
@@ -273,30 +464,33 @@ class _History:
         self.allow = finding_filter.allow
         self.errors = errors
         self._infos: dict[str, CommitInfo] = {}
+        self._cached_paths: dict[str, str] = {}  # cached blob -> the path it was scanned under
+        self.cache: HistoryCache | None = None
+        self.listing_name = ""
 
-    def findings(self, found: list[ObjectFindings]) -> list[Finding]:
-        if not found:
+    def findings(self, found: list[ObjectFindings], cached: Sequence[CachedObject] = ()) -> list[Finding]:
+        if not found and not cached:
             return []
+        # Every (secret, confidence) seen, fresh or cached.
+        seen: list[tuple[str, str]] = [(f.secret_sha256, f.confidence) for item in found for _, f in item.findings]
+        seen += [pair for item in cached for pair in item.secrets]
         # Secrets worth attributing: reportable somewhere. Every blob holding one takes part in the
         # attribution, whatever its confidence there, so a later edit adding context does not count as
         # a new introduction.
         wanted = {
-            finding.secret_sha256
-            for item in found
-            for _, finding in item.findings
-            if CONFIDENCE_ORDER[finding.confidence] >= self.min_confidence
-            and finding.secret_sha256 not in self.allow
+            secret
+            for secret, confidence in seen
+            if CONFIDENCE_ORDER[confidence] >= self.min_confidence and secret not in self.allow
         }
         if not wanted:
             return []
         best_confidence: dict[str, str] = {}
-        for item in found:
-            for _, finding in item.findings:
-                current = best_confidence.get(finding.secret_sha256, "low")
-                if CONFIDENCE_ORDER[finding.confidence] >= CONFIDENCE_ORDER[current]:
-                    best_confidence[finding.secret_sha256] = finding.confidence
+        for secret, confidence in seen:
+            current = best_confidence.get(secret, "low")
+            if CONFIDENCE_ORDER[confidence] >= CONFIDENCE_ORDER[current]:
+                best_confidence[secret] = confidence
         head = resolve_commit(self.repo, "HEAD")
-        results = self._blob_findings(found, wanted, head) + self._message_findings(found, wanted, head)
+        results = self._blob_findings(found, cached, wanted, head) + self._message_findings(found, cached, wanted, head)
         # One finding per secret per path can be many: copy only those whose confidence changes.
         return [
             finding
@@ -305,48 +499,67 @@ class _History:
             for finding in results
         ]
 
-    def _blob_findings(self, found: list[ObjectFindings], wanted: set[str], head: str | None) -> list[Finding]:
+    def _blob_findings(
+        self, found: list[ObjectFindings], cached: Sequence[CachedObject], wanted: set[str], head: str | None
+    ) -> list[Finding]:
         by_blob = {item.sha: item.findings for item in found if item.type == "blob"}
         blob_secrets = {
             sha: frozenset(f.secret_sha256 for _, f in findings if f.secret_sha256 in wanted)
             for sha, findings in by_blob.items()
         }
+        for item in cached:
+            if item.type == "blob":
+                blob_secrets[item.sha] = frozenset(secret for secret, _ in item.secrets if secret in wanted)
+                self._cached_paths[item.sha] = item.path
         blob_secrets = {sha: secrets for sha, secrets in blob_secrets.items() if secrets}
         if not blob_secrets:
             return []
         with CatFileBatch(self.repo) as cat_file:
 
-            def secrets_of(sha: str, path: str) -> frozenset[str]:
-                # Blobs outside the scanned set (a range's base side, HEAD): read and scan on demand,
-                # never one a partial clone lacks (reading it would fetch it).
+            def scan_blob(sha: str, path: str) -> tuple[tuple[str, Finding], ...] | None:
+                """The findings of a blob read now; None when it cannot be read."""
                 if self.repo.partial and not present_objects(self.repo, [sha]):
-                    self._unreadable(sha, path)
-                    return frozenset()
+                    return None  # never one a partial clone lacks (reading it would fetch it)
                 for read in cat_file.read([sha]):
                     if read.sha is None:
-                        self._unreadable(sha, path)
-                        return frozenset()
+                        return None
                     # What a limit leaves unread here is outside the audit's request (this blob is
-                    # read only to place secrets found elsewhere): no error entry for it.
-                    findings = blob_findings(read.data, path, [])
-                    by_blob[sha] = tuple(findings)
-                    return frozenset(f.secret_sha256 for _, f in findings if f.secret_sha256 in wanted)
-                return frozenset()
+                    # read only to place secrets found elsewhere, or was scanned whole before).
+                    return tuple(blob_findings(read.data, path, []))
+                return None
 
-            attributions, warnings = attribute(
-                self.repo, self.request.revisions, blob_secrets, secrets_of, head
-            )
-        self.errors.extend(ScanError(REPOSITORY, warning) for warning in warnings)
-        # Each blob's findings indexed by secret once: one lookup per attribution, however many
-        # secrets a blob holds (a blob of 16,000 findings made this quadratic).
-        first_in_blob: dict[str, dict[str, tuple[str, Finding]]] = {}
-        results = []
-        for attribution in attributions:
-            index = first_in_blob.get(attribution.blob)
-            if index is None:
-                index = first_in_blob[attribution.blob] = _first_by_secret(by_blob.get(attribution.blob, ()))
-            entry = index.get(attribution.secret_sha256)
-            if entry is not None:
+            def secrets_of(sha: str, path: str) -> frozenset[str]:
+                # Blobs outside the scanned set (a range's base side, HEAD): read and scan on demand.
+                findings = scan_blob(sha, path)
+                if findings is None:
+                    self._unreadable(sha, path)
+                    return frozenset()
+                by_blob[sha] = findings
+                return frozenset(f.secret_sha256 for _, f in findings if f.secret_sha256 in wanted)
+
+            def findings_of(sha: str) -> tuple[tuple[str, Finding], ...]:
+                if sha not in by_blob and sha in self._cached_paths:
+                    findings = scan_blob(sha, self._cached_paths[sha])
+                    if findings is None:
+                        self._unreadable(sha, self._cached_paths[sha])
+                    by_blob[sha] = findings or ()
+                return by_blob.get(sha, ())
+
+            attributions, warnings = self._attribute(wanted, blob_secrets, secrets_of, head)
+            self.errors.extend(ScanError(REPOSITORY, warning) for warning in warnings)
+            # Each blob's findings indexed by secret once: one lookup per attribution, however many
+            # secrets a blob holds (a blob of 16,000 findings made this quadratic).
+            first_in_blob: dict[str, dict[str, tuple[str, Finding]]] = {}
+            results = []
+            for attribution in attributions:
+                index = first_in_blob.get(attribution.blob)
+                if index is None:
+                    index = first_in_blob[attribution.blob] = _first_by_secret(findings_of(attribution.blob))
+                entry = index.get(attribution.secret_sha256)
+                if entry is None:
+                    if attribution.blob in self._cached_paths:
+                        self._lost(attribution.blob, self._cached_paths[attribution.blob])
+                    continue
                 suffix, finding = entry
                 results.append(
                     finding.with_changes(
@@ -356,10 +569,37 @@ class _History:
                         occurrences=attribution.occurrences,
                     )
                 )
-        if warnings:
-            attributed = {(attribution.secret_sha256, attribution.path) for attribution in attributions}
-            results.extend(self._unattributed(by_blob, blob_secrets, attributed))
+            if warnings:
+                for sha in blob_secrets:
+                    findings_of(sha)  # cached blobs too: reported where they were found
+                attributed = {(attribution.secret_sha256, attribution.path) for attribution in attributions}
+                results.extend(self._unattributed(by_blob, blob_secrets, attributed))
         return results
+
+    def _attribute(
+        self, wanted: set[str], blob_secrets: dict[str, frozenset[str]], secrets_of: SecretsOf, head: str | None
+    ) -> tuple[list[Attribution], list[str]]:
+        """The graph walk's answer, or the one a cache keeps for the same revisions, HEAD and blobs.
+
+        Only a walk that went through without a warning or an unreadable blob is kept, and only when no
+        path it names looks like it holds a key (the cache never holds one).
+        """
+        from binance_secrets.sources.git_text import redact_free_text
+        from binance_secrets.sources.history_cache import attribution_digest
+
+        name = attribution_digest(self.listing_name, head, wanted, blob_secrets) if self.cache is not None else ""
+        if self.cache is not None:
+            kept = self.cache.attributions(name)
+            if kept is not None:
+                return [Attribution(*item) for item in kept], []
+        errors_before = len(self.errors)
+        attributions, warnings = attribute(self.repo, self.request.revisions, blob_secrets, secrets_of, head)
+        # A blob it could not read (an error entry) must be reported again next time: not kept then.
+        if self.cache is not None and not warnings and len(self.errors) == errors_before:
+            paths = {attribution.path for attribution in attributions}
+            if all(redact_free_text(path) == path for path in paths):
+                self.cache.attributed(name, [dataclasses.astuple(attribution) for attribution in attributions])
+        return attributions, warnings
 
     def _unattributed(
         self,
@@ -391,27 +631,65 @@ class _History:
             ScanError(f"{display(path)} (blob {sha[:12]})", f"{why}: not checked for the secrets found elsewhere")
         )
 
-    def _message_findings(self, found: list[ObjectFindings], wanted: set[str], head: str | None) -> list[Finding]:
-        groups: dict[tuple[str, str], list[tuple[str, Finding]]] = {}
+    def _lost(self, sha: str, path: str) -> None:
+        """A cached object no longer holds what the cache says it found: never dropped in silence."""
+        self.errors.append(
+            ScanError(
+                f"{display(path)} (object {sha[:12]})",
+                "the cache recorded a secret here that scanning it again did not find: run without --cache",
+            )
+        )
+
+    def _message_findings(
+        self, found: list[ObjectFindings], cached: Sequence[CachedObject], wanted: set[str], head: str | None
+    ) -> list[Finding]:
+        # (secret, path) -> [(object, type, its finding, or None when it is known from the cache)]
+        groups: dict[tuple[str, str], list[tuple[str, str, Finding | None]]] = {}
         for item in found:
             if item.type == "blob":
                 continue
             for _, finding in item.findings:
                 if finding.secret_sha256 in wanted:
-                    groups.setdefault((finding.secret_sha256, finding.path), []).append((item.sha, finding))
+                    key = (finding.secret_sha256, finding.path)
+                    groups.setdefault(key, []).append((item.sha, item.type, finding))
+        for cached_item in cached:
+            if cached_item.type == "blob":
+                continue
+            for secret in dict.fromkeys(secret for secret, _ in cached_item.secrets):
+                if secret in wanted:
+                    groups.setdefault((secret, cached_item.path), []).append((cached_item.sha, cached_item.type, None))
         results = []
-        for occurrences in groups.values():
+        for (secret, _), occurrences in groups.items():
             infos = sorted(
-                ((self._commit_info(sha), finding) for sha, finding in occurrences),
-                key=lambda pair: (pair[0].date, pair[0].sha),
+                ((self._commit_info(sha), sha, kind, finding) for sha, kind, finding in occurrences),
+                key=lambda entry: (entry[0].date, entry[0].sha),
             )
-            commits = {info.sha for info, _ in infos}
-            first, finding = infos[0]
+            commits = {info.sha for info, _, _, _ in infos}
+            first, sha, kind, known = infos[0]
+            reported = known if known is not None else self._message_finding(sha, kind, secret)
+            if reported is None:
+                self._lost(sha, f"<{kind} {sha[:12]}>")
+                continue
             in_head = head is not None and any(self._is_ancestor(sha, head) for sha in commits)
-            results.append(
-                finding.with_changes(commit=first, in_head=in_head, occurrences=len(commits))
-            )
+            results.append(reported.with_changes(commit=first, in_head=in_head, occurrences=len(commits)))
         return results
+
+    def _message_finding(self, sha: str, kind: str, secret: str) -> Finding | None:
+        """The finding of `secret` in a commit or tag message, scanned again as it was scanned first."""
+        if kind == "commit":
+            # Read as the audit's `git log` stream reads messages (`%B`, re-encoded as git log does).
+            completed = run_git(
+                self.repo, "-c", "log.showSignature=false", "log", "-1", "--no-walk", "-z", "--no-color",
+                "--format=%H%n%B", "--end-of-options", sha, "--",
+            )  # fmt: skip
+            results = message_record_findings(completed.stdout.split(b"\0")[0])
+        else:
+            completed = run_git(self.repo, "cat-file", "tag", "--end-of-options", sha)
+            results = message_findings(completed.stdout, "tag") if completed.returncode == 0 else []
+        for _, finding in results:
+            if finding.secret_sha256 == secret:
+                return finding
+        return None
 
     def _is_ancestor(self, sha: str, head: str) -> bool:
         return run_git(self.repo, "merge-base", "--is-ancestor", "--end-of-options", sha, head).returncode == 0
@@ -422,6 +700,11 @@ class _History:
             if not self._infos[sha].date:
                 self.errors.append(ScanError(f"commit {sha[:12]}", "cannot read commit metadata"))
         return self._infos[sha]
+
+
+def _secrets_of(item: ObjectFindings) -> Secrets:
+    """What the cache keeps of an object's findings: each secret's digest and confidence, once."""
+    return tuple(dict.fromkeys((finding.secret_sha256, finding.confidence) for _, finding in item.findings))
 
 
 def _first_by_secret(findings: Sequence[tuple[str, Finding]]) -> dict[str, tuple[str, Finding]]:

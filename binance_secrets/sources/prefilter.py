@@ -1,0 +1,130 @@
+"""Which history blobs cannot hold a finding, told with one native pass over them where one is installed.
+
+`detect()` looks further at a chunk only where one of its triggers is: a run of 64 alphanumerics (a
+key's shape), `ecret`/`ECRET` (a secret's name) or `-----BEGIN` (armour), or when the path itself says
+credentials may be there (`may_hold_credentials`). A chunk with none of them has no finding, which
+`detect` learns after a `translate` and four `find` passes over it: about 230 MB/s on this project's
+machine kind, most of a large history's time, since nearly every blob of a history has no trigger (98%
+of numpy's). Hyperscan (the optional `fast` extra: `pip install 'binance-secrets[fast]'`) answers the
+same question in one pass at about 1 GB/s, and only the blobs it cannot rule out go to `detect`.
+
+The answer is only ever "maybe" or "certainly nothing": a blob the prefilter lets through is scanned
+exactly as without it, and one it stops holds none of the triggers, so the findings are the same
+either way (tests compare both paths on the same inputs, and every table case of the detectors).
+Without hyperscan, or with `BINANCE_SECRETS_PREFILTER=stdlib`, blobs go straight to `detect`, whose
+own first passes are this test in the standard library.
+
+In the files whose base64 values `detect` decodes (`detectors/encoded.decodes_in`: configs, scripts,
+text), a trigger may sit in a decoding only (`CONFIG_B64=` of `API_SECRET="..."`), so there a blob is
+also let through when it holds a run of `MIN_RUN_LENGTH` standard base64 characters (`may_decode`), the
+first thing the decoder looks for. Its other way in, a Kubernetes `Secret`'s short `data:` values, needs
+the word `Secret`, which holds the trigger `ecret`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any, Protocol
+
+from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
+from binance_secrets.detectors.tokens import TOKEN_LENGTH
+
+# What `detect()` looks for before anything else (see its first lines): the names of secrets, armour
+# (`-----BEGIN ` with its space; without it here, so that a binary blob whose NUL becomes that space
+# when it is read as printable text is let through too), and key-length alphanumeric runs.
+TRIGGER_LITERALS = (b"ecret", b"ECRET", b"-----BEGIN")
+_ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_ALNUM_MARKS = bytes(ord("a") if byte in _ALNUM else ord(" ") for byte in range(256))
+_RUN = b"a" * TOKEN_LENGTH
+# The decoder's candidates (`encoded_values._run_spans`): runs of the standard base64 alphabet.
+_BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_BASE64_MARKS = bytes(ord("b") if byte in _BASE64 else ord(" ") for byte in range(256))
+_BASE64_RUN = b"b" * MIN_RUN_LENGTH
+# Hyperscan's block mode takes at most this many bytes in one call (an unsigned int); longer blobs
+# (only with a raised --max-blob-size) go to `detect` unfiltered.
+_NATIVE_MAX_BYTES = 2**31
+ENVIRONMENT_VARIABLE = "BINANCE_SECRETS_PREFILTER"
+
+
+class Prefilter(Protocol):
+    name: str
+
+    def may_match(self, data: bytes) -> bool:
+        """False only when `data` holds none of the triggers."""
+        ...  # pragma: no cover - a protocol
+
+    def may_decode(self, data: bytes) -> bool:
+        """False only when `data` holds no base64 run the decoder would look at."""
+        ...  # pragma: no cover - a protocol
+
+
+class StdlibPrefilter:
+    """The reference answer, in the standard library: what the native one must always agree with."""
+
+    name = "stdlib"
+
+    def may_match(self, data: bytes) -> bool:
+        if any(literal in data for literal in TRIGGER_LITERALS):
+            return True
+        return data.translate(_ALNUM_MARKS).find(_RUN) != -1
+
+    def may_decode(self, data: bytes) -> bool:
+        return data.translate(_BASE64_MARKS).find(_BASE64_RUN) != -1
+
+
+class HyperscanPrefilter:
+    """The triggers as a Hyperscan database, scanned in block mode; stops at the first match. The base64
+    run is a database of its own (in one database with the alphanumeric run, its overlapping class makes
+    compiling five times slower: 50 ms, paid again by every worker)."""
+
+    name = "hyperscan"
+
+    def __init__(self, hyperscan: Any) -> None:
+        self._hyperscan = hyperscan
+        self._triggers = _database(hyperscan, [*TRIGGER_LITERALS, b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH])
+        self._base64 = _database(hyperscan, [b"[A-Za-z0-9+/]{%d}" % MIN_RUN_LENGTH])
+        # Scratch space belongs to one thread of one process: made here, in the process that scans.
+        self._triggers_scratch = hyperscan.Scratch(self._triggers)
+        self._base64_scratch = hyperscan.Scratch(self._base64)
+
+    def may_match(self, data: bytes) -> bool:
+        return len(data) >= _NATIVE_MAX_BYTES or self._found(self._triggers, self._triggers_scratch, data)
+
+    def may_decode(self, data: bytes) -> bool:
+        return len(data) >= _NATIVE_MAX_BYTES or self._found(self._base64, self._base64_scratch, data)
+
+    def _found(self, database: Any, scratch: Any, data: bytes) -> bool:
+        found = [False]
+        with contextlib.suppress(self._hyperscan.ScanTerminated):
+            database.scan(data, match_event_handler=_stop_at_first, context=found, scratch=scratch)
+        return found[0]
+
+
+def _database(hyperscan: Any, patterns: list[bytes]) -> Any:
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=patterns,
+        ids=list(range(len(patterns))),
+        elements=len(patterns),
+        flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(patterns),
+    )
+    return database
+
+
+def _stop_at_first(pattern: int, start: int, end: int, flags: int, found: list[bool]) -> bool:
+    found[0] = True
+    return True  # stop scanning: one trigger is enough
+
+
+def load_prefilter(environ: dict[str, str] | None = None) -> Prefilter | None:
+    """The native prefilter when it can be had, else None (blobs then go straight to `detect`)."""
+    environ = dict(os.environ) if environ is None else environ
+    if environ.get(ENVIRONMENT_VARIABLE, "").strip().lower() in ("stdlib", "off", "none", "0"):
+        return None
+    try:
+        import hyperscan  # optional: the `fast` extra
+
+        return HyperscanPrefilter(hyperscan)
+    except Exception:  # not installed, no wheel for this platform, a CPU without the instructions it needs
+        return None
