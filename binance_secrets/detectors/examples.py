@@ -346,7 +346,8 @@ SECRET_KEY_POSITIVES: tuple[Example, ...] = (
     E("xml-element", "<binance>\n  <apiSecret>{secret}</apiSecret>\n</binance>\n", "config.xml", "high"),
     E("markdown-code", "```\nBINANCE_API_SECRET={secret}\n```\n", "SETUP.md", "high"),
     E("binary-nul-separated", "\x00BINANCE_API_SECRET\x00{secret}\x00", "bot.pyc", "high"),
-    E("key-file-position", "{key}\n{secret}\n", "keys.txt", "low", threshold="low"),
+    # A file named for keys holding a key and a secret and nothing else: a named pair (issue #10 item 5).
+    E("key-file-position", "{key}\n{secret}\n", "keys.txt", "high"),
     E("non-ascii-before", '# clé secrète → api_secret = "{secret}"\n', "bot.py", "medium"),
 )
 
