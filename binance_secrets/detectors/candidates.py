@@ -392,19 +392,16 @@ def _token_candidate(
 ) -> _Candidate | None:
     line_start = max(data.rfind(b"\n", max(0, start - LINE_SEARCH_BYTES), start) + 1, 0)
     found = _role(data, start, end, line_start, facts, previous_by_end)
-    exchange = facts.attributor.exchange_of(start, end, line_start, found.name_words, whole_file=hex_value)
+    # Hex is a digest unless it is named as a Binance key or secret in Binance context: by its own name
+    # or its place in a client call, not by a word somewhere near (a `.pyc` of digests).
+    if hex_value and (found.role == "unknown" or found.loose or _NOT_EXCHANGE_HEX_WORDS.intersection(found.name_words)):
+        return None
+    exchange = facts.attributor.exchange_of(start, end, line_start, found.name_words)
     other_exchange = exchange is not None and exchange != BINANCE
     binance = not other_exchange and (found.binance or exchange == BINANCE or _binance_nearby(data, start, end, facts))
     hex_partner_needed = False
     if hex_value:
-        # Hex is a digest unless it is named as a Binance key or secret in Binance context: by its own
-        # name or its place in a client call, not by a word somewhere near (a `.pyc` of digests).
-        if (
-            other_exchange
-            or found.role == "unknown"
-            or found.loose
-            or _NOT_EXCHANGE_HEX_WORDS.intersection(found.name_words)
-        ):
+        if other_exchange:
             return None
         strong = (
             exchange == BINANCE
@@ -418,7 +415,12 @@ def _token_candidate(
         else:
             from binance_secrets.detectors.testnet_hex import plain_credential_name
 
-            if not facts.mentions_binance or not plain_credential_name(found.name_words) or facts.testnet_off:
+            if (
+                not facts.mentions_binance
+                or not plain_credential_name(found.name_words)
+                or facts.testnet_off
+                or _other_exchange_file(exchange, facts)
+            ):
                 return None
             # Plainly named in a file that speaks of Binance: a testnet key, reported at `medium` at
             # most. A generic name (`secret`, `key`) needs a hex partner as well (checked once every
@@ -556,6 +558,14 @@ def _binance_call(found: _Found, callee: AssignedName, facts: _FileFacts) -> Non
         found.binance = found.strong_binance = True
 
 
+def _other_exchange_file(exchange: str | None, facts: _FileFacts) -> bool:
+    """Nothing near the value names an exchange, and the file is about another one."""
+    if exchange is not None:
+        return False
+    file_exchange = facts.attributor.file_exchange()
+    return file_exchange is not None and file_exchange != BINANCE
+
+
 def _testnet_nearby(data: bytes, start: int, end: int, facts: _FileFacts) -> bool:
     """`testnet` around a hex value, where Binance is named in the file or the word is a switch turned
     on (`testnet=True`, `testnet: true`): other chains have testnets too (`network = "testnet"`)."""
@@ -644,7 +654,11 @@ def _private_key_candidates(data: bytes, pems: list[PemMatch], facts: _FileFacts
         exchange = facts.attributor.exchange_of(pem.start, pem.start, line_start, name.words if name else ())
         # Coinbase and others issue Ed25519 and EC keys too: theirs are not Binance keys; nor is the
         # key of a Google service account (`"type": "service_account"`, `client_email`).
-        other_exchange = (exchange is not None and exchange != BINANCE) or facts.service_account
+        other_exchange = (
+            (exchange is not None and exchange != BINANCE)
+            or facts.service_account
+            or (not facts.path_mentions_binance and _other_exchange_file(exchange, facts))
+        )
         binance = exchange == BINANCE or facts.path_mentions_binance or _binance_nearby(data, pem.start, pem.end, facts)
         weak = pem.algorithm not in ("ed25519", "rsa", "encrypted")
         # RSA and encrypted keys are named by what holds them: a private-key name in a file that speaks
@@ -713,6 +727,10 @@ def _credential_candidates(
             or bool(words & {"binance", "bnb", "mbx"})
             or _binance_nearby(data, match.value_start, match.value_end, facts)
         )
+        # A value named like an exchange credential with no Binance around, in a file about another
+        # exchange, is that exchange's. (Others are `low` whatever the file says: no need to read it.)
+        if exchange_like and not binance and _other_exchange_file(exchange, facts):
+            other_exchange = True
         candidates.append(
             _Candidate(
                 rule_id="hardcoded-api-secret",

@@ -269,14 +269,9 @@ class Attributor:
         self._head: frozenset[str] | None = None
         self._file: str | None = None
 
-    def exchange_of(
-        self, start: int, end: int, line_start: int, name_words: tuple[str, ...] = (), *, whole_file: bool = True
-    ) -> str | None:
-        """The exchange of the value at [start, end), or None when nothing says.
-
-        `whole_file=False` leaves out the file's one other exchange (`_file_exchange`): a 64-character
-        mixed-case key has Binance's shape, which a mere mention elsewhere in the file does not outweigh.
-        """
+    def exchange_of(self, start: int, end: int, line_start: int, name_words: tuple[str, ...] = ()) -> str | None:
+        """The exchange of the value at [start, end), or None when nothing says (see `file_exchange`
+        for what the whole file says)."""
         exchange = exchange_of_words(name_words)
         if exchange is not None:
             return exchange
@@ -291,7 +286,7 @@ class Attributor:
         if nearby:
             exchange = self._local(nearby, start, end, line_start)
         if exchange is None:
-            exchange = self._head_exchange() or (self._file_exchange() if whole_file else None)
+            exchange = self._head_exchange()
         return exchange
 
     def _local(self, nearby: list[Mention], start: int, end: int, line_start: int) -> str | None:
@@ -396,11 +391,13 @@ class Attributor:
         return min(self._head)
 
 
-    def _file_exchange(self) -> str | None:
-        """The one other exchange a whole file is about, when nothing near a value says: the file
-        names it and never Binance (`# AsterDEX API Credentials` at the top of a `.env`, a Gate.io
-        client class), or names it far more often than Binance (a guide to an AsterDEX bot that
-        calls its API "Binance-compatible" once)."""
+    def file_exchange(self) -> str | None:
+        """The one other exchange a whole file is about: the file names it and never Binance (`#
+        AsterDEX API Credentials` at the top of a `.env`, a Gate.io client class), or names it far
+        more often than Binance (a guide to an AsterDEX bot that calls its API "Binance-compatible"
+        once). Asked only when nothing near a value says, and only for values without a shape of
+        their own (hex, short secrets, PEMs): a 64-character mixed-case key has Binance's shape,
+        which a mention elsewhere in the file does not outweigh. One pass over the file, at most once."""
         if self._file is None:
             self._file = self._dominant_exchange()
         return self._file or None
