@@ -568,15 +568,17 @@ def _other_exchange_file(exchange: str | None, facts: _FileFacts) -> bool:
 
 def _testnet_nearby(data: bytes, start: int, end: int, facts: _FileFacts) -> bool:
     """`testnet` around a hex value, where Binance is named in the file or the word is a switch turned
-    on (`testnet=True`, `testnet: true`): other chains have testnets too (`network = "testnet"`)."""
+    on (`testnet=True`, `testnet: true`): other chains have testnets too (`network = "testnet"`). A
+    switch turned off says the opposite."""
     if not strong_binance_context(data, start, end):
         return False
-    if facts.mentions_binance:
-        return True
-    from binance_secrets.detectors.testnet_hex import testnet_switched_on
+    from binance_secrets.detectors.testnet_hex import testnet_switches
 
     low, high = context_bounds(data, start, end)
-    return testnet_switched_on(data[low:high])
+    on, off = testnet_switches(data[low:high])
+    if off and not on:
+        return False  # `TESTNET=false` beside it: a mainnet setting, whose hex values are no testnet keys
+    return on or facts.mentions_binance
 
 
 def _binance_nearby(data: bytes, start: int, end: int, facts: _FileFacts) -> bool:
@@ -769,8 +771,7 @@ def _beside_documentation_example(data: bytes, start: int, end: int) -> bool:
             break
     window = data[low:high]
     return any(
-        is_documentation_example(window[span.start : span.end].decode("ascii"))
-        for span in alphanumeric_runs(window)
+        is_documentation_example(window[span.start : span.end].decode("ascii")) for span in alphanumeric_runs(window)
     )
 
 

@@ -90,6 +90,7 @@ def assigned_name(data: bytes, value_start: int, line_start: int) -> AssignedNam
     stripped = prefix.rstrip(_ASSIGNMENT_PUNCT)
     if stripped.endswith(b"}"):
         stripped = _AUTO_PROPERTY.sub(b"", stripped).rstrip(_ASSIGNMENT_PUNCT)
+    named_at: int | None = None  # where the name starts in `stripped`, once the walk stops at it
     for _ in range(_SKIPPED_NAMES + 1):
         name_start = _trailing_name_start(stripped)
         if name_start is None:
@@ -102,12 +103,13 @@ def assigned_name(data: bytes, value_start: int, line_start: int) -> AssignedNam
         # `b"…"`, `r'…'`, `f"…"`: a string prefix glued to its quote is no name.
         string_prefix = text.lower() in _STRING_PREFIXES and prefix[len(stripped) : len(stripped) + 1] in _QUOTES
         if not words or not (wrapper or getter or string_prefix):
+            named_at = name_start
             break
         stripped = stripped[:name_start].rstrip(_ASSIGNMENT_PUNCT + b"&*")
     gap = prefix[len(stripped) :]
     positional = b"," in gap and gap[:1] not in (b'"', b"'", b"`", b"\\")
-    qualified = _qualified_name_start(stripped, name_start)
-    if qualified != name_start:
+    qualified = named_at if named_at is None else _qualified_name_start(stripped, named_at)
+    if qualified is not None and qualified != named_at:
         # `API Key: …`, `Secret Key: …`, `Master API Keys,…`: a label of words written apart.
         text = stripped[qualified:].decode("ascii")
         words = name_words(text)
@@ -132,7 +134,9 @@ def _qualified_name_start(stripped: bytes, name_start: int) -> int:
         if start < 2 or stripped[start - 1] != ord(" "):
             break
         word_start = start - 1
-        while word_start > 0 and start - 1 - word_start < _MAX_QUALIFIER_BYTES and chr(stripped[word_start - 1]).isalpha():
+        while (
+            word_start > 0 and start - 1 - word_start < _MAX_QUALIFIER_BYTES and chr(stripped[word_start - 1]).isalpha()
+        ):
             word_start -= 1
         word = stripped[word_start : start - 1]
         if word.lower() not in _QUALIFIER_WORDS or (word_start > 0 and stripped[word_start - 1] in _ALNUM_BYTES):
@@ -159,7 +163,9 @@ def _trailing_name_start(prefix: bytes) -> int | None:
 
 def line_continues_call(data: bytes, line_start: int, value_start: int) -> bool:
     """True when only indentation precedes the value and the line before ends in `(`."""
-    if line_start < 2 or data[line_start:value_start].strip(b" \t\"'`"):
+    if line_start < 2 or value_start - line_start > NAME_WINDOW_BYTES:
+        return False
+    if data[line_start:value_start].strip(b" \t\"'`"):
         return False
     previous = data[max(0, line_start - NAME_WINDOW_BYTES) : line_start].rstrip()
     return previous.endswith(b"(")
@@ -168,7 +174,9 @@ def line_continues_call(data: bytes, line_start: int, value_start: int) -> bool:
 def line_ends_assignment(data: bytes, line_start: int, value_start: int) -> bool:
     """True when only indentation precedes the value and the line before ends in an assignment
     (`pub const KEY: &str =`, `apiKey:`, `API_KEY = \\`): the value is that name's."""
-    if line_start < 2 or data[line_start:value_start].strip(b" \t\"'`"):
+    if line_start < 2 or value_start - line_start > NAME_WINDOW_BYTES:
+        return False
+    if data[line_start:value_start].strip(b" \t\"'`"):
         return False
     previous = data[max(0, line_start - NAME_WINDOW_BYTES) : line_start].rstrip()
     if previous.endswith(b"\\"):

@@ -65,6 +65,8 @@ _PLACEHOLDER_MARKERS = (
     "todo", "replace", "insert", "dummy", "fake", "sample", "redacted", "secret", "password",
     "getenv", "environ", "process.env", "env(", "env[", "vault:", "ssm:", "<", ">", "{{", "}}",
     "${", "%(", "%s", "…",
+    # "your" in the languages of the READMEs people copy from (non-ASCII ones are no API secret at all)
+    "votre", "tu_", "seu_", "sua_", "dein_", "ihr_", "vash_",
 )  # fmt: skip
 _NON_VALUES = frozenset({"none", "null", "nil", "undefined", "true", "false", "string", "str", "bytes"})
 

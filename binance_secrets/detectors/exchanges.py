@@ -121,7 +121,8 @@ def _mention_pattern() -> re.Pattern[bytes]:
     pattern = rf"""
         (?P<long>{_trie(sorted(_LONG_WORDS))})
       | (?<![a-z0-9])(?P<short>{_trie(sorted(_SHORT_WORDS))})(?![a-z0-9])
-      | (?P<gate>(?<=ccxt\.)gate(?![a-z0-9])|["']gate["']|(?<![a-z0-9])gate[._ -]io(?![a-z0-9])|(?<![a-z0-9])gate[_-]?api)
+      | (?P<gate>(?<=ccxt\.)gate(?![a-z0-9])|["']gate["']
+                 |(?<![a-z0-9])gate[._ -]io(?![a-z0-9])|(?<![a-z0-9])gate[_-]?api)
       | (?P<mbx>x-mbx-)
     """
     return re.compile(pattern.encode(), re.VERBOSE)
@@ -389,7 +390,6 @@ class Attributor:
             return None
         # Several other exchanges: any of them will do, none is Binance.
         return min(self._head)
-
 
     def file_exchange(self) -> str | None:
         """The one other exchange a whole file is about: the file names it and never Binance (`#

@@ -168,9 +168,7 @@ def _call_tokens() -> re.Pattern[bytes]:
 
 CALL_WINDOW_BYTES = 512
 # Leading arguments that are no credential: literal flags and small numbers.
-_FLAG_ARGUMENTS = frozenset(
-    {b"true", b"false", b"null", b"none", b"nil", b"0", b"1", b"!0", b"!1", b"undefined"}
-)
+_FLAG_ARGUMENTS = frozenset({b"true", b"false", b"null", b"none", b"nil", b"0", b"1", b"!0", b"!1", b"undefined"})
 # Calls that only wrap an argument (`Some("…")`, `String::from("…")`, `SecretStr("…")`).
 _WRAPPER_CALLS = frozenset({"some", "from", "str", "string", "bytes", "secretstr", "secretstring", "into", "to"})
 
@@ -281,7 +279,10 @@ _TABLE_LABEL_BYTES = 64
 
 def table_cell_names(data: bytes, start: int, line_start: int) -> tuple[AssignedName | None, AssignedName | None]:
     """The names a table gives the cell at `start`: its row's label and its column's header (either
-    may be None). Only a label made of words counts: a value in the first column labels nothing."""
+    may be None). Only a label made of words counts: a value in the first column labels nothing. A row
+    longer than `_TABLE_LINE_BYTES` before the cell gives no name (its column is not counted)."""
+    if start - line_start > _TABLE_LINE_BYTES:
+        return None, None
     line_end = data.find(b"\n", start, start + _TABLE_LINE_BYTES)
     row = data[line_start : line_end if line_end != -1 else min(len(data), start + _TABLE_LINE_BYTES)]
     separator = max(_TABLE_SEPARATORS, key=row.count)
@@ -300,9 +301,11 @@ def table_cell_names(data: bytes, start: int, line_start: int) -> tuple[Assigned
 
 def _table_label(cell: bytes) -> AssignedName | None:
     text = cell.strip(b" \t\r\"'")
-    if not text or len(text) > _TABLE_LABEL_BYTES or not text.replace(b" ", b"").replace(b"_", b"").replace(
-        b"-", b""
-    ).isalpha():
+    if (
+        not text
+        or len(text) > _TABLE_LABEL_BYTES
+        or not text.replace(b" ", b"").replace(b"_", b"").replace(b"-", b"").isalpha()
+    ):
         return None
     name = text.decode("ascii")
     return AssignedName(name, name_words(name), adjacent=True)

@@ -55,17 +55,13 @@ def plain_credential_name(words: tuple[str, ...]) -> bool:
 def testnet_switched_off(data: bytes) -> bool:
     """The file sets a testnet switch to false (`TESTNET=false`, `"testnet": false`,
     `BINANCE_TESTNET_MODE = 0`) and none to true."""
-    on, off = _switches(data)
+    on, off = testnet_switches(data)
     return off and not on
 
 
-def testnet_switched_on(text: bytes) -> bool:
-    """`text` sets a testnet switch to true (`Client(…, testnet=True)`, `testnet: true`)."""
-    return _switches(text)[0]
-
-
-def _switches(data: bytes) -> tuple[bool, bool]:
-    """Whether `data` sets a testnet switch on, and whether it sets one off."""
+def testnet_switches(data: bytes) -> tuple[bool, bool]:
+    """Whether `data` sets a testnet switch on (`Client(…, testnet=True)`, `testnet: true`), and
+    whether it sets one off (`TESTNET_MODE=false`)."""
     lowered = data.lower()
     position = lowered.find(b"testnet")
     off = on = False
