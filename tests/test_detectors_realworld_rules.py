@@ -295,6 +295,22 @@ def test_the_rest_of_a_documentation_example_is_silent() -> None:
     assert [f.secret for f in _reported(text.encode(), "binance/example.py")] == [secret]
 
 
+@pytest.mark.parametrize("filler", ["x = 1\n", "\n", "  \n"])
+def test_a_documentation_example_reaches_three_lines_whatever_they_hold(filler: str) -> None:
+    """The example's neighbourhood is three lines either way, blank lines counted as lines: a value
+    four lines below the documented key is someone's own."""
+    docs_key, secret = DOCUMENTATION_KEYS[0], random_token(40)
+    near = f'"apikey": "{docs_key}",\n{filler * 2}API_SECRET = "{secret}"\n'
+    assert [f for f in detect(near.encode(), "binance/example.py") if f.secret == secret] == []
+    far = f'"apikey": "{docs_key}",\n{filler * 3}API_SECRET = "{secret}"\n'
+    assert [f.secret for f in _reported(far.encode(), "binance/example.py")] == [secret]
+    # Below, from a value that ends its line (no closing quote before the line break).
+    near = f"API_SECRET={secret}\n{filler * 2}#apikey={docs_key}\n"
+    assert [f for f in detect(near.encode(), "binance/.env") if f.secret == secret] == []
+    far = f"API_SECRET={secret}\n{filler * 3}#apikey={docs_key}\n"
+    assert [f.secret for f in _reported(far.encode(), "binance/.env")] == [secret]
+
+
 def _doctored(pem: str, word: str) -> str:
     lines = pem.splitlines(keepends=True)
     line = lines[3]

@@ -117,7 +117,8 @@ class _Candidate:
     # Named as something else (`orderId`, `tx_hash`): never a key's partner.
     other_name: bool = False
     hex_value: bool = False
-    # A plainly named hex value with no Binance word around: kept only beside a hex partner.
+    # A hex value with a generic name (`secret`, `key`) and no Binance word around: kept only beside a
+    # hex partner of the other role.
     hex_partner_needed: bool = False
     # Reported at `medium` at most, whatever its partner (a hex value with no Binance word around).
     at_most_medium: bool = False
@@ -700,6 +701,7 @@ _PEM_PLACEHOLDER_WORDS = ("example", "placeholder", "redacted", "changeme", "sam
 
 
 def _doctored_pem(canonical: str) -> bool:
+    """A placeholder word written into the base64 body of a PEM (the canonical form: header, body)."""
     body = canonical.lower()
     return any(word in body for word in _PEM_PLACEHOLDER_WORDS)
 
@@ -759,11 +761,11 @@ def _beside_documentation_example(data: bytes, start: int, end: int) -> bool:
     into a comment or a test, whatever was done to it since."""
     low = start
     for _ in range(_DOCUMENTATION_NEIGHBOUR_LINES + 1):
-        low = data.rfind(b"\n", max(0, start - _DOCUMENTATION_NEIGHBOUR_BYTES), max(0, low - 1))
+        low = data.rfind(b"\n", max(0, start - _DOCUMENTATION_NEIGHBOUR_BYTES), low)
         if low == -1:
             low = max(0, start - _DOCUMENTATION_NEIGHBOUR_BYTES)
             break
-    high = end
+    high = end - 1
     for _ in range(_DOCUMENTATION_NEIGHBOUR_LINES + 1):
         high = data.find(b"\n", high + 1, end + _DOCUMENTATION_NEIGHBOUR_BYTES)
         if high == -1:
