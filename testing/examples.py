@@ -7,14 +7,18 @@ documentation keys, which must never be flagged, are kept as 16-character pieces
 
 from __future__ import annotations
 
+import base64
+import datetime
 import json
 import re
 import secrets
 import string
 import uuid
 
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
 
 from binance_secrets.detectors.examples import PLACEHOLDERS
 from testing.keys import ed25519_pem, random_hex, random_token, rsa_pem
@@ -98,9 +102,46 @@ def example_values() -> dict[str, str]:
         "pem_pragma": pem.replace("-----\n", "----- # pragma: allowlist secret\n", 1),
     }
     values.update({f"doc{index}": key for index, key in enumerate(DOCUMENTATION_KEYS)})
+    values.update(_encoded_values(values))
     missing = set(PLACEHOLDERS) - set(values)
     assert not missing, f"no generated value for {sorted(missing)}"
     return values
+
+
+def _encoded_values(values: dict[str, str]) -> dict[str, str]:
+    """Base64 placeholders (issue #10, item 4), encoded from the values they name."""
+    placeholders = "BINANCE_API_KEY=your_api_key_here\nBINANCE_API_SECRET=your_api_secret_here\n"
+    png = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + secrets.token_bytes(600)
+    return {
+        "hex64_b64": _b64(values["hex64"].encode()),
+        "doc0_b64": _b64(values["doc0"].encode()),
+        "placeholder_env_b64": _b64(placeholders.encode()),
+        "cert_b64": _b64(certificate_pem().encode()),
+        "png_b64": _b64(png),
+        "bytes_b64": _b64(secrets.token_bytes(300)),
+    }
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def certificate_pem() -> str:
+    """A self-signed certificate (EC P-256), PEM: what a TLS `Secret` or a CA bundle holds."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "proxy.example.invalid")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def fill(template: str, values: dict[str, str]) -> str:

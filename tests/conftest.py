@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import errno
 import os
 import subprocess
 import sys
@@ -129,3 +130,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker("dev_extra")]
+
+
+def _refuses_non_utf8_names(error: BaseException | None) -> bool:
+    # macOS's APFS refuses file names that are not valid UTF-8 (EILSEQ); Linux file systems take any bytes.
+    return isinstance(error, OSError) and error.errno == errno.EILSEQ
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    outcome = yield
+    if _refuses_non_utf8_names(outcome.excinfo[1] if outcome.excinfo else None):
+        outcome.force_exception(pytest.skip.Exception("this file system refuses file names that are not UTF-8"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    outcome = yield
+    if _refuses_non_utf8_names(outcome.excinfo[1] if outcome.excinfo else None):
+        outcome.force_exception(pytest.skip.Exception("this file system refuses file names that are not UTF-8"))

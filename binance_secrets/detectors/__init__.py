@@ -13,6 +13,7 @@ import re
 
 from binance_secrets.detectors.context import name_words
 from binance_secrets.detectors.credentials import credential_assignments
+from binance_secrets.detectors.encoded import decoded_view
 from binance_secrets.detectors.private_keys import armoured_blocks, private_keys
 from binance_secrets.detectors.tokens import (
     HEX_REASON,
@@ -39,8 +40,13 @@ _CREDENTIAL_FILE_WORDS = frozenset(
 _CREDENTIAL_PATH_STEMS = re.compile(r"key|secret|cred|config|setting|env|token|auth|binance|\.pyc|\.pyo|^<")
 
 
-def detect(data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
+def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) -> list[Finding]:
     """All Binance credentials in `data`, in order of position, unfiltered by confidence."""
+    # Base64 values whose decoding is text are read decoded, and reported where they are encoded
+    # (`detectors/encoded.py`); `decode=False` reads `data` as written.
+    view = decoded_view(data, path, first_line) if decode else None
+    if view is not None:
+        return view.map_back(detect(view.data, path, first_line=first_line, decode=False))
     blocks = list(armoured_blocks(data))
     marks = run_marks(data)
     runs: list[tuple[TokenSpan, bool]] = []

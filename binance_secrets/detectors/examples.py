@@ -59,6 +59,13 @@ PLACEHOLDERS: dict[str, str] = {
     "doc2": "documentation example key 2",
     "doc3": "documentation example key 3",
     "doc4": "documentation example key 4",
+    # Encoded values (issue #10, item 4): base64 made at run time of what the name says.
+    "hex64_b64": "base64 of {hex64}, a SHA-256 digest",
+    "doc0_b64": "base64 of {doc0}, Binance's documentation example key",
+    "placeholder_env_b64": "base64 of a `.env` whose key and secret are `your_api_key_here`-style placeholders",
+    "cert_b64": "base64 of a PEM certificate",
+    "png_b64": "base64 of PNG image bytes",
+    "bytes_b64": "base64 of 300 random bytes (an encrypted or sealed value)",
 }
 
 
@@ -818,6 +825,34 @@ _PRIVATE_KEY_NEGATIVES += (E("coinbase-ed25519-pem", 'COINBASE_PRIVATE_KEY = """
 
 # --------------------------------------------- end of the issue #10 (items 2, 3, 5) block --------
 
+# ---------------------------------------------------------------------------------------------------
+# Encoded values (issue #10, item 4): base64 is decoded in configuration, manifest and script files
+# (`detectors/encoded.py`); what decodes to a digest, a documentation key, a placeholder, a certificate,
+# an image or random bytes stays silent. The positives (a decoded key reported at the encoded value,
+# where the key itself is not written) are in `tests/test_detectors_encoded.py`: this table locates a
+# positive by finding its secret in the text.
+# ---------------------------------------------------------------------------------------------------
+_ENCODED_NEGATIVES: tuple[Example, ...] = (
+    E("b64-hex-digest-in-kubernetes-data", "kind: Secret\ndata:\n  checksum: {hex64_b64}\n", "secret.yaml"),
+    E(
+        "b64-documentation-key-in-kubernetes-data",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: binance\ndata:\n  BINANCE_API_KEY: {doc0_b64}\n",
+        "secret.yaml",
+    ),
+    E("b64-documentation-key-named", "BINANCE_API_KEY_B64={doc0_b64}\n", ".env"),
+    E("b64-placeholder-env-blob", "DOTENV_B64={placeholder_env_b64}\n", ".env.example"),
+    E("b64-certificate-named", "env:\n  CA_CERT_BASE64: {cert_b64}\n", ".github/workflows/deploy.yml"),
+    E(
+        "b64-tls-certificate-in-kubernetes-secret",
+        "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\ndata:\n  tls.crt: {cert_b64}\n",
+        "binance-proxy-tls.yaml",
+    ),
+    E("b64-png-in-helm-values", "branding:\n  logo: {png_b64}\n", "values.yaml"),
+    E("b64-random-bytes-named", "BINANCE_SESSION_B64={bytes_b64}\n", "deploy.env"),
+)
+
+COMMON_NEGATIVES = COMMON_NEGATIVES + _ENCODED_NEGATIVES
+# ------------------------------------------------------------------------ end of encoded values (item 4)
 
 # ---------------------------------------------------------------------------------------------------
 # Issue #10, as public repositories write them (the real-world set of benchmarks/realworld): names on
