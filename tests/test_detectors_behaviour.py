@@ -54,9 +54,14 @@ def test_role_comes_from_the_position_in_a_client_call() -> None:
 
 def test_unnamed_tokens_on_consecutive_lines_are_read_as_key_then_secret() -> None:
     key, secret = api_key(), secret_key()
-    found = _by_secret(detect(f"{key}\n{secret}\n".encode(), "keys.txt"))
+    found = _by_secret(detect(f"{key}\n{secret}\n".encode(), "notes.txt"))
     assert (found[key].rule_id, found[secret].rule_id) == ("binance-api-key", "binance-secret-key")
     assert found[key].confidence == found[secret].confidence == "low"
+    # Issue #10 item 5: a file named for keys that holds the two values and nothing else is a key
+    # file, its two lines a named pair (README "What is detected": bare key files).
+    found = _by_secret(detect(f"{key}\n{secret}\n".encode(), "keys.txt"))
+    assert (found[key].rule_id, found[secret].rule_id) == ("binance-api-key", "binance-secret-key")
+    assert found[key].confidence == found[secret].confidence == "high"
 
 
 def test_confidence_levels() -> None:

@@ -26,8 +26,9 @@ from cryptography.hazmat.primitives import serialization
 from binance_secrets.detectors import detect
 from binance_secrets.detectors.encoded import decodes_in
 from binance_secrets.detectors.encoded_values import MAX_ENCODED_BYTES
+from binance_secrets.detectors.examples import RULES
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding, sha256_hex
-from testing.examples import DOCUMENTATION_KEYS, certificate_pem, example_values
+from testing.examples import DOCUMENTATION_KEYS, certificate_pem, example_values, fill
 from testing.gitrepo import commit_file, git, init_repo
 from testing.keys import api_key, ed25519_pem, random_hex, random_token, secret_key
 
@@ -224,8 +225,12 @@ def test_encoded_string_is_not_reported_as_a_key_of_its_own() -> None:
 def test_short_kubernetes_data_value_is_decoded() -> None:
     """A `Secret`'s `data:` values are base64 whatever their length: a short credential is reported
     decoded, and its encoded form is not."""
-    credential = random_token(12)
-    encoded = b64(credential)
+    while True:
+        credential = random_token(12)
+        encoded = b64(credential)
+        # Read as written, an unquoted value without a digit is taken for a word (one draw in ten).
+        if any(char.isdigit() for char in encoded):
+            break
     text = f"kind: Secret\napiVersion: v1\ndata:\n  binance-api-secret: {encoded}\n"
     assert [f.secret for f in detect(text.encode(), "secret.yaml", decode=False)] == [encoded]
     findings = reported(detect(text.encode(), "secret.yaml"))
@@ -279,6 +284,73 @@ def test_chunk_offset_and_columns_after_a_decoded_value_are_the_files_own(creden
     assert (decoded.line, decoded.column, decoded.end_column) == (41, *span_of(text, encoded)[1:])
     # After the decoded value, on its line: the columns of the file, not of the decoded copy.
     assert (plain.line, plain.column, plain.end_column) == (41, *span_of(text, other)[1:])
+
+
+def _table_examples_read_decoded() -> list[object]:
+    """The detectors' own table examples in the files that are decoded, each once (a commit message
+    is no file)."""
+    seen: dict[str, tuple[str, str]] = {}
+    for rule in RULES:
+        for example in rule.positives + rule.negatives:
+            file = example.encoding == "utf-8" and not example.path.startswith("<")
+            if file and decodes_in(example.path) and example.label not in seen:
+                seen[example.label] = (example.text, example.path)
+    return [pytest.param(text, path, id=label) for label, (text, path) in seen.items()]
+
+
+@pytest.fixture(scope="module")
+def table_values() -> dict[str, str]:
+    return example_values()
+
+
+@pytest.mark.parametrize(("template", "path"), _table_examples_read_decoded())
+def test_an_encoded_file_is_read_as_the_file_it_was(template: str, path: str, table_values: dict[str, str]) -> None:
+    """README "Encoded values": a whole file encoded (`base64 -w 0 .env > .env.b64`) gives what the file
+    gives, at every confidence: the rules that read the line before, the section, the other exchange
+    named above or a pragma on the next line see its lines as they were, not one line."""
+    text = fill(template, table_values)
+
+    def found(data: str, where: str) -> list[tuple[str, str, str]]:
+        return sorted((f.rule_id, f.secret_sha256, f.confidence) for f in detect(data.encode(), where))
+
+    assert found(f"{b64(text)}\n", path + ".b64") == found(text, path)
+
+
+def test_a_decoded_env_keeps_its_lines_in_a_kubernetes_secret(credentials: Credentials) -> None:
+    """An `.env` kept in a `Secret`'s `data:` entry: the OKX secret on its first line is OKX's, and
+    the plainly named Binance pair on the next lines stays a Binance pair at `high`."""
+    okx = secret_key()
+    env = f"OKX_SECRET={okx}\nAPI_KEY={credentials.key}\nAPI_SECRET={credentials.secret}\n"
+    encoded = b64(env)
+    text = f"apiVersion: v1\nkind: Secret\ndata:\n  bot.env: {encoded}\n  region: {b64('eu-west-1')}\n"
+    findings = {f.secret: f for f in detect(text.encode(), "k8s/secret.yaml")}
+    key, secret = findings[credentials.key], findings[credentials.secret]
+    assert (key.rule_id, key.confidence, secret.rule_id, secret.confidence) == (
+        "binance-api-key", "high", "binance-secret-key", "high"
+    )  # fmt: skip
+    assert (findings[okx].rule_id, findings[okx].confidence) == ("hardcoded-api-secret", "low")
+    assert {(f.line, f.column, f.end_column) for f in findings.values()} == {span_of(text, encoded)}
+
+
+def test_what_follows_a_decoded_file_keeps_its_lines_and_columns(credentials: Credentials) -> None:
+    """A decoded file stands on lines of its own in the copy that is read; what follows it on its line
+    and on the next lines is reported where it is in the file."""
+    blob = b64(f"LOG_LEVEL=info\nBINANCE_API_KEY={credentials.key}\n")
+    other = secret_key()
+    text = (
+        f'{{"data": {{"env_b64": "{blob}", "BINANCE_API_SECRET": "{other}"}},\n'
+        f' "API_SECRET": "{credentials.secret}"}}\n'
+    )
+    findings = {f.secret: f for f in detect(text.encode(), "config.json", first_line=7)}
+    assert (findings[credentials.key].line, findings[credentials.key].column) == (7, span_of(text, blob)[1])
+    assert (findings[other].line, findings[other].column, findings[other].end_column) == (7, *span_of(text, other)[1:])
+    secret = findings[credentials.secret]
+    assert (secret.line, secret.column, secret.end_column) == (8, *span_of(text, credentials.secret)[1:])
+
+
+def test_a_pragma_inside_a_decoded_file_covers_its_next_line(credentials: Credentials) -> None:
+    env = f"# pragma: allowlist nextline secret\nBINANCE_API_KEY={credentials.key}\nLOG_LEVEL=info\n"
+    assert detect(f"DOTENV_B64={b64(env)}\n".encode(), "ci.env") == []
 
 
 def test_decoding_stops_after_two_levels(credentials: Credentials) -> None:

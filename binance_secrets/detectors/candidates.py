@@ -22,6 +22,7 @@ from binance_secrets.detectors.context import (
     context_bounds,
     is_generic_name,
     line_continues_call,
+    line_ends_assignment,
     name_has_binance_word,
     name_words,
     shannon_entropy,
@@ -41,11 +42,13 @@ from binance_secrets.detectors.roles import (
     names_something_else,
     role_of_name,
     strong_binance_context,
+    table_cell_names,
 )
 from binance_secrets.detectors.tokens import (
     HEX_REASON,
     TOKEN_LENGTH,
     TokenSpan,
+    alphanumeric_runs,
     neighbour_rejection_reason,
     rejection_reason,
     value_rejection_reason,
@@ -73,8 +76,12 @@ _COMPILED_WORD_WINDOW = (256, 1024)
 # A file holding nothing but one key (`api_key.txt`, `secret.key`) is at most this long.
 _BARE_FILE_BYTES = 512
 _BARE_FILE_NOISE = b" \t\r\n\"'"
+# Quotes and commas separate the two values of a key file as blanks do.
+_PAIR_FILE_SEPARATORS = bytes.maketrans(b"\"',", b"   ")
 # Lock files and checksum lists hold hex digests by the thousand, never a testnet key.
 _LOCK_FILE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", ".sha256", "sha256sums", ".md5")
+# Every Google service-account key file (`gcloud iam service-accounts keys create`) holds these.
+_SERVICE_ACCOUNT_MARKERS = (b'"service_account"', b'"private_key_id"', b'"client_email"')
 # Random 64-digit hex has an empirical entropy of about 3.8 bits/char; a typed pattern far less.
 MIN_HEX_ENTROPY = 3.3
 # Names of hex values that are no exchange credential even beside the word Binance: wallet keys of
@@ -109,6 +116,12 @@ class _Candidate:
     other_exchange: bool = False
     # Named as something else (`orderId`, `tx_hash`): never a key's partner.
     other_name: bool = False
+    hex_value: bool = False
+    # A hex value with a generic name (`secret`, `key`) and no Binance word around: kept only beside a
+    # hex partner of the other role.
+    hex_partner_needed: bool = False
+    # Reported at `medium` at most, whatever its partner (a hex value with no Binance word around).
+    at_most_medium: bool = False
 
 
 class _FileFacts:
@@ -127,6 +140,8 @@ class _FileFacts:
         self._attributor: Attributor | None = None
         self._file_role: Role | None = None
         self._file_role_known = False
+        self._testnet_off: bool | None = None
+        self._service_account: bool | None = None
 
     @property
     def base(self) -> str:
@@ -145,6 +160,18 @@ class _FileFacts:
         return self.path_mentions_binance and "binance" in self.base.lower()
 
     @property
+    def service_account(self) -> bool:
+        """A Google service-account key file (JSON): its private key is Google's, not Binance's."""
+        if self._service_account is None:
+            self._service_account = all(marker in self._data for marker in _SERVICE_ACCOUNT_MARKERS)
+        return self._service_account
+
+    @property
+    def table(self) -> bool:
+        """A CSV/TSV file, whose cells are named by their row's label or their column's header."""
+        return self.base.lower().endswith((".csv", ".tsv"))
+
+    @property
     def lock_file(self) -> bool:
         return self.base.lower().endswith(_LOCK_FILE_SUFFIXES)
 
@@ -157,7 +184,9 @@ class _FileFacts:
         if self._attributor is None:
             from binance_secrets.detectors.exchanges import Attributor
 
-            self._attributor = Attributor(self._data, lambda: self.mentions_binance)
+            self._attributor = Attributor(
+                self._data, lambda: self.mentions_binance, path_mentions_binance=self.path_mentions_binance
+            )
         return self._attributor
 
     @property
@@ -166,6 +195,15 @@ class _FileFacts:
         if not self._file_role_known:
             self._file_role, self._file_role_known = _file_role(self.base), True
         return self._file_role
+
+    @property
+    def testnet_off(self) -> bool:
+        """The file sets a testnet switch to false: its hex values are no futures-testnet keys."""
+        if self._testnet_off is None:
+            from binance_secrets.detectors.testnet_hex import testnet_switched_off
+
+            self._testnet_off = testnet_switched_off(self._data)
+        return self._testnet_off
 
     @property
     def mentions_binance(self) -> bool:
@@ -215,6 +253,7 @@ def findings(
     if candidates or secret_named or facts.may_hold_credentials:
         split = _split_candidates(data, marks, facts, previous_by_end)
         candidates += [c for c in split if not _inside(c.start, armoured)]
+    candidates = _with_hex_partners(data, candidates)
     token_spans = sorted((c.start, c.end) for c in candidates)
     candidates += _private_key_candidates(data, pems, facts)
     candidates += [
@@ -354,28 +393,40 @@ def _token_candidate(
 ) -> _Candidate | None:
     line_start = max(data.rfind(b"\n", max(0, start - LINE_SEARCH_BYTES), start) + 1, 0)
     found = _role(data, start, end, line_start, facts, previous_by_end)
+    # Hex is a digest unless it is named as a Binance key or secret in Binance context: by its own name
+    # or its place in a client call, not by a word somewhere near (a `.pyc` of digests).
+    if hex_value and (found.role == "unknown" or found.loose or _NOT_EXCHANGE_HEX_WORDS.intersection(found.name_words)):
+        return None
     exchange = facts.attributor.exchange_of(start, end, line_start, found.name_words)
     other_exchange = exchange is not None and exchange != BINANCE
     binance = not other_exchange and (found.binance or exchange == BINANCE or _binance_nearby(data, start, end, facts))
+    hex_partner_needed = False
     if hex_value:
-        # Hex is a digest unless it is named as a Binance key or secret in Binance context: by its own
-        # name or its place in a client call, not by a word somewhere near (a `.pyc` of digests).
-        if (
-            other_exchange
-            or found.role == "unknown"
-            or found.loose
-            or _NOT_EXCHANGE_HEX_WORDS.intersection(found.name_words)
-        ):
+        if other_exchange:
             return None
         strong = (
             exchange == BINANCE
             or found.strong_binance
             or facts.file_name_mentions_binance
-            or strong_binance_context(data, start, end)
+            or strong_binance_context(data, start, end, testnet=False)
+            or _testnet_nearby(data, start, end, facts)
         )
-        if not strong:
-            return None
-        binance = True
+        if strong:
+            binance = True
+        else:
+            from binance_secrets.detectors.testnet_hex import plain_credential_name
+
+            if (
+                not facts.mentions_binance
+                or not plain_credential_name(found.name_words)
+                or facts.testnet_off
+                or _other_exchange_file(exchange, facts)
+            ):
+                return None
+            # Plainly named in a file that speaks of Binance: a testnet key, reported at `medium` at
+            # most. A generic name (`secret`, `key`) needs a hex partner as well (checked once every
+            # candidate is known).
+            hex_partner_needed = found.generic
     generic = found.generic
     if generic and not binance and facts.mentions_binance:
         generic = False  # `secret = "…"` in a file that talks about Binance
@@ -398,6 +449,9 @@ def _token_candidate(
         other_name=found.other_name,
         # `### REPLACE THIS WITH YOUR API KEY` after the value (Binance's signing walkthrough): low.
         weak_shape=placeholder_marked(data, start, end),
+        hex_value=hex_value,
+        hex_partner_needed=hex_partner_needed,
+        at_most_medium=hex_value and not binance,
     )
 
 
@@ -424,6 +478,8 @@ def _role(
     data: bytes, start: int, end: int, line_start: int, facts: _FileFacts, previous_by_end: dict[int, _Candidate]
 ) -> _Found:
     found = _Found()
+    if facts.table and _table_role(found, data, start, line_start, facts):
+        return found
     name = _effective_name(data, start, line_start)
     if name is not None and name.adjacent:
         found.name_words = name.words
@@ -456,9 +512,26 @@ def _role(
         role = facts.file_role
         if role is not None:
             found.role, found.named, found.loose = role, True, True
+    elif found.role == "unknown" and facts.file_role is not None:
+        position = _position_in_pair_file(data, start, end)
+        if position is not None:
+            # A file named for keys (`Key`, `keys.txt`, `binance.key`) that holds two values and
+            # nothing else: the key, then the secret, as in every key file people write.
+            found.role, found.named, found.loose = ("key" if position == 0 else "secret"), True, True
     if facts.message or facts.compiled:
         found.generic = False  # prose and constants say `key`/`secret` plainly; that is the name
     return found
+
+
+def _table_role(found: _Found, data: bytes, start: int, line_start: int, facts: _FileFacts) -> bool:
+    """A CSV/TSV cell takes the role its row's label or its column's header gives it (`Slave API
+    Secrets,<s1>,<s2>`: both are secrets, whatever their order). False when neither names a role."""
+    for name in table_cell_names(data, start, line_start):
+        if name is not None and role_of_name(name) in ("api_key", "secret_key"):
+            _role_from_name(found, name, role_of_name(name), facts)
+            found.name_words = name.words
+            return True
+    return False
 
 
 def _names_before_path(data: bytes, end: int, after: int) -> int:
@@ -486,6 +559,29 @@ def _binance_call(found: _Found, callee: AssignedName, facts: _FileFacts) -> Non
         found.binance = found.strong_binance = True
 
 
+def _other_exchange_file(exchange: str | None, facts: _FileFacts) -> bool:
+    """Nothing near the value names an exchange, and the file is about another one."""
+    if exchange is not None:
+        return False
+    file_exchange = facts.attributor.file_exchange()
+    return file_exchange is not None and file_exchange != BINANCE
+
+
+def _testnet_nearby(data: bytes, start: int, end: int, facts: _FileFacts) -> bool:
+    """`testnet` around a hex value, where Binance is named in the file or the word is a switch turned
+    on (`testnet=True`, `testnet: true`): other chains have testnets too (`network = "testnet"`). A
+    switch turned off says the opposite."""
+    if not strong_binance_context(data, start, end):
+        return False
+    from binance_secrets.detectors.testnet_hex import testnet_switches
+
+    low, high = context_bounds(data, start, end)
+    on, off = testnet_switches(data[low:high])
+    if off and not on:
+        return False  # `TESTNET=false` beside it: a mainnet setting, whose hex values are no testnet keys
+    return on or facts.mentions_binance
+
+
 def _binance_nearby(data: bytes, start: int, end: int, facts: _FileFacts) -> bool:
     """Binance words around a value. `ccxt` and `bnb` say Binance only when no other exchange is
     named nearby: `ccxt.bybit(…)` is ccxt, and every exchange trades BNB."""
@@ -506,11 +602,28 @@ def _alone_in_file(data: bytes, start: int, end: int) -> bool:
     )
 
 
+def _position_in_pair_file(data: bytes, start: int, end: int) -> int | None:
+    """0 or 1 when the (short) file holds two values and nothing else and this is the first or the
+    second; None otherwise."""
+    if len(data) > _BARE_FILE_BYTES:
+        return None
+    parts = data.translate(_PAIR_FILE_SEPARATORS).split()
+    if len(parts) != 2 or any(len(part) != TOKEN_LENGTH for part in parts):
+        return None
+    return 0 if not data[:start].strip(_BARE_FILE_NOISE + b",") else 1
+
+
 def _effective_name(data: bytes, value_start: int, line_start: int) -> AssignedName | None:
     if line_continues_call(data, line_start, value_start):
         # `Client(\n    "key",\n    "secret")`: the name ends the line before.
         previous_start = data.rfind(b"\n", max(0, line_start - 1 - NAME_WINDOW_BYTES), line_start - 1) + 1
         previous_end = data.rfind(b"(", previous_start, line_start) + 1
+        return assigned_name(data, previous_end, previous_start)
+    if line_ends_assignment(data, line_start, value_start):
+        # `pub const TEST_FUTURE_API_KEY: &str =\n    "…";`, `apiKey:\n  '…'`: the name ends the line
+        # before, the value stands alone on its own line.
+        previous_start = data.rfind(b"\n", max(0, line_start - 1 - NAME_WINDOW_BYTES), line_start - 1) + 1
+        previous_end = previous_start + len(data[previous_start:line_start].rstrip())
         return assigned_name(data, previous_end, previous_start)
     name = assigned_name(data, value_start, line_start)
     if name is not None and name.words in (("value",), ("values",)):
@@ -537,13 +650,29 @@ def _private_key_candidates(data: bytes, pems: list[PemMatch], facts: _FileFacts
     for pem in pems:
         if is_documentation_example(pem.canonical):
             continue  # a test key published in Binance's docs or connectors
+        if _doctored_pem(pem.canonical):
+            continue  # `…EEEEXAMPLE…` written into the body: an illustration, no key
         line_start = max(data.rfind(b"\n", max(0, pem.start - LINE_SEARCH_BYTES), pem.start) + 1, 0)
         name = assigned_name(data, pem.start, line_start)
         exchange = facts.attributor.exchange_of(pem.start, pem.start, line_start, name.words if name else ())
-        # Coinbase and others issue Ed25519 and EC keys too: theirs are not Binance keys.
-        other_exchange = exchange is not None and exchange != BINANCE
+        # Coinbase and others issue Ed25519 and EC keys too: theirs are not Binance keys; nor is the
+        # key of a Google service account (`"type": "service_account"`, `client_email`).
+        other_exchange = (
+            (exchange is not None and exchange != BINANCE)
+            or facts.service_account
+            or (not facts.path_mentions_binance and _other_exchange_file(exchange, facts))
+        )
         binance = exchange == BINANCE or facts.path_mentions_binance or _binance_nearby(data, pem.start, pem.end, facts)
         weak = pem.algorithm not in ("ed25519", "rsa", "encrypted")
+        # RSA and encrypted keys are named by what holds them: a private-key name in a file that speaks
+        # of Binance (`Client(api_key, private_key=…, private_key_pass=…)` below), or the file name
+        # Binance's signing examples give the key (`test-prv-key.pem`).
+        named_key = (
+            name is not None
+            and name.adjacent
+            and bool(_PRIVATE_KEY_WORDS.intersection(name.words))
+            and facts.mentions_binance
+        ) or _PRV_KEY_FILE in facts.base.lower()
         candidates.append(
             _Candidate(
                 rule_id="hardcoded-api-secret" if other_exchange else "binance-private-key",
@@ -552,8 +681,8 @@ def _private_key_candidates(data: bytes, pems: list[PemMatch], facts: _FileFacts
                 secret=pem.canonical,
                 role="secret",
                 # Ed25519 PKCS#8 is the format Binance recommends; RSA and encrypted keys are common
-                # everywhere else (TLS), so they need Binance context to rise above `low`.
-                named=pem.algorithm == "ed25519",
+                # everywhere else (TLS), so they need a name or Binance context to rise above `low`.
+                named=pem.algorithm == "ed25519" or named_key,
                 binance_context=binance and not weak and not other_exchange,
                 display_length=len(pem.label) + 16,
                 weak_shape=weak,
@@ -561,6 +690,20 @@ def _private_key_candidates(data: bytes, pems: list[PemMatch], facts: _FileFacts
             )
         )
     return candidates
+
+
+_PRIVATE_KEY_WORDS = frozenset({"private", "priv", "prv", "pvt"})
+# The name Binance's REST and WebSocket signing examples give the private key file.
+_PRV_KEY_FILE = "prv-key"
+# Words written into a PEM body to say it is an illustration (`MIIJ…EEEEXAMPLE5ipw…`). Six letters or
+# more: a random base64 body of 4,000 characters holds one of them about once in a million keys.
+_PEM_PLACEHOLDER_WORDS = ("example", "placeholder", "redacted", "changeme", "sample", "yourkey", "notreal")
+
+
+def _doctored_pem(canonical: str) -> bool:
+    """A placeholder word written into the base64 body of a PEM (the canonical form: header, body)."""
+    body = canonical.lower()
+    return any(word in body for word in _PEM_PLACEHOLDER_WORDS)
 
 
 def _credential_candidates(
@@ -572,6 +715,8 @@ def _credential_candidates(
             continue  # already reported as a 64-character key or secret: one finding per value
         if value_rejection_reason(match.value, check_entropy=False) is not None:
             continue  # a placeholder, a sequential run or Binance's documentation key
+        if _beside_documentation_example(data, match.value_start, match.value_end):
+            continue  # the secret of a documentation example whose key is known (cut or retyped)
         words = set(match.words)
         # `api_secret`, `apiSecret`, `secret_key`: named like an exchange credential. Plain
         # `SECRET_KEY` or `client_secret` (Django, OAuth) need Binance context to be reported.
@@ -586,6 +731,10 @@ def _credential_candidates(
             or bool(words & {"binance", "bnb", "mbx"})
             or _binance_nearby(data, match.value_start, match.value_end, facts)
         )
+        # A value named like an exchange credential with no Binance around, in a file about another
+        # exchange, is that exchange's. (Others are `low` whatever the file says: no need to read it.)
+        if exchange_like and not binance and _other_exchange_file(exchange, facts):
+            other_exchange = True
         candidates.append(
             _Candidate(
                 rule_id="hardcoded-api-secret",
@@ -599,6 +748,33 @@ def _credential_candidates(
             )
         )
     return candidates
+
+
+# Lines above and below a credential where the key of the same documentation example would stand.
+_DOCUMENTATION_NEIGHBOUR_LINES = 3
+_DOCUMENTATION_NEIGHBOUR_BYTES = 512
+
+
+def _beside_documentation_example(data: bytes, start: int, end: int) -> bool:
+    """A 64-character example key of Binance's documentation within a few lines: the value is the
+    rest of that example (`"apikey": "<docs key>", "secretkey": "<docs secret cut by one>"`), copied
+    into a comment or a test, whatever was done to it since."""
+    low = start
+    for _ in range(_DOCUMENTATION_NEIGHBOUR_LINES + 1):
+        low = data.rfind(b"\n", max(0, start - _DOCUMENTATION_NEIGHBOUR_BYTES), low)
+        if low == -1:
+            low = max(0, start - _DOCUMENTATION_NEIGHBOUR_BYTES)
+            break
+    high = end - 1
+    for _ in range(_DOCUMENTATION_NEIGHBOUR_LINES + 1):
+        high = data.find(b"\n", high + 1, end + _DOCUMENTATION_NEIGHBOUR_BYTES)
+        if high == -1:
+            high = min(len(data), end + _DOCUMENTATION_NEIGHBOUR_BYTES)
+            break
+    window = data[low:high]
+    return any(
+        is_documentation_example(window[span.start : span.end].decode("ascii")) for span in alphanumeric_runs(window)
+    )
 
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -635,6 +811,42 @@ def _position_and_filter(data: bytes, candidates: list[_Candidate], first_line: 
         candidate.end_column = column + (candidate.display_length or len(candidate.secret))
         kept.append(candidate)
     return kept
+
+
+# How far apart the key and the secret of a named hex pair may be (`apiKey='…'` / `secret='…'`).
+_HEX_PAIR_LINES = 3
+_HEX_PAIR_BYTES = 1024
+
+
+def _with_hex_partners(data: bytes, candidates: list[_Candidate]) -> list[_Candidate]:
+    """Drops the hex values that needed a partner and have none: a hex value of the other role,
+    itself a candidate, within a few lines."""
+    if not any(c.hex_partner_needed for c in candidates):
+        return candidates
+    hex_candidates = sorted((c for c in candidates if c.hex_value and not c.other_exchange), key=lambda c: c.start)
+    starts = [c.start for c in hex_candidates]
+    kept = []
+    for candidate in candidates:
+        if candidate.hex_partner_needed:
+            # The hex candidates around it in position order: a bounded slice, for linear cost.
+            index = bisect.bisect_left(starts, candidate.start)
+            neighbours = hex_candidates[max(0, index - PAIR_SEARCH_LIMIT) : index + PAIR_SEARCH_LIMIT]
+            if not any(
+                other is not candidate
+                and other.role not in (candidate.role, "unknown")
+                and _lines_apart(data, candidate, other) <= _HEX_PAIR_LINES
+                for other in neighbours
+            ):
+                continue
+        kept.append(candidate)
+    return kept
+
+
+def _lines_apart(data: bytes, first: _Candidate, second: _Candidate) -> int:
+    low, high = sorted((first.start, second.start))
+    if high - low > _HEX_PAIR_BYTES:
+        return _HEX_PAIR_LINES + 1
+    return data.count(b"\n", low, high)
 
 
 def _pair(candidates: list[_Candidate]) -> None:
@@ -688,7 +900,7 @@ def _confidence(candidate: _Candidate) -> Confidence:
         return "low"
     partner = candidate.partner
     paired_by_name = partner is not None and candidate.named and partner.named
-    if candidate.binance_context or paired_by_name:
+    if candidate.binance_context or (paired_by_name and not candidate.at_most_medium):
         return "high"
     if candidate.named and not candidate.generic_name:
         return "medium"

@@ -53,6 +53,8 @@ _NOT_A_NAME = frozenset(
     }
 )  # fmt: skip
 _SKIPPED_NAMES = 3
+_STRING_PREFIXES = frozenset({"b", "r", "f", "u", "rb", "br", "fr", "rf"})
+_QUOTES = frozenset({b'"', b"'", b"`"})
 # A call that fetches or transforms a secret (`get_secret("…")`, `load_secret_key(…)`,
 # `decrypt(…)`) names the operation, not the value: the name that counts is the one it is assigned to.
 _GETTER_WORDS = frozenset(
@@ -88,6 +90,7 @@ def assigned_name(data: bytes, value_start: int, line_start: int) -> AssignedNam
     stripped = prefix.rstrip(_ASSIGNMENT_PUNCT)
     if stripped.endswith(b"}"):
         stripped = _AUTO_PROPERTY.sub(b"", stripped).rstrip(_ASSIGNMENT_PUNCT)
+    named_at: int | None = None  # where the name starts in `stripped`, once the walk stops at it
     for _ in range(_SKIPPED_NAMES + 1):
         name_start = _trailing_name_start(stripped)
         if name_start is None:
@@ -97,12 +100,49 @@ def assigned_name(data: bytes, value_start: int, line_start: int) -> AssignedNam
         wrapper = len(words) == 1 and words[-1] in _NOT_A_NAME
         # `api_key = get_secret("…")`: the getter is skipped, `api_key` names the value.
         getter = bool(_GETTER_WORDS.intersection(words)) and prefix[len(stripped) :].lstrip().startswith(b"(")
-        if not words or not (wrapper or getter):
+        # `b"…"`, `r'…'`, `f"…"`: a string prefix glued to its quote is no name.
+        string_prefix = text.lower() in _STRING_PREFIXES and prefix[len(stripped) : len(stripped) + 1] in _QUOTES
+        if not words or not (wrapper or getter or string_prefix):
+            named_at = name_start
             break
         stripped = stripped[:name_start].rstrip(_ASSIGNMENT_PUNCT + b"&*")
     gap = prefix[len(stripped) :]
     positional = b"," in gap and gap[:1] not in (b'"', b"'", b"`", b"\\")
+    qualified = named_at if named_at is None else _qualified_name_start(stripped, named_at)
+    if qualified is not None and qualified != named_at:
+        # `API Key: …`, `Secret Key: …`, `Master API Keys,…`: a label of words written apart.
+        text = stripped[qualified:].decode("ascii")
+        words = name_words(text)
     return AssignedName(text=text, words=words, adjacent=len(gap) <= NAME_GAP_BYTES, positional=positional)
+
+
+# Words that, written before a name with a space between (`API Key:`, `Secret Key:`, `Binance API
+# secret:`, `Master API Keys,`), belong to it: a label in prose, a note or a CSV row. Only these, so
+# that prose (`the key: …`, `use key …`) keeps the name it had.
+_QUALIFIER_WORDS = frozenset(
+    {b"api", b"secret", b"private", b"access", b"binance", b"bnb", b"master", b"slave", b"sub", b"testnet"}
+)
+_MAX_QUALIFIERS = 2
+_MAX_QUALIFIER_BYTES = 16
+
+
+def _qualified_name_start(stripped: bytes, name_start: int) -> int:
+    """Where a name written as words apart starts: up to two qualifier words, each before a single
+    space, in front of the name found at `name_start` (bounded: a few short words)."""
+    start = name_start
+    for _ in range(_MAX_QUALIFIERS):
+        if start < 2 or stripped[start - 1] != ord(" "):
+            break
+        word_start = start - 1
+        while (
+            word_start > 0 and start - 1 - word_start < _MAX_QUALIFIER_BYTES and chr(stripped[word_start - 1]).isalpha()
+        ):
+            word_start -= 1
+        word = stripped[word_start : start - 1]
+        if word.lower() not in _QUALIFIER_WORDS or (word_start > 0 and stripped[word_start - 1] in _ALNUM_BYTES):
+            break
+        start = word_start
+    return start
 
 
 def _trailing_name_start(prefix: bytes) -> int | None:
@@ -123,10 +163,25 @@ def _trailing_name_start(prefix: bytes) -> int | None:
 
 def line_continues_call(data: bytes, line_start: int, value_start: int) -> bool:
     """True when only indentation precedes the value and the line before ends in `(`."""
-    if line_start < 2 or data[line_start:value_start].strip(b" \t\"'`"):
+    if line_start < 2 or value_start - line_start > NAME_WINDOW_BYTES:
+        return False
+    if data[line_start:value_start].strip(b" \t\"'`"):
         return False
     previous = data[max(0, line_start - NAME_WINDOW_BYTES) : line_start].rstrip()
     return previous.endswith(b"(")
+
+
+def line_ends_assignment(data: bytes, line_start: int, value_start: int) -> bool:
+    """True when only indentation precedes the value and the line before ends in an assignment
+    (`pub const KEY: &str =`, `apiKey:`, `API_KEY = \\`): the value is that name's."""
+    if line_start < 2 or value_start - line_start > NAME_WINDOW_BYTES:
+        return False
+    if data[line_start:value_start].strip(b" \t\"'`"):
+        return False
+    previous = data[max(0, line_start - NAME_WINDOW_BYTES) : line_start].rstrip()
+    if previous.endswith(b"\\"):
+        previous = previous[:-1].rstrip()
+    return previous.endswith((b"=", b":", b"=>")) and not previous.endswith((b"==", b"!=", b"<=", b">=", b"::"))
 
 
 def is_generic_name(name: AssignedName) -> bool:

@@ -65,6 +65,8 @@ _PLACEHOLDER_MARKERS = (
     "todo", "replace", "insert", "dummy", "fake", "sample", "redacted", "secret", "password",
     "getenv", "environ", "process.env", "env(", "env[", "vault:", "ssm:", "<", ">", "{{", "}}",
     "${", "%(", "%s", "…",
+    # "your" in the languages of the READMEs people copy from (non-ASCII ones are no API secret at all)
+    "votre", "tu_", "seu_", "sua_", "dein_", "ihr_", "vash_",
 )  # fmt: skip
 _NON_VALUES = frozenset({"none", "null", "nil", "undefined", "true", "false", "string", "str", "bytes"})
 
@@ -77,6 +79,10 @@ _WORDS_ONLY = re.compile(
     """,
     re.VERBOSE,
 )
+_IDENTIFIER_CHARS = re.compile(r"[a-z][A-Za-z0-9_]{0,63}")
+_LETTER_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+")
+_MAX_IDENTIFIER_PARTS = 7
+_REFERENCE_ENDS = frozenset({b",", b")", b";"})
 # An interpolation slot of an f-string, `str.format`, a template: `{name}`, `{0}`.
 _INTERPOLATION = re.compile(r"\{\w{0,40}\}")
 _DOCKERFILE_PREFIX_BYTES = 16
@@ -162,7 +168,21 @@ def _match_at(data: bytes, name_start: int, name_end: int) -> CredentialMatch | 
     value = stripped.decode("utf-8", "replace")
     if not _is_plausible_value(value, bare=group == "bare", name=name):
         return None
+    if group == "bare" and data[end : end + 1] in _REFERENCE_ENDS and _is_identifier(value):
+        # `api_secret: ed25519PrivateKey,` in a JS object, `Client(key, secret=mySecret2)`: a variable
+        # of the code, not a value. (A `.env` or YAML value ends its line; it is taken as written.)
+        return None
     return CredentialMatch(name, words, start, end, value)
+
+
+def _is_identifier(value: str) -> bool:
+    """A variable of the code given as a value (`ed25519PrivateKey`, `api_secret_2`): camelCase or
+    snake_case words of two letters or more. A random secret is cut into one-letter parts (`aB3x…`)
+    almost everywhere, so it never passes."""
+    if not _IDENTIFIER_CHARS.fullmatch(value):
+        return False
+    parts = _LETTER_PARTS.findall(value)
+    return 2 <= len(parts) <= _MAX_IDENTIFIER_PARTS and all(len(part) >= 2 for part in parts)
 
 
 def _is_dockerfile_env(data: bytes, name_start: int) -> bool:
@@ -177,6 +197,10 @@ def _is_dockerfile_env(data: bytes, name_start: int) -> bool:
 def _is_plausible_value(value: str, *, bare: bool, name: str) -> bool:
     value = value.strip()
     if len(value) < (MIN_BARE_VALUE_LENGTH if bare else MIN_VALUE_LENGTH):
+        return False
+    if not value.isascii():
+        # API secrets are ASCII (hex, base64, alphanumerics): `'你的API密钥'` ("your API key"),
+        # `'ваш_секрет'` are placeholders written in the reader's language.
         return False
     lowered = value.lower()
     if lowered == name.lower() or lowered in _NON_VALUES:

@@ -20,13 +20,14 @@ and other providers' base64 secrets decode to binary and stay as they are. Value
 decoded text are decoded once more (`LEVELS`), no deeper.
 
 `decoded_view()` builds a copy of the chunk in which each such value is replaced, in place, by its
-decoding, with the decoding's line breaks written as `\\r`: every line of the chunk keeps its number,
-the decoded text keeps the name it is assigned to (`BINANCE_API_SECRET: <b64>` reads as
-`BINANCE_API_SECRET: <secret>`) and its neighbours (two `data:` entries pair up), and an allowlist
-pragma on the encoded value's line covers all of its decoding. Detection runs once on that copy;
-`DecodedView.map_back` moves each finding back to the chunk's own columns, and a finding inside a decoded
-value to the encoded value's span. The encoded string itself is never looked at once its decoding is
-text, so it is never reported as a key of its own.
+decoding. A decoding of one line stays on the line of its name (`BINANCE_API_SECRET: <b64>` reads as
+`BINANCE_API_SECRET: <secret>`) and beside its neighbours (two `data:` entries pair up); a decoding of
+several lines (an `.env`, a JSON or YAML file) is put on lines of its own, so that every rule that reads
+a line, the line before or a section reads it as the file it was. Detection runs once on that copy;
+`DecodedView.map_back` moves each finding back to the chunk's own lines and columns, a finding inside a
+decoded value to the encoded value's span, and drops it when the encoded value's line is allowlisted (a
+pragma there covers all of its decoding). The encoded string itself is never looked at once its
+decoding is text, so it is never reported as a key of its own.
 
 Values are decoded in configuration, manifest, script and plain-text files (`decodes_in()`: YAML, JSON,
 `.env`, TOML, INI, properties, XML configs, shell and PowerShell scripts, Dockerfiles, Terraform, `.txt`,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from binance_secrets.allowlist import is_line_allowlisted
 from binance_secrets.detectors.private_keys import armoured_blocks
 from binance_secrets.finding import Finding
 
@@ -320,78 +321,112 @@ def _dockerfile_env(data: bytes, value_start: int) -> bool:
 # --- the decoded copy of a chunk and the way back ------------------------------------------------------
 
 
-class _Region(NamedTuple):
-    """Where a decoded value sits on its line, in the copy and in the chunk (1-based columns)."""
+class _Piece(NamedTuple):
+    """A stretch of the copy and what it stands for in the chunk: a decoded value, or text copied as
+    it is. Positions are lines and 1-based columns, counted as `detect()` counts them."""
 
+    view_line: int
     view_column: int
-    view_end_column: int
+    line: int
     column: int
-    end_column: int
-    # Copy column minus chunk column, for whatever follows this value on its line.
-    shift_after: int
+    # A decoded value: the column after the encoded value, and the offset of the chunk's line that
+    # holds it (its allowlist pragma covers the whole decoding).
+    end_column: int = 0
+    line_start: int = -1
+
+    @property
+    def decoded(self) -> bool:
+        return self.line_start >= 0
 
 
 class DecodedView(NamedTuple):
     """The chunk with its encoded values decoded in place (`data`), and the way back to its positions."""
 
     data: bytes
-    # Line number -> the decoded values on it: their copy columns (for bisect) and their regions.
-    lines: dict[int, tuple[list[int], list[_Region]]]
+    chunk: bytes
+    # The copy cut into pieces, in order, and their starting positions in the copy (for bisect).
+    pieces: list[_Piece]
+    starts: list[tuple[int, int]]
 
     def map_back(self, findings: list[Finding]) -> list[Finding]:
-        """Findings on the copy, at the chunk's positions; those inside a decoded value at its span."""
+        """Findings on the copy, at the chunk's positions; those inside a decoded value at its span,
+        unless the encoded value's line is allowlisted."""
         mapped = []
         for finding in findings:
-            on_line = self.lines.get(finding.line)
-            if on_line is None:
-                mapped.append(finding)
-                continue
-            starts, regions = on_line
-            index = bisect.bisect_right(starts, finding.column) - 1
+            index = bisect.bisect_right(self.starts, (finding.line, finding.column)) - 1
             if index < 0:
                 mapped.append(finding)
                 continue
-            region = regions[index]
-            if finding.column < region.view_end_column:
-                mapped.append(finding.with_changes(column=region.column, end_column=region.end_column))
-            else:
-                shift = region.shift_after
-                mapped.append(
-                    finding.with_changes(column=finding.column - shift, end_column=finding.end_column - shift)
+            piece = self.pieces[index]
+            if piece.decoded:
+                if not is_line_allowlisted(self.chunk, piece.line_start):
+                    mapped.append(
+                        finding.with_changes(line=piece.line, column=piece.column, end_column=piece.end_column)
+                    )
+                continue
+            column = finding.column
+            if finding.line == piece.view_line:
+                column = piece.column + finding.column - piece.view_column
+            mapped.append(
+                finding.with_changes(
+                    line=piece.line + finding.line - piece.view_line,
+                    column=column,
+                    end_column=column + finding.end_column - finding.column,
                 )
+            )
         return mapped
 
 
 def view_of(data: bytes, first_line: int = 1, *, manifest: bool = True) -> DecodedView | None:
-    """`data` with every base64 value whose decoding is text decoded in place; None when there is none."""
+    """`data` with every base64 value whose decoding is text decoded in place; None when there is none.
+
+    The decoding keeps its line breaks, so that every rule that reads a line, the line before or the
+    lines around (names, sections, other exchanges, pragmas) reads a decoded `.env` or JSON blob as the
+    file it was; a trailing line break (`echo … | base64`) is dropped, so that what followed the encoded
+    value on its line (a closing quote, a comma) still follows the decoded one.
+    """
     values = encoded_values(data, manifest=manifest)
     if not values:
         return None
-    lines: dict[int, tuple[list[int], list[_Region]]] = {}
-    line, line_start, cursor, cursor_column, shift = first_line, 0, 0, 1, 0
+    pieces: list[_Piece] = []
+    view_pieces: list[bytes] = []
+    line = view_line = first_line
+    column = view_column = 1
+    cursor = line_start = 0
     for value in values:
-        newlines = data.count(b"\n", cursor, value.start)
+        if value.start > cursor:
+            pieces.append(_Piece(view_line, view_column, line, column))
+            segment = data[cursor : value.start]
+            view_pieces.append(segment)
+            newlines = segment.count(b"\n")
+            if newlines:
+                line += newlines
+                view_line += newlines
+                line_start = data.rfind(b"\n", cursor, value.start) + 1
+                # Columns count characters, as `detect()` counts them for its findings.
+                column = view_column = 1 + len(data[line_start : value.start].decode("utf-8", "replace"))
+            else:
+                width = len(segment.decode("utf-8", "replace"))
+                column += width
+                view_column += width
+        text = value.text.rstrip("\r\n")
+        end_column = column + (value.end - value.start)  # base64 is ASCII, on one line
+        newlines = text.count("\n")
         if newlines:
-            line += newlines
-            line_start = data.rfind(b"\n", cursor, value.start) + 1
-            cursor, cursor_column, shift = line_start, 1, 0
-        # Columns count characters, as `detect()` counts them for its findings.
-        column = cursor_column + len(data[cursor : value.start].decode("utf-8", "replace"))
-        end_column = column + (value.end - value.start)  # base64 is ASCII
-        view_column = column + shift
-        shift += len(value.text) - (value.end - value.start)
-        starts, regions = lines.setdefault(line, ([], []))
-        starts.append(view_column)
-        regions.append(_Region(view_column, view_column + len(value.text), column, end_column, shift))
-        cursor, cursor_column = value.end, end_column
-    return DecodedView(_substituted(data, values), lines)
-
-
-def _substituted(data: bytes, values: list[EncodedValue]) -> bytes:
-    pieces, cursor = [], 0
-    for value in values:
-        # Line breaks of the decoding become `\r`: the copy has the chunk's lines, one for one.
-        pieces += [data[cursor : value.start], value.text.replace("\n", "\r").encode("utf-8")]
+            # A decoded file (`.env`, JSON, YAML) stands on lines of its own, as it did: the name it was
+            # assigned to and what follows it are no part of its first and last lines.
+            view_pieces.append(b"\n")
+            view_line, view_column = view_line + 1, 1
+        pieces.append(_Piece(view_line, view_column, line, column, end_column, line_start))
+        view_pieces.append(text.encode("utf-8"))
+        if newlines:
+            view_pieces.append(b"\n")
+            view_line, view_column = view_line + newlines + 1, 1
+        else:
+            view_column += len(text)
+        column = end_column
         cursor = value.end
-    pieces.append(data[cursor:])
-    return b"".join(pieces)
+    if cursor < len(data):
+        pieces.append(_Piece(view_line, view_column, line, column))
+        view_pieces.append(data[cursor:])
+    return DecodedView(b"".join(view_pieces), data, pieces, [(piece.view_line, piece.view_column) for piece in pieces])

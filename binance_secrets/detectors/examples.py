@@ -353,7 +353,8 @@ SECRET_KEY_POSITIVES: tuple[Example, ...] = (
     E("xml-element", "<binance>\n  <apiSecret>{secret}</apiSecret>\n</binance>\n", "config.xml", "high"),
     E("markdown-code", "```\nBINANCE_API_SECRET={secret}\n```\n", "SETUP.md", "high"),
     E("binary-nul-separated", "\x00BINANCE_API_SECRET\x00{secret}\x00", "bot.pyc", "high"),
-    E("key-file-position", "{key}\n{secret}\n", "keys.txt", "low", threshold="low"),
+    # A file named for keys holding a key and a secret and nothing else: a named pair (issue #10 item 5).
+    E("key-file-position", "{key}\n{secret}\n", "keys.txt", "high"),
     E("non-ascii-before", '# clé secrète → api_secret = "{secret}"\n', "bot.py", "medium"),
 )
 
@@ -852,6 +853,133 @@ _ENCODED_NEGATIVES: tuple[Example, ...] = (
 
 COMMON_NEGATIVES = COMMON_NEGATIVES + _ENCODED_NEGATIVES
 # ------------------------------------------------------------------------ end of encoded values (item 4)
+
+# ---------------------------------------------------------------------------------------------------
+# Issue #10, as public repositories write them (the real-world set of benchmarks/realworld): names on
+# the line before, prose and CSV labels, key files, commented bare keys, flags before a client's
+# arguments, hex testnet keys named where Binance is named, other exchanges named once per file,
+# code variables and placeholders in other languages, doctored and service-account PEMs.
+# ---------------------------------------------------------------------------------------------------
+
+API_KEY_POSITIVES += (
+    E("rust-const-value-on-next-line", 'pub const TEST_SPOT_API_KEY: &str =\n    "{key}";\n', "consts.rs", "medium"),
+    E("ts-key-value-on-next-line", "params: {\n  apiKey:\n    '{key}',\n}\n", "fixture.ts", "medium"),
+    E("python-backslash-continuation", 'API_KEY = \\\n    "{key}"\n', "settings.py", "medium"),
+    E("prose-api-key-label", "API Key: {key}\n", "notes.md", "medium"),
+    E("prose-binance-api-key-label", "My Binance API key: {key}\n", "notes.md", "high"),
+    E("csv-row-label", "Master API Key,{key},\n", "config.csv", "medium"),
+    E("csv-row-label-second-key", "Slave API Keys,{key2},{key},\n", "config.csv", "medium"),
+    E(
+        "java-factory-flag-first",
+        'new BinanceApiClientFactory(\n    true, "{key}",\n    "{secret}");\n',
+        "OrderTest.java",
+        "high",
+    ),
+    E("commented-bare-pair-in-binance-file", "func TestX() {}\n\n//{key}\n//{secret}\n", "binance_test.go", "high"),
+    E("key-file-of-two-lines", "{key}\n\n{secret}\n", "Key", "high"),
+    E(
+        "hex-testnet-switch-on",
+        "c = Client(api_key='{hex64}', api_secret=s, testnet=True)\n",
+        "bot.py",
+        "high",
+        secret="hex64",
+    ),
+    E(
+        "hex-plain-name-binance-named-far-away",
+        "apiKey_test = '{hex64}'\n" + "x = 1\n" * 8 + "base = 'https://testnet.binancefuture.com'\n",
+        "demo.py",
+        "medium",
+        secret="hex64",
+    ),
+    E(
+        "hex-rust-const-in-binance-folder",
+        'pub const TEST_FUTURE_API_KEY: &str =\n    "{hex64}";\n',
+        "exchange/src/binance/consts.rs",
+        "high",
+        secret="hex64",
+    ),
+)
+
+SECRET_KEY_POSITIVES += (
+    E("prose-secret-key-label", "API Key: {key}\n\nSecret Key: {secret}\n", "notes.md", "high"),
+    E("csv-row-label-secrets", "Slave API Secrets,{secret},{secret2},\n", "config.csv", "medium"),
+    E("csv-column-header", "name,api_key,api_secret\nmain,{key},{secret}\n", "accounts.csv", "high"),
+    E(
+        "rust-const-secret-on-next-line",
+        'pub const TEST_SPOT_SECRET_KEY: &str =\n    "{secret}";\n',
+        "consts.rs",
+        "medium",
+    ),
+    E(
+        "java-factory-flag-first",
+        'new BinanceApiClientFactory(\n    true, "{key}",\n    "{secret}");\n',
+        "OrderTest.java",
+        "high",
+    ),
+    E("key-file-of-two-lines", "{key}\n\n{secret}\n", "Key", "high"),
+    E("commented-bare-pair-in-binance-file", "func TestX() {}\n\n//{key}\n//{secret}\n", "binance_test.go", "high"),
+)
+
+PRIVATE_KEY_POSITIVES += (
+    E(
+        "encrypted-named-in-binance-file",
+        "from binance.client import Client\n" + "x = 1\n" * 8 + 'CASE = {"private_key": b"""{enc_pem}"""}\n',
+        "tests/test_signing.py",
+        "medium",
+        secret="enc_pem",
+    ),
+    E("rsa-prv-key-file", "{rsa_pem}", "test-prv-key.pem", "medium", secret="rsa_pem"),
+)
+
+CREDENTIAL_POSITIVES += (
+    E("bare-value-with-digits-ends-line", "api_secret: {cred}\n", "config.yaml", "medium"),
+    E("random-value-before-comma", "{apiKey: k, apiSecret: {cred}, recvWindow: 5000}\n", "config.yaml", "medium"),
+)
+
+_REALWORLD_NEGATIVES: tuple[Example, ...] = (
+    E("asterdex-comment-env", "# AsterDEX API Credentials\nAPI_KEY={hex64}\nAPI_SECRET={cred}\n", ".env"),
+    E("asterdex-comment-mixed-case", "# AsterDEX API Credentials\nAPI_KEY={key}\nAPI_SECRET={secret}\n", ".env"),
+    E("hyperliquid-named", "HYPERLIQUID_API_SECRET={cred}\n", ".env"),
+    E("dydx-section", "dydx:\n  api_key: {key}\n  api_secret: {secret}\n", "config.yaml"),
+    E("backpack-section", "[backpack]\napi_key = {key}\napi_secret = {secret}\n", "config.ini"),
+    E("woo-named", "WOO_API_KEY={key}\nWOO_API_SECRET={secret}\n", ".env"),
+    E(
+        "gate-sdk-import",
+        'import io.gate.gateapi.ApiClient;\n\nclass F {\n  F() {\n    apiSecret = "{hex64}";\n  }\n}\n',
+        "GateClient.java",
+    ),
+    E("one-other-exchange-in-file", "Bybit bot settings\n\nAPI_SECRET={cred}\n", ".env"),
+    E("hex-ton-testnet", 'api_key = "{hex64}"\nnetwork = "testnet"\n', "connect_ton_test.py"),
+    E(
+        "hex-plain-name-mainnet-file",
+        "# binance futures bot\nSYMBOLS=BTCUSDT\n" + "X=1\n" * 8 + "API_KEY={hex64}\nTESTNET_MODE=false\n",
+        ".env",
+    ),
+    E(
+        "hex-other-service-name-binance-file",
+        "# binance bot\n" + "x = 1\n" * 8 + "CRYPTOCOMPARE_API_KEY = '{hex64}'\n",
+        "prices.py",
+    ),
+    E("js-variable-as-value", "new MainClient({\n  api_key: apiKey,\n  api_secret: ed25519PrivateKey,\n});\n", "a.ts"),
+    E("chinese-placeholder", "  apiKey: '你的API密钥',\n  apiSecret: '你的API密钥'\n", "README_CN.md"),
+    E("russian-placeholder", "API_SECRET=ваш_секретный_ключ_2024\n", ".env"),
+    E("docs-secret-cut-beside-docs-key", '//"apikey":"{doc0}",\n//"secretkey":"{doc1}x",\n', "Binance.go"),
+    E(
+        "service-account-json",
+        '{\n  "type": "service_account",\n  "project_id": "binance-bot",\n  "private_key_id": "{sha1}",\n'
+        '  "private_key": "{pem_json}",\n  "client_email": "x@binance-bot.iam.gserviceaccount.com"\n}\n',
+        "serviceAccountKey.json",
+    ),
+    E("prose-key-word-keeps-its-role", "use the key: {token}\n", "notes.txt"),
+    E("two-bare-tokens-unnamed-file", "{token}\n{key}\n", "data.txt"),
+)
+
+_TOKEN_NEGATIVES += _REALWORLD_NEGATIVES
+_CREDENTIAL_NEGATIVES += _REALWORLD_NEGATIVES
+_PRIVATE_KEY_NEGATIVES += _REALWORLD_NEGATIVES
+
+# --------------------------------------------- end of the real-world block -------------------------
+
 
 RULES: tuple[RuleExamples, ...] = (
     RuleExamples(

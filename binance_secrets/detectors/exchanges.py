@@ -32,7 +32,11 @@ _LONG_WORDS: dict[str, str] = {
     "hitbtc": "hitbtc", "ascendex": "ascendex", "bitrue": "bitrue", "hyperliquid": "hyperliquid",
     "digifinex": "digifinex", "coincheck": "coincheck", "btcturk": "btcturk", "wazirx": "wazirx",
     "indodax": "indodax", "bitpanda": "bitpanda", "okcoin": "okcoin", "cryptocom": "cryptocom",
-    "blofin": "blofin",
+    "blofin": "blofin", "asterdex": "aster", "dydx": "dydx", "pionex": "pionex", "bitunix": "bitunix",
+    "toobit": "toobit", "coindcx": "coindcx", "bitkub": "bitkub", "paradex": "paradex",
+    "apexpro": "apex", "zoomex": "zoomex", "latoken": "latoken", "bitopro": "bitopro",
+    "btcmarkets": "btcmarkets", "coinspot": "coinspot", "zebpay": "zebpay", "deepcoin": "deepcoin",
+    "woofi": "woo", "bitforex": "bitforex",
 }  # fmt: skip
 # Short or ordinary words: only as a word of their own (`OKX_API_KEY`, `'okx'`, `okx:`), never inside
 # another word (`bookexample` holds `okex`, `copybits` holds `pybit`, `bitGet(x, n)` is arithmetic).
@@ -41,6 +45,8 @@ _SHORT_WORDS: dict[str, str] = {
     "gemini": "gemini", "lbank": "lbank", "coinex": "coinex", "bitso": "bitso", "exmo": "exmo",
     "luno": "luno", "zaif": "zaif", "korbit": "korbit", "coinone": "coinone", "bitbank": "bitbank",
     "woox": "woo", "gateio": "gate", "pybit": "bybit", "bitget": "bitget", "upbit": "upbit",
+    "aster": "aster", "woo": "woo", "backpack": "backpack", "btse": "btse", "aevo": "aevo",
+    "weex": "weex", "bitvenus": "bitvenus", "hotcoin": "hotcoin", "bitbns": "bitbns", "cexio": "cexio",
 }  # fmt: skip
 # Name words (from `name_words`) that attribute a credential, beyond the ones above: `gate` is an
 # ordinary English word in prose but not as a part of `GATE_API_KEY`.
@@ -55,6 +61,7 @@ _GATE_FORMS = (
     "gateio",
     "gate_api",
     "gate-api",
+    "gateapi",
     "'gate'",
     '"gate"',
     "ccxt.gate",
@@ -114,7 +121,8 @@ def _mention_pattern() -> re.Pattern[bytes]:
     pattern = rf"""
         (?P<long>{_trie(sorted(_LONG_WORDS))})
       | (?<![a-z0-9])(?P<short>{_trie(sorted(_SHORT_WORDS))})(?![a-z0-9])
-      | (?P<gate>(?<=ccxt\.)gate(?![a-z0-9])|["']gate["']|gate[._ -]io(?![a-z0-9])|gate[_-]api)
+      | (?P<gate>(?<=ccxt\.)gate(?![a-z0-9])|["']gate["']
+                 |(?<![a-z0-9])gate[._ -]io(?![a-z0-9])|(?<![a-z0-9])gate[_-]?api)
       | (?P<mbx>x-mbx-)
     """
     return re.compile(pattern.encode(), re.VERBOSE)
@@ -252,14 +260,19 @@ def _previous_line_start(data: bytes, line_start: int) -> int:
 class Attributor:
     """Attribution for the candidates of one chunk (shares the block cache between them)."""
 
-    def __init__(self, data: bytes, mentions_binance: Callable[[], bool]) -> None:
+    def __init__(
+        self, data: bytes, mentions_binance: Callable[[], bool], *, path_mentions_binance: bool = False
+    ) -> None:
         self._data = data
         self.mentions = ExchangeMentions(data)
         self._mentions_binance = mentions_binance
+        self._path_mentions_binance = path_mentions_binance
         self._head: frozenset[str] | None = None
+        self._file: str | None = None
 
     def exchange_of(self, start: int, end: int, line_start: int, name_words: tuple[str, ...] = ()) -> str | None:
-        """The exchange of the value at [start, end), or None when nothing says."""
+        """The exchange of the value at [start, end), or None when nothing says (see `file_exchange`
+        for what the whole file says)."""
         exchange = exchange_of_words(name_words)
         if exchange is not None:
             return exchange
@@ -378,6 +391,42 @@ class Attributor:
         # Several other exchanges: any of them will do, none is Binance.
         return min(self._head)
 
+    def file_exchange(self) -> str | None:
+        """The one other exchange a whole file is about: the file names it and never Binance (`#
+        AsterDEX API Credentials` at the top of a `.env`, a Gate.io client class), or names it far
+        more often than Binance (a guide to an AsterDEX bot that calls its API "Binance-compatible"
+        once). Asked only when nothing near a value says, and only for values without a shape of
+        their own (hex, short secrets, PEMs): a 64-character mixed-case key has Binance's shape,
+        which a mention elsewhere in the file does not outweigh. One pass over the file, at most once."""
+        if self._file is None:
+            self._file = self._dominant_exchange()
+        return self._file or None
+
+    def _dominant_exchange(self) -> str:
+        data = self._data
+        if len(data) > _FILE_ATTRIBUTION_BYTES:
+            return ""
+        counts: dict[str, int] = {}
+        for mention in self.mentions.between(0, len(data)):
+            counts[mention.exchange] = counts.get(mention.exchange, 0) + 1
+        binance = counts.pop(BINANCE, 0)
+        if not counts:
+            return ""
+        ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
+        top, count = ranked[0]
+        if binance == 0 and not self._mentions_binance():
+            return top if len(ranked) == 1 else ""
+        runner_up = max(binance, ranked[1][1] if len(ranked) > 1 else 0)
+        dominant = count >= _DOMINANT_MENTIONS and count >= _DOMINANCE_RATIO * runner_up
+        return top if dominant and not self._path_mentions_binance else ""
+
+
+# Files larger than this are not read whole for an exchange (minified bundles, data dumps).
+_FILE_ATTRIBUTION_BYTES = 1 << 20
+# A file about one other exchange: named at least this often, and this many times more than Binance
+# or any other exchange.
+_DOMINANT_MENTIONS = 8
+_DOMINANCE_RATIO = 4
 
 _COMMENT_STARTS = (b"#", b"//", b";", b"--", b"/*", b"*", b"<!--", b"rem ", b"REM ")
 

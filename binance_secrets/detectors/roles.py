@@ -10,7 +10,7 @@ import functools
 import re
 from typing import Literal
 
-from binance_secrets.detectors.context import AssignedName, callee_name, context_bounds
+from binance_secrets.detectors.context import AssignedName, callee_name, context_bounds, name_words
 
 # Client constructors that take (api_key, api_secret) positionally: python-binance `Client`,
 # `AsyncClient`; binance-connector `Spot`, `UMFutures`, `CMFutures`; go-binance `NewClient`,
@@ -95,6 +95,11 @@ def is_positional_client(words: tuple[str, ...]) -> bool:
     return joined in POSITIONAL_CLIENTS or joined.endswith(("client", "clientimpl", "clientfactory"))
 
 
+def is_secret_word(word: str) -> bool:
+    """`secret` spelt wrong or short (`sekkey`, `apisecrt`, `scret`, `sk`)."""
+    return _is_secret_word(word)
+
+
 def _is_secret_word(word: str) -> bool:
     """`sekkey`, `apisecrt`, `secert`, `scret`: a secret spelt wrong or short. Words are short (names)."""
     if len(word) > 16:
@@ -162,6 +167,8 @@ def _call_tokens() -> re.Pattern[bytes]:
 
 
 CALL_WINDOW_BYTES = 512
+# Leading arguments that are no credential: literal flags and small numbers.
+_FLAG_ARGUMENTS = frozenset({b"true", b"false", b"null", b"none", b"nil", b"0", b"1", b"!0", b"!1", b"undefined"})
 # Calls that only wrap an argument (`Some("…")`, `String::from("…")`, `SecretStr("…")`).
 _WRAPPER_CALLS = frozenset({"some", "from", "str", "string", "bytes", "secretstr", "secretstring", "into", "to"})
 
@@ -186,18 +193,25 @@ def enclosing_call(data: bytes, value_start: int) -> CallArgument | None:
     low = max(0, value_start - CALL_WINDOW_BYTES)
     if data.rfind(b"(", low, value_start) == -1:
         return None
-    stack: list[list[int]] = []  # [offset of the bracket, commas seen, bracket byte]
+    # [offset of the bracket, credential-like arguments before the value, bracket byte, where the
+    # current argument starts]
+    stack: list[list[int]] = []
     for match in _call_tokens().finditer(data, low, value_start):
         first = data[match.start()]
         if first in b"([{":
-            stack.append([match.start(), 0, first])
+            stack.append([match.start(), 0, first, match.end()])
         elif first in b")]}":
             if stack:
                 stack.pop()
         elif first == ord(",") and stack:
-            stack[-1][1] += 1
+            frame = stack[-1]
+            # `new BinanceApiClientFactory(true, key, secret)`, `Client(0, key, secret)`: a flag or a
+            # number before the credentials does not move them.
+            if data[frame[3] : match.start()].strip().lower() not in _FLAG_ARGUMENTS:
+                frame[1] += 1
+            frame[3] = match.end()
     while stack:
-        offset, commas, bracket = stack.pop()
+        offset, commas, bracket, _ = stack.pop()
         if bracket != ord("("):
             return None
         callee = callee_name(data, offset)
@@ -254,3 +268,44 @@ def _word_role(word: bytes) -> NameRole | None:
     if word in _KEY_WORDS:
         return "api_key"
     return None
+
+
+# A CSV/TSV cell is named by its row's first cell (`Slave API Keys,<k1>,<k2>`) or its column's header
+# (`exchange,api_key,api_secret` above `binance,<k>,<s>`). Lines are cut to this many bytes.
+_TABLE_LINE_BYTES = 4096
+_TABLE_SEPARATORS = (b",", b"\t", b";")
+_TABLE_LABEL_BYTES = 64
+
+
+def table_cell_names(data: bytes, start: int, line_start: int) -> tuple[AssignedName | None, AssignedName | None]:
+    """The names a table gives the cell at `start`: its row's label and its column's header (either
+    may be None). Only a label made of words counts: a value in the first column labels nothing. A row
+    longer than `_TABLE_LINE_BYTES` before the cell gives no name (its column is not counted)."""
+    if start - line_start > _TABLE_LINE_BYTES:
+        return None, None
+    line_end = data.find(b"\n", start, start + _TABLE_LINE_BYTES)
+    row = data[line_start : line_end if line_end != -1 else min(len(data), start + _TABLE_LINE_BYTES)]
+    separator = max(_TABLE_SEPARATORS, key=row.count)
+    if not row.count(separator):
+        return None, None
+    column = data[line_start:start].count(separator)
+    row_label = _table_label(row.split(separator, 1)[0]) if column > 0 else None
+    header_name = None
+    if line_start > 0:
+        header_end = data.find(b"\n", 0, _TABLE_LINE_BYTES)
+        header = data[: header_end if header_end != -1 else _TABLE_LINE_BYTES].split(separator)
+        if header_end != -1 and header_end < line_start and column < len(header):
+            header_name = _table_label(header[column])
+    return row_label, header_name
+
+
+def _table_label(cell: bytes) -> AssignedName | None:
+    text = cell.strip(b" \t\r\"'")
+    if (
+        not text
+        or len(text) > _TABLE_LABEL_BYTES
+        or not text.replace(b" ", b"").replace(b"_", b"").replace(b"-", b"").isalpha()
+    ):
+        return None
+    name = text.decode("ascii")
+    return AssignedName(name, name_words(name), adjacent=True)

@@ -190,7 +190,7 @@ def neighbour_rejection_reason(data: bytes, span: TokenSpan) -> str | None:
 def _neighbour_reason(data: bytes, span: TokenSpan) -> str | None:
     before = data[span.start - 1] if span.start > 0 else None
     after = data[span.end] if span.end < len(data) else None
-    if before in _BASE64_NEIGHBOURS or after in _BASE64_NEIGHBOURS:
+    if (before in _BASE64_NEIGHBOURS and not _after_comment_mark(data, span.start)) or after in _BASE64_NEIGHBOURS:
         return "part of a base64 blob"
     if _url_encoded_base64_piece(data, span):
         return "part of a URL-encoded signature"
@@ -204,6 +204,17 @@ def _neighbour_reason(data: bytes, span: TokenSpan) -> str | None:
     if _alone_in_base64_block(data, span):
         return "line of a multi-line base64 block"
     return None
+
+
+def _after_comment_mark(data: bytes, start: int) -> bool:
+    """`//<token>` opening a line (after indentation): a commented-out value, not base64 after a `/`.
+    Base64 wrapped in lines never starts a line with `//` and one 64-character run."""
+    if start < 2 or data[start - 2 : start] != b"//":
+        return False
+    line_start = data.rfind(b"\n", max(0, start - 2 - _INDENT_BYTES), start - 2) + 1
+    if line_start == 0 and start - 2 > _INDENT_BYTES:
+        return False
+    return not data[line_start : start - 2].strip(b" \t")
 
 
 def _url_encoded_base64_piece(data: bytes, span: TokenSpan) -> bool:
