@@ -162,3 +162,13 @@ class ScanResult:
     def incomplete(self) -> bool:
         """Something asked for was not scanned: without findings this is exit 3, never a clean 0."""
         return any(error.unscanned for error in self.errors)
+
+    def in_report_order(self) -> ScanResult:
+        """The findings in the one order every source and format reports them in (see `report_order`)."""
+        return dataclasses.replace(self, findings=tuple(sorted(self.findings, key=report_order)))
+
+
+def report_order(finding: Finding) -> tuple[str, str, int, int, str]:
+    """By repository (multi-repository audits), by file, then position: history finds them blob by blob and
+    several workers at once, so the order they arrive in means nothing."""
+    return (finding.repository or "", finding.path, finding.line, finding.column, finding.rule_id)

@@ -15,9 +15,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from binance_secrets.errors import UserError
 from binance_secrets.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from binance_secrets.verification.batch import VerifySettings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,31 +31,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not filenames:
         return ExitCode.CLEAN
 
-    from binance_secrets.output import ReportOptions, finish
+    from binance_secrets.output import OutputOptions
+    from binance_secrets.pipeline import RunOptions, conclude
     from binance_secrets.scanning import scan_files
-    from binance_secrets.settings import resolve_settings
+    from binance_secrets.settings import ScanSettings, resolve_settings
 
-    options = ReportOptions(
-        format=args.format,
-        show_secrets=args.show_secrets,
-        verify=args.verify,
-        baseline=args.baseline,
-        min_confidence=args.min_confidence,
-        config=args.config,
-        exclude=tuple(args.exclude),
-        quiet=args.quiet,
-        no_progress=True,
-    )
     try:
-        settings = resolve_settings(options, os.getcwd())
+        options = RunOptions(
+            settings=ScanSettings(
+                baseline=args.baseline,
+                min_confidence=args.min_confidence,
+                config=args.config,
+                exclude=tuple(args.exclude),
+            ),
+            output=OutputOptions(
+                format=args.format, show_secrets=args.show_secrets, quiet=args.quiet, no_progress=True
+            ),
+            verify=_verify_settings() if args.verify else None,
+        )
+        settings = resolve_settings(options.settings, os.getcwd())
         result = scan_files(filenames, settings.path_filter, settings.finding_filter)
-        return finish(result, options)
+        return conclude(result, options)
     except UserError as error:
         from binance_secrets.report.escaping import log_text
 
         # The message may quote an `args:` value (a path): one line, no escape sequence (README).
         print(f"binance-secrets-hook: error: {log_text(str(error))}", file=sys.stderr)
         return int(error.exit_code)
+
+
+def _verify_settings() -> VerifySettings:
+    """`--verify`: the default endpoint, or BINANCE_SECRETS_API_URL (refused before any scan, exit 2)."""
+    from binance_secrets.verification.batch import verify_settings
+
+    return verify_settings()
 
 
 def split_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[list[str], list[str]]:

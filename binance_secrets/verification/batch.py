@@ -11,6 +11,7 @@ realms.AUTO_ORDER, and stops at the first live answer.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from binance_secrets.detectors.environment import value_hint
-from binance_secrets.finding import Finding, Realm, Verification
+from binance_secrets.finding import Finding, Realm, ScanResult, Verification
 from binance_secrets.verification import outcome
 from binance_secrets.verification.endpoints import API_URL_ENV, Endpoint, resolve_plan
 from binance_secrets.verification.ratelimit import DEFAULT_WEIGHT_BUDGET
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from binance_secrets.verification.client import BinanceClient
 
-__all__ = ["API_URL_ENV", "VerifySettings", "verify_credentials", "verify_findings", "verify_settings"]
+__all__ = ["API_URL_ENV", "VerifySettings", "verify_credentials", "verify_findings", "verify_result", "verify_settings"]
 
 MAX_CANDIDATES_PER_GROUP = 4  # keys x secrets tried per file or commit: at most 16 requests
 _STATUS_RANK = {"live": 2, "unknown": 1, "rejected": 0}
@@ -179,6 +180,11 @@ def verify_credentials(
         return verifier.check(_Pair(api_key, signing_secret, passphrase, hint or value_hint(api_key, secret)))
     finally:
         verifier.close()
+
+
+def verify_result(result: ScanResult, settings: VerifySettings) -> ScanResult:
+    """The verification stage of a scan (`--verify`): every finding checked, nothing else changed."""
+    return dataclasses.replace(result, findings=verify_findings(result.findings, settings))
 
 
 def verify_findings(findings: Sequence[Finding], settings: VerifySettings) -> tuple[Finding, ...]:
