@@ -113,7 +113,7 @@ class _BinanceDetector(BasePlugin):
 
     def analyze_string(self, string: str) -> Generator[str, None, None]:
         for finding in _detect_text([string], "adhoc-string-scan"):
-            if self._reports(finding):
+            if self._reports(finding) and finding.secret is not None:  # detect() always sets it
                 yield finding.secret
 
     def analyze_line(
@@ -126,16 +126,17 @@ class _BinanceDetector(BasePlugin):
     ) -> set[PotentialSecret]:
         output: set[PotentialSecret] = set()
         for reported_line, finding in self._findings_for(filename, line, line_number, context):
-            if not self._reports(finding):
+            secret = finding.secret  # detect() always sets it
+            if secret is None or not self._reports(finding):
                 continue
             is_verified = False
             if _VERIFICATION_FILTER in get_settings().filters:
-                is_verified = self.verify(finding.secret, context) == VerifiedResult.VERIFIED_TRUE
+                is_verified = self.verify(secret, context) == VerifiedResult.VERIFIED_TRUE
             output.add(
                 PotentialSecret(
                     type=self.secret_type,
                     filename=filename,
-                    secret=finding.secret,
+                    secret=secret,
                     line_number=reported_line,
                     is_verified=is_verified,
                 )
@@ -384,7 +385,7 @@ def _pair_among(secret: str, findings: tuple[Finding, ...] | list[Finding]) -> _
         if partner is None:
             continue
         key, other = (finding, partner) if finding.rule_id == "binance-api-key" else (partner, finding)
-        if key.rule_id != "binance-api-key":
+        if key.rule_id != "binance-api-key" or key.secret is None or other.secret is None:
             continue
         if other.rule_id == "binance-secret-key":
             return _Pair(key.secret, secret=other.secret)

@@ -95,7 +95,9 @@ class Finding:
     line: int  # 1-based
     column: int  # 1-based, first character of the secret
     end_column: int  # 1-based, the column after the secret
-    secret: str = field(repr=False, compare=False)
+    # The secret itself. None only for a finding read back from a report that held its redacted form
+    # (`json_report.parse_report`): then `secret_sha256` identifies it and `recorded_redaction` shows it.
+    secret: str | None = field(repr=False, compare=False)
     secret_sha256: str = ""
     pair_sha256: str | None = None
     commit: CommitInfo | None = None
@@ -105,9 +107,13 @@ class Finding:
     environment_hint: Realm | None = None  # the realm the surrounding code points to (no network)
     # Multi-repository audits: the repository as given (a path, or a URL without its credentials).
     repository: str | None = None
+    # The redacted form a report recorded, for a finding read back without its secret (secret is None).
+    recorded_redaction: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.secret_sha256:
+            if self.secret is None:
+                raise ValueError("a finding without its secret needs its secret_sha256")
             object.__setattr__(self, "secret_sha256", sha256_hex(self.secret))
 
     @property
@@ -123,7 +129,13 @@ class Finding:
 
     @property
     def redacted(self) -> str:
+        if self.secret is None:
+            return self.recorded_redaction or ""
         return redact(self.secret)
+
+    def shown(self, show_secrets: bool) -> str:
+        """The secret as a report prints it: in full when asked for (and known), else redacted."""
+        return self.secret if show_secrets and self.secret is not None else self.redacted
 
     def with_changes(self, **changes: object) -> Finding:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

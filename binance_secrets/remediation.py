@@ -138,7 +138,7 @@ def replacement_lines(findings: Iterable[Finding]) -> list[bytes]:
     """`git filter-repo --replace-text` lines: the warning, then one `literal:` line per text to remove."""
     literals: dict[bytes, None] = {}
     for finding in findings:
-        for literal in _literals(finding.secret):
+        for literal in _literals(finding.secret or ""):
             literals.setdefault(literal, None)
     if not literals:
         return []

@@ -594,6 +594,8 @@ def test_malformed_or_deeply_nested_report_is_a_usage_error(run_cli, fake, tmp_p
 
 
 def test_report_findings_of_unexpected_shape_are_skipped_not_trusted(run_cli, fake, tmp_path) -> None:
+    """README (JSON report): `verify --report` reads a report as every command reads one; a finding the
+    reader refuses is left as it is, unverified, and nothing is sent for it."""
     digest = "0" * 64
     findings = [
         {"rule_id": ["binance-api-key"], "secret_sha256": digest},
@@ -606,5 +608,6 @@ def test_report_findings_of_unexpected_shape_are_skipped_not_trusted(run_cli, fa
     result = run_cli("verify", "--report", str(report), "--api-url", fake.url, "--root", str(tmp_path), "-f", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert [f.get("verification") is not None for f in document["findings"]] == [False, False, True]
+    assert [f.get("verification") is not None for f in document["findings"]] == [False, False, False]
+    assert document["findings"] == findings  # written back exactly as they were
     assert fake.log.requests == []

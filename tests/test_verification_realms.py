@@ -360,7 +360,9 @@ def test_verify_report_asks_the_realm_the_report_hints_at_first(run_cli, realms,
     assert realms.contacted() == {"testnet"}
 
 
-def test_report_hint_that_is_not_a_realm_is_ignored(run_cli, realms, key_pair, in_tmp: Path) -> None:
+def test_report_hint_that_is_not_a_realm_never_becomes_a_host(run_cli, realms, key_pair, in_tmp: Path) -> None:
+    """README (verify --report): a report is read as every report is read; a finding whose hint is not a realm
+    is refused by the reader and left unverified, so nothing is contacted for it."""
     realms["testnet"].add_hmac_key(key_pair.api_key, key_pair.secret)
     (in_tmp / "bot.py").write_text(_testnet_bot(key_pair))
     run_cli("scan", ".", "-f", "json", "-o", "report.json")
@@ -369,8 +371,9 @@ def test_report_hint_that_is_not_a_realm_is_ignored(run_cli, realms, key_pair, i
         finding["environment_hint"] = "https://evil.example"
     (in_tmp / "report.json").write_text(json.dumps(document))
     result = run_cli("verify", "--report", "report.json", "--endpoint", "auto", "-f", "json")
-    assert {f["verification"]["environment"] for f in json.loads(result.stdout)["findings"]} == {"testnet"}
-    assert realms.contacted() == {"binance", "testnet"}  # the fixed order, from the start
+    assert result.exit_code == 0, result.output
+    assert [f["verification"] for f in json.loads(result.stdout)["findings"]] == [None, None]
+    assert realms.contacted() == set()
 
 
 # --------------------------------------------------------------------------- per-realm clock and limits

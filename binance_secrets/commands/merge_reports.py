@@ -58,10 +58,10 @@ def merge_reports_command(
     options = OutputOptions(format=format, output=output, show_secrets=show_secrets, quiet=quiet)
     results = [read_report(path) for path in reports]  # every report checked before anything is written
     settings = resolve_settings(scan_settings, os.getcwd())
-    merged = merge(results, settings.finding_filter, settings.path_filter, show_secrets=options.show_secrets)
+    merged = merge(results, settings.finding_filter, settings.path_filter)
     merged = dataclasses.replace(merged, result=merged.result.in_report_order())
     warn_about_errors(merged.result)
-    document = report_document(merged)
+    document = report_document(merged, show_secrets=options.show_secrets)
     if summary_file is not None:
         _append_summary(summary_file, document)
     write_report(_render(merged, document, options), options.output)
@@ -71,11 +71,12 @@ def merge_reports_command(
     return code
 
 
-def report_document(merged: MergedReport) -> dict[str, Any]:
-    """The JSON report of DESIGN.md, each finding with `seen_in` (secrets as `merge` left them)."""
+def report_document(merged: MergedReport, *, show_secrets: bool) -> dict[str, Any]:
+    """The JSON report, each finding with `seen_in`; full secrets only with --show-secrets, and only those an
+    input report held."""
     from binance_secrets.report.json_report import report_to_dict
 
-    document = report_to_dict(merged.result, show_secrets=True)
+    document = report_to_dict(merged.result, show_secrets=show_secrets)
     for entry, finding in zip(document["findings"], merged.result.findings, strict=True):
         entry["seen_in"] = [
             {"repository": place.repository, "path": path_text(place.path)}
@@ -97,7 +98,9 @@ def _render(merged: MergedReport, document: dict[str, Any], options: OutputOptio
         return "".join(line + "\n" for line in github.annotation_lines(document))
     from binance_secrets.report import text
 
-    return text.render(merged.result, show_secrets=True, color=wants_color(options), quiet=options.quiet)
+    return text.render(
+        merged.result, show_secrets=options.show_secrets, color=wants_color(options), quiet=options.quiet
+    )
 
 
 def _append_summary(path: str, document: dict[str, Any]) -> None:

@@ -19,8 +19,8 @@ import click
 from binance_secrets.commands.common import endpoint_options
 from binance_secrets.errors import UsageError
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import Finding, ScanResult, ScanStats, Verification, redact
-from binance_secrets.output import OutputOptions, wants_color, write_report
+from binance_secrets.finding import Finding, ScanResult, ScanStats, Verification
+from binance_secrets.output import OutputOptions, wants_color, warn, write_report
 from binance_secrets.verification.batch import VerifySettings, verify_settings
 
 
@@ -147,36 +147,24 @@ def _verify_one(credential: Credential, settings: VerifySettings, options: Outpu
 
 
 def _verify_report(report_path: str, root: Path, settings: VerifySettings, options: OutputOptions) -> int:
-    from binance_secrets.verification import outcome
+    """The findings of a JSON report verified, written back into that report (its other fields kept as they
+    were). Findings the reader refuses are left as they are, unverified: a report may come from anywhere."""
+    from binance_secrets.report.json_report import load_report, verification_to_dict
     from binance_secrets.verification.batch import verify_findings
-    from binance_secrets.verification.report_input import UNRECOVERED, load_report, report_entries
+    from binance_secrets.verification.report_input import recover_secrets
 
-    document = load_report(report_path)
-    entries = report_entries(document, root)
-    recovered = [entry for entry in entries if entry.recovered]
-    checked = dict(
-        zip(
-            [entry.index for entry in recovered],
-            verify_findings([entry.finding for entry in recovered], settings),
-            strict=True,
-        )
-    )
-    endpoint = settings.label()
-    findings: list[Finding] = []
-    for entry in entries:
-        finding = checked.get(entry.index) or entry.finding.with_changes(
-            verification=outcome.result("unknown", UNRECOVERED, endpoint)
-        )
-        findings.append(finding)
-    for entry, finding in zip(entries, findings, strict=True):
-        raw = document["findings"][entry.index]
-        from binance_secrets.report.json_report import verification_to_dict
-
+    report = load_report(report_path)
+    for problem in report.problems:
+        warn(f"warning: {report.source}: {problem}; that finding is left unverified")
+    entries = recover_secrets(report, root)
+    findings = verify_findings([finding for _, finding in entries], settings)
+    for (index, _), finding in zip(entries, findings, strict=True):
+        raw = report.document["findings"][index]
         raw["verification"] = verification_to_dict(finding.verification)
-        if entry.recovered:
-            raw["secret"] = finding.secret if options.show_secrets else redact(finding.secret)
+        if finding.secret is not None:
+            raw["secret"] = finding.shown(options.show_secrets)
     result = ScanResult(tuple(findings), (), ScanStats())
-    _write(result, options, json_document=document)
+    _write(result, options, json_document=report.document)
     return _exit_code([f.verification for f in findings if f.verification is not None])
 
 

@@ -71,8 +71,8 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
 
 
 def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
-    secret = finding.secret if show_secrets else finding.redacted
-    if finding.kind == "private_key" and show_secrets:
+    secret = finding.shown(show_secrets)
+    if finding.kind == "private_key" and show_secrets and finding.secret is not None:
         secret = secret.splitlines()[0] + " …"
     secret = log_text(secret)
     paired = "  (paired)" if finding.pair_sha256 else ""
@@ -88,7 +88,7 @@ def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
 def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str]:
     verification = finding.verification
     assert verification is not None
-    secret = log_text(finding.secret if show_secrets else finding.redacted)
+    secret = log_text(finding.shown(show_secrets))
     risk = (verification.risk or "unknown").upper()
     where = f"{log_path(finding.path)}:{finding.line}"
     if finding.repository is not None:

@@ -207,7 +207,9 @@ def verify_findings(findings: Sequence[Finding], settings: VerifySettings) -> tu
             enriched.append(finding)
             continue
         checked = [verdicts[(p.api_key, p.secret)] for p in pairs_of.get(index, ())]
-        if checked:
+        if finding.secret is None:  # read back from a redacted report and not recovered: nothing to sign with
+            best = outcome.result("unknown", outcome.UNRECOVERED, endpoint_name)
+        elif checked:
             best = max(checked, key=lambda v: _STATUS_RANK[v.status])
         elif _ROLES[finding.kind] == "key":
             best = outcome.result("unknown", outcome.NO_SECRET, endpoint_name)
@@ -226,6 +228,8 @@ def _candidate_pairs(findings: Sequence[Finding]) -> dict[int, list[_Pair]]:
 
     def link(key_index: int, secret_index: int) -> None:
         key, secret = findings[key_index], findings[secret_index]
+        if key.secret is None or secret.secret is None:
+            return  # a finding read back without its secret pairs with nothing
         hint = key.environment_hint or secret.environment_hint or value_hint(key.secret, secret.secret)
         pair = _Pair(key.secret, secret.secret, hint=hint)
         for index in (key_index, secret_index):
@@ -248,7 +252,7 @@ def _candidate_pairs(findings: Sequence[Finding]) -> dict[int, list[_Pair]]:
     groups: dict[tuple[str, str | None], tuple[list[int], list[int]]] = {}
     for index, finding in enumerate(findings):
         role = _ROLES.get(finding.kind)
-        if role is None or index in linked:
+        if role is None or index in linked or finding.secret is None:
             continue
         keys, secrets = groups.setdefault(_place(finding), ([], []))
         (keys if role == "key" else secrets).append(index)

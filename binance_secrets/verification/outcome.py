@@ -87,6 +87,10 @@ _CODE_RANGE = (-99_999, 99_999)  # Binance's codes are small negative numbers; o
 
 NO_SECRET = "no secret found to sign with; no key-only check exists"
 NO_KEY = "no API key found to use this secret with; a secret alone cannot be checked"
+UNRECOVERED = (
+    "the report holds only the redacted secret and the scanned file could not be read to recover it; "
+    "run `verify --report` from the scanned folder (or --root), or re-run the scan with --verify"
+)
 
 
 def error_code(body: Any) -> int | None:
