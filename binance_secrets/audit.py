@@ -232,10 +232,10 @@ def _in_processes(
             except queue.Empty:
                 _notice_deaths(workers, current, sources, results, progress, on_progress)
                 continue
-            if kind == "start":
-                current[by_pid.get(int(payload), -1)] = index  # type: ignore[call-overload]
-            elif kind == "progress":
-                progress.running[index] = payload  # type: ignore[assignment]
+            if kind == "start" and isinstance(payload, int):
+                current[by_pid.get(payload, -1)] = index
+            elif kind == "progress" and isinstance(payload, tuple):
+                progress.running[index] = payload
                 if on_progress is not None:
                     on_progress(progress)
             elif kind == "done" and isinstance(payload, ScanResult):

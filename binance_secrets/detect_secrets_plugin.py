@@ -149,7 +149,7 @@ class _BinanceDetector(BasePlugin):
             return VerifiedResult.UNVERIFIED
         pair = _pair_of(secret, context)
         if pair is None:
-            # No partner in sight: a key alone cannot be checked (DESIGN.md), so no request is sent.
+            # No partner in sight: a key alone cannot be checked (README "Live verification"), so no request is sent.
             return VerifiedResult.UNVERIFIED
         identity = hashlib.sha256("\0".join(part or "" for part in pair.parts()).encode()).hexdigest()
         if identity not in self._verdicts:

@@ -52,7 +52,7 @@ def _commit(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 def test_install_hooks_bad_path_is_a_clear_error_not_a_traceback(
     tmp_path: Path, argument: str, code: int, message: str
 ) -> None:
-    """DESIGN: no traceback for any user error; exit 3 when there is no repository, 2 for a bad argument."""
+    """README exit codes: no traceback for any user error; exit 3 when there is no repository, 2 for a bad argument."""
     (tmp_path / "a-file.txt").write_text("x\n")
     result = _install(argument.format(tmp=tmp_path))
     assert result.exit_code == code, result.stderr

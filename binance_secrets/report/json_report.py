@@ -96,8 +96,8 @@ def report_to_dict(result: ScanResult, *, show_secrets: bool) -> dict[str, Any]:
 
 
 def _error_to_dict(error: ScanError) -> dict[str, Any]:
-    # DESIGN.md's `{"path", "message"}` for what was not scanned; a notice (outside the scan by design,
-    # so not making the result incomplete) says so.
+    # The README's `{"path", "message"}` ("JSON report and exit codes") for what was not scanned; a notice
+    # (outside the scan by design, so not making the result incomplete) says so.
     entry: dict[str, Any] = {"path": path_text(error.path), "message": utf8_text(error.message)}
     if error.repository is not None:
         entry["repository"] = utf8_text(error.repository)
@@ -165,7 +165,7 @@ def load_report(path: str, what: str = "report") -> ReadReport:
     return parse_report(read_json_file(path, what), f"{what} {path}")
 
 
-def parse_report(document: Any, source: str) -> ReadReport:
+def parse_report(document: object, source: str) -> ReadReport:
     if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
         raise UsageError(f"{source} is not a binance-secrets JSON report (no findings list)")
     if _depth(document) > MAX_REPORT_DEPTH:
@@ -190,10 +190,10 @@ def parse_report(document: Any, source: str) -> ReadReport:
     return ReadReport(source, document, tuple(findings), errors, stats, tuple(problems))
 
 
-def _depth(document: Any) -> int:
+def _depth(document: object) -> int:
     """How deep lists and objects nest, found without recursion."""
     deepest = 0
-    stack: list[tuple[Any, int]] = [(document, 1)]
+    stack: list[tuple[object, int]] = [(document, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, (dict, list)):
@@ -256,7 +256,7 @@ def _digest(raw: Mapping[str, Any], name: str, where: str, *, optional: bool = F
     return value
 
 
-def _finding(raw: Any, where: str) -> Finding:
+def _finding(raw: object, where: str) -> Finding:
     if not isinstance(raw, dict):
         raise _Bad(f"{where} must be an object")
     rule_id = _choice(raw, "rule_id", where, tuple(RULE_KINDS))
@@ -285,7 +285,7 @@ def _finding(raw: Any, where: str) -> Finding:
     )
 
 
-def _commit(raw: Any, where: str) -> CommitInfo | None:
+def _commit(raw: object, where: str) -> CommitInfo | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -297,7 +297,7 @@ def _commit(raw: Any, where: str) -> CommitInfo | None:
     return CommitInfo(**values)
 
 
-def _verification(raw: Any, where: str) -> Verification | None:
+def _verification(raw: object, where: str) -> Verification | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -325,7 +325,7 @@ def _verification(raw: Any, where: str) -> Verification | None:
     )
 
 
-def _error(raw: Any, where: str) -> ScanError:
+def _error(raw: object, where: str) -> ScanError:
     if not isinstance(raw, dict):
         raise _Bad(f"{where} must be an object")
     return ScanError(
@@ -336,7 +336,7 @@ def _error(raw: Any, where: str) -> ScanError:
     )
 
 
-def _stats(raw: Any) -> ScanStats:
+def _stats(raw: object) -> ScanStats:
     if not isinstance(raw, dict):
         raise _Bad("`stats` must be an object")
     counts = {}

@@ -8,6 +8,7 @@ cannot break a line, colour the terminal or issue a workflow command.
 from __future__ import annotations
 
 from itertools import groupby
+from typing import Protocol
 
 from binance_secrets.finding import Finding, Permissions, ScanResult, Verification
 from binance_secrets.report.escaping import log_path, log_text
@@ -25,6 +26,12 @@ _PERMISSION_LABELS = (
     ("internal_transfer", "internal transfer"),
     ("universal_transfer", "universal transfer"),
 )
+
+
+class _Style(Protocol):
+    """Colours and bold for a terminal; the identity when colour is off."""
+
+    def __call__(self, text: str, fg: str | None = None, bold: bool = False) -> str: ...
 
 
 def render(result: ScanResult, *, show_secrets: bool = False, color: bool = False, quiet: bool = False) -> str:
@@ -70,7 +77,7 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
     return "\n".join(lines) + "\n"
 
 
-def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
+def _finding_line(finding: Finding, show_secrets: bool, style: _Style) -> str:
     secret = finding.shown(show_secrets)
     if finding.kind == "private_key" and show_secrets and finding.secret is not None:
         secret = secret.splitlines()[0] + " …"
@@ -81,11 +88,11 @@ def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
     colour = {"high": "red", "medium": "yellow", "low": "white"}[finding.confidence]
     return (
         f"  {finding.line}:{finding.column}  {finding.rule_id}  "
-        f"{style(finding.confidence, fg=colour)}  {secret}{paired}"  # type: ignore[operator]
+        f"{style(finding.confidence, fg=colour)}  {secret}{paired}"
     )
 
 
-def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str]:
+def _live_block(finding: Finding, show_secrets: bool, style: _Style) -> list[str]:
     verification = finding.verification
     assert verification is not None
     secret = log_text(finding.shown(show_secrets))
@@ -95,14 +102,14 @@ def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str
         where = f"{log_text(finding.repository)}  {where}"
     header = f"LIVE {RULES[finding.rule_id].title}: {where}  {secret}  risk {risk}"
     return [
-        style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
-        style(header, fg="red", bold=True),  # type: ignore[operator]
+        style("!" * 72, fg="red", bold=True),
+        style(header, fg="red", bold=True),
         f"  permissions: {_permissions_text(verification.permissions)}",
         f"  IP restricted: {_ip_text(verification)}   endpoint: {log_text(verification.endpoint)}"
         + (f"   environment: {log_text(verification.environment)}" if verification.environment else ""),
+        # Every live reason `verification.outcome` writes ends with what to do (revoke it, in which realm).
         f"  {log_text(verification.reason)}",
-        *([] if "Revoke" in verification.reason else ["  Revoke this key in Binance API Management now."]),
-        style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
+        style("!" * 72, fg="red", bold=True),
         "",
     ]
 
