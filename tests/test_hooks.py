@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from binance_secrets.hook import main as hook_main
-from testing.gitrepo import git, git_env, init_repo
+from testing.gitrepo import GitRepo, git, git_env, init_repo
 from tests.conftest import PROJECT_ROOT, KeyPair
 
 # PyYAML and pre-commit come with the dev extra (`pytest --core` leaves this out).
@@ -266,7 +266,7 @@ def _push(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_installed_pre_push_hook_refuses_pushed_commits_with_a_key(tmp_path: Path, key_pair: KeyPair) -> None:
     remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    GitRepo.create(remote, bare=True)
     repo = init_repo(tmp_path / "repo")
     git(repo, "remote", "add", "origin", str(remote))
     (repo / "README.md").write_text("hello\n")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.gitrepo import git, git_env, init_repo
+from testing.gitrepo import GitRepo, git, git_env, init_repo
 from testing.keys import api_key, secret_key
 from tests.conftest import PROJECT_ROOT, CliRun
 
@@ -153,7 +153,7 @@ def test_plain_pre_push_hook_refuses_when_the_tool_is_missing(tmp_path: Path) ->
     if _tool_on_path(_env_without_the_tool()):
         pytest.skip("binance-secrets is installed outside the virtualenv on this machine")
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    GitRepo.create(remote, bare=True)
     repo = init_repo(tmp_path / "repo")
     git(repo, "remote", "add", "origin", str(remote))
     (repo / "notes.txt").write_text("nothing secret\n")
@@ -188,7 +188,7 @@ def test_installed_pre_push_hook_checks_every_pushed_ref(tmp_path: Path) -> None
     """README "With plain git hooks": `hooks/pre-push` runs `history` on the commits *each* pushed ref
     adds; the scan of the first ref must not swallow the lines git writes for the others."""
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    GitRepo.create(remote, bare=True)
     repo = init_repo(tmp_path / "repo")
     git(repo, "remote", "add", "origin", str(remote))
     (repo / "notes.txt").write_text("nothing secret\n")
