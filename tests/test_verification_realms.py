@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from testing import keys
+from testing import keys, network_guard
 from testing.fake_binance import REALM_NAMES, FakeRealms
 from testing.gitrepo import commit_file, git, init_repo
 
 from .conftest import KeyPair
-from .test_verification_hostile import NetworkLog, network  # noqa: F401  (the audit-hook fixture)
+from .test_verification_hostile import network  # noqa: F401  (the audit-hook fixture)
 
 AUTO_ORDER = ["binance", "testnet", "futures-testnet", "demo", "binance-us"]
 TEST_REALMS = {"testnet", "futures-testnet", "demo"}
@@ -259,7 +259,7 @@ def _bad_option_runs(tmp_path: Path, pair: KeyPair) -> dict[str, list[str]]:
 def test_every_command_refuses_the_same_endpoint_choices_before_any_connection(
     run_cli,
     realms,
-    network: NetworkLog,  # noqa: F811  (the fixture imported above)
+    network: network_guard.Watch,  # noqa: F811  (the fixture imported above)
     tmp_path: Path,
     key_pair,
     command,
@@ -293,7 +293,7 @@ def test_every_command_refuses_the_same_endpoint_choices_before_any_connection(
 def test_no_secret_reaches_a_realm_outside_the_policy(
     run_cli,
     realms,
-    network: NetworkLog,  # noqa: F811  (the fixture imported above)
+    network: network_guard.Watch,  # noqa: F811  (the fixture imported above)
     tmp_path: Path,
     monkeypatch,
     key_pair,
