@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from binance_secrets.baseline import Baseline, load_baseline
 from binance_secrets.config import Config, load_config
 from binance_secrets.filters import DEFAULT_MIN_CONFIDENCE, FindingFilter
 from binance_secrets.paths import PathFilter
@@ -36,7 +35,11 @@ class ResolvedSettings:
 def resolve_settings(settings: ScanSettings, config_directory: str | os.PathLike[str]) -> ResolvedSettings:
     """The settings with the config file and the baseline read (UsageError, exit 2, when either is bad)."""
     config = load_config(settings.config, config_directory)
-    baseline = load_baseline(settings.baseline) if settings.baseline else Baseline()
+    baseline = None
+    if settings.baseline:
+        from binance_secrets.baseline import load_baseline
+
+        baseline = load_baseline(settings.baseline)
     min_confidence = settings.min_confidence or config.min_confidence or DEFAULT_MIN_CONFIDENCE
     return ResolvedSettings(
         config=config,

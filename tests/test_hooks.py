@@ -92,6 +92,34 @@ def test_hook_path_imports_no_git_http_or_detect_secrets(tmp_path: Path, key_pai
     assert "HEAVY [] 1" in completed.stdout
 
 
+def test_a_clean_hook_run_imports_only_what_scanning_needs(tmp_path: Path) -> None:
+    """README "Performance": a commit with nothing to report loads no option parser, no config reader (no
+    config file), no baseline or report code it does not use, and nothing of verification."""
+    (tmp_path / "app.py").write_text("import os\n\nprint(os.getcwd())\n")
+    unwanted = (
+        "argparse", "tomllib", "tomli", "json", "click", "binance_secrets.baseline", "binance_secrets.report.rules",
+        "binance_secrets.report.json_report", "binance_secrets.verification", "binance_secrets.jsonfile",
+    )  # fmt: skip
+    probe = (
+        "import sys\n"
+        "from binance_secrets.hook import main\n"
+        "code = main(['app.py'])\n"
+        f"print('LOADED', [m for m in {unwanted!r} if m in sys.modules], code)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert "LOADED [] 0" in completed.stdout, completed.stdout + completed.stderr
+
+
+def test_the_hooks_value_options_are_the_parsers() -> None:
+    """The argument split runs without argparse, from a list of the options that take a value: it must be
+    the parser's, or a value could be taken for a file name (README "With the pre-commit framework")."""
+    from binance_secrets.hook import VALUE_OPTIONS, _parser
+
+    parser = _parser()
+    taking_values = {name for action in parser._actions if action.nargs != 0 for name in action.option_strings}
+    assert taking_values == VALUE_OPTIONS
+
+
 def test_manifest_entries_are_console_scripts() -> None:
     manifest = yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())
     pyproject = (PROJECT_ROOT / "pyproject.toml").read_text()
