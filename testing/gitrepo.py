@@ -66,6 +66,19 @@ def commit_file(repo: Path, relative: str, content: str | bytes, message: str = 
     return GitRepo(repo).commit_file(relative, content, message)
 
 
+def repo_with_remote(
+    folder: Path, *, name: str = "repo", first: tuple[str, str] | None = None
+) -> tuple[Path, Path]:
+    """(repository, remote): a bare `folder/remote.git` that is the `origin` of `folder/name`; with `first`
+    (file name, content), one commit of that file, message "first" (for tests that push)."""
+    remote = GitRepo.create(folder / "remote.git", bare=True).path
+    repo = init_repo(folder / name)
+    git(repo, "remote", "add", "origin", str(remote))
+    if first is not None:
+        commit_file(repo, *first, message="first")
+    return repo, remote
+
+
 _Repo = TypeVar("_Repo", bound="GitRepo")
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from binance_secrets.hook import main as hook_main
-from testing.gitrepo import GitRepo, git, git_env, init_repo
+from testing.gitrepo import git, git_env, init_repo, repo_with_remote
 from tests.conftest import PROJECT_ROOT, KeyPair
 
 # PyYAML and pre-commit come with the dev extra (`pytest --core` leaves this out).
@@ -293,13 +293,7 @@ def _push(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_installed_pre_push_hook_refuses_pushed_commits_with_a_key(tmp_path: Path, key_pair: KeyPair) -> None:
-    remote = tmp_path / "remote.git"
-    GitRepo.create(remote, bare=True)
-    repo = init_repo(tmp_path / "repo")
-    git(repo, "remote", "add", "origin", str(remote))
-    (repo / "README.md").write_text("hello\n")
-    git(repo, "add", "README.md")
-    git(repo, "commit", "-q", "--no-gpg-sign", "-m", "first")
+    repo, remote = repo_with_remote(tmp_path, first=("README.md", "hello\n"))
     _install_plain_hooks(repo)
     assert _push(repo, "-q", "origin", "main").returncode == 0  # clean history pushes
 
