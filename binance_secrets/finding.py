@@ -12,7 +12,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["api_key", "secret_key", "private_key", "credential"]
+from binance_secrets.rules import RULES_BY_ID, Kind
+
 Confidence = Literal["low", "medium", "high"]
 VerificationStatus = Literal["live", "rejected", "unknown"]
 Risk = Literal["critical", "high", "medium", "low"]
@@ -20,13 +21,6 @@ Risk = Literal["critical", "high", "medium", "low"]
 Realm = Literal["binance", "testnet", "futures-testnet", "demo", "binance-us"]
 
 CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
-
-RULE_KINDS: dict[str, Kind] = {
-    "binance-api-key": "api_key",
-    "binance-secret-key": "secret_key",
-    "binance-private-key": "private_key",
-    "hardcoded-api-secret": "credential",
-}
 
 
 def sha256_hex(value: str) -> str:
@@ -118,7 +112,7 @@ class Finding:
 
     @property
     def kind(self) -> Kind:
-        return RULE_KINDS[self.rule_id]
+        return RULES_BY_ID[self.rule_id].kind
 
     @property
     def fingerprint(self) -> str:

@@ -30,7 +30,7 @@ from detect_secrets.transformers import get_transformed_file
 from detect_secrets.util.filetype import FileType, determine_file_type
 
 from binance_secrets.commands.plugin_path import plugin_path
-from binance_secrets.detectors.examples import RULES, Example, RuleExamples
+from binance_secrets.detectors.examples import RULE_EXAMPLES, Example, RuleExamples
 from binance_secrets.filters import DEFAULT_MIN_CONFIDENCE
 from binance_secrets.finding import CONFIDENCE_ORDER
 from testing import keys
@@ -109,7 +109,7 @@ def _example_id(rule: RuleExamples, example: Example) -> str:
 
 
 def _all_examples() -> Iterator[tuple[RuleExamples, Example, bool]]:
-    for rule in RULES:
+    for rule in RULE_EXAMPLES:
         for example in rule.positives:
             yield rule, example, True
         for example in rule.negatives:

@@ -24,7 +24,6 @@ from typing import Any
 from binance_secrets import __version__
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import (
-    RULE_KINDS,
     CommitInfo,
     Finding,
     Permissions,
@@ -35,6 +34,7 @@ from binance_secrets.finding import (
     sha256_hex,
 )
 from binance_secrets.report.escaping import path_from_text, path_text, utf8_text
+from binance_secrets.rules import RULES_BY_ID
 
 REPORT_VERSION = 1
 
@@ -259,7 +259,7 @@ def _digest(raw: Mapping[str, Any], name: str, where: str, *, optional: bool = F
 def _finding(raw: object, where: str) -> Finding:
     if not isinstance(raw, dict):
         raise _Bad(f"{where} must be an object")
-    rule_id = _choice(raw, "rule_id", where, tuple(RULE_KINDS))
+    rule_id = _choice(raw, "rule_id", where, tuple(RULES_BY_ID))
     secret_sha256 = _digest(raw, "secret_sha256", where)
     assert secret_sha256 is not None
     written = _text(raw, "secret", where)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from binance_secrets.detectors.environment import value_hint
 from binance_secrets.finding import Finding, Realm, ScanResult, Verification
+from binance_secrets.rules import RULES_BY_ID, Role
 from binance_secrets.verification import outcome
 from binance_secrets.verification.endpoints import API_URL_ENV, Endpoint, resolve_plan
 from binance_secrets.verification.ratelimit import DEFAULT_WEIGHT_BUDGET
@@ -203,15 +204,12 @@ def verify_findings(findings: Sequence[Finding], settings: VerifySettings) -> tu
             verifier.close()
     enriched: list[Finding] = []
     for index, finding in enumerate(findings):
-        if finding.kind not in _ROLES:
-            enriched.append(finding)
-            continue
         checked = [verdicts[(p.api_key, p.secret)] for p in pairs_of.get(index, ())]
         if finding.secret is None:  # read back from a redacted report and not recovered: nothing to sign with
             best = outcome.result("unknown", outcome.UNRECOVERED, endpoint_name)
         elif checked:
             best = max(checked, key=lambda v: _STATUS_RANK[v.status])
-        elif _ROLES[finding.kind] == "key":
+        elif _role(finding) == "key":
             best = outcome.result("unknown", outcome.NO_SECRET, endpoint_name)
         else:
             best = outcome.result("unknown", outcome.NO_KEY, endpoint_name)
@@ -219,7 +217,8 @@ def verify_findings(findings: Sequence[Finding], settings: VerifySettings) -> tu
     return tuple(enriched)
 
 
-_ROLES = {"api_key": "key", "secret_key": "secret", "private_key": "secret", "credential": "secret"}
+def _role(finding: Finding) -> Role:
+    return RULES_BY_ID[finding.rule_id].role
 
 
 def _candidate_pairs(findings: Sequence[Finding]) -> dict[int, list[_Pair]]:
@@ -241,18 +240,18 @@ def _candidate_pairs(findings: Sequence[Finding]) -> dict[int, list[_Pair]]:
         by_sha.setdefault(finding.secret_sha256, []).append(index)
     linked: set[int] = set()
     for index, finding in enumerate(findings):
-        if _ROLES.get(finding.kind) != "key" or finding.pair_sha256 is None:
+        if _role(finding) != "key" or finding.pair_sha256 is None:
             continue
         for partner in by_sha.get(finding.pair_sha256, []):
             # The link may cross commits in history (key and secret introduced separately).
-            if _ROLES.get(findings[partner].kind) == "secret":
+            if _role(findings[partner]) == "secret":
                 link(index, partner)
                 linked.update((index, partner))
     # Unpaired keys and secrets of one file (or one file in one commit): try the combinations.
     groups: dict[tuple[str, str | None], tuple[list[int], list[int]]] = {}
     for index, finding in enumerate(findings):
-        role = _ROLES.get(finding.kind)
-        if role is None or index in linked or finding.secret is None:
+        role = _role(finding)
+        if index in linked or finding.secret is None:
             continue
         keys, secrets = groups.setdefault(_place(finding), ([], []))
         (keys if role == "key" else secrets).append(index)
