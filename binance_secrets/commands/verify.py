@@ -21,6 +21,7 @@ from binance_secrets.errors import UsageError
 from binance_secrets.exit_codes import ExitCode
 from binance_secrets.finding import Finding, ScanResult, ScanStats, Verification
 from binance_secrets.output import OutputOptions, wants_color, warn, write_report
+from binance_secrets.rules import API_KEY
 from binance_secrets.verification.batch import VerifySettings, verify_settings
 
 
@@ -132,7 +133,7 @@ def _verify_one(credential: Credential, settings: VerifySettings, options: Outpu
         settings=settings,
     )
     finding = Finding(
-        rule_id="binance-api-key",
+        rule_id=API_KEY.id,
         confidence="high",
         path=credential.path,
         line=1,
