@@ -11,8 +11,9 @@ are checked against `RULES` by a test (`tests/test_rules.py`).
 
 A rule's examples (snippets it must report, look-alikes it must leave alone) are data tables beside
 the detectors, `detectors/examples.RULE_EXAMPLES`, reached by `Rule.examples()`: only tests read them,
-so they are imported on demand, never on the hook's path. This module is on that path (every finding
-has a kind), which is why it builds one small dataclass and four records, nothing more.
+so they are imported on demand, never on the hook's path. This module is imported once there is a
+finding to name (a clean hook run never loads it: `Finding.kind` and the text report import it where
+they use it), and builds one small dataclass and four records, nothing more.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from typing import Protocol
 
 from binance_secrets.finding import Finding, Permissions, ScanResult, Verification
 from binance_secrets.report.escaping import log_path, log_text
-from binance_secrets.rules import REMEDIATION, RULES_BY_ID
 
 _ANSI_COLOURS = {"red": "31", "yellow": "33", "white": "37"}
 _PERMISSION_LABELS = (
@@ -68,6 +67,9 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
         return "\n".join(lines) + ("\n" if lines else "")
     lines.append(_summary(result))
     if result.findings:
+        # The rule texts only when something was found: a clean pre-commit run never imports them.
+        from binance_secrets.rules import REMEDIATION
+
         lines.append("")
         lines.append(style("What to do: ", bold=True) + REMEDIATION)
         lines.append(
@@ -100,6 +102,8 @@ def _live_block(finding: Finding, show_secrets: bool, style: _Style) -> list[str
     where = f"{log_path(finding.path)}:{finding.line}"
     if finding.repository is not None:
         where = f"{log_text(finding.repository)}  {where}"
+    from binance_secrets.rules import RULES_BY_ID
+
     header = f"LIVE {RULES_BY_ID[finding.rule_id].title}: {where}  {secret}  risk {risk}"
     return [
         style("!" * 72, fg="red", bold=True),
