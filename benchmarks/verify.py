@@ -30,6 +30,7 @@ from unittest import mock
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from binance_secrets.finding import Finding, sha256_hex
+from binance_secrets.rules import API_KEY, SECRET_KEY
 from binance_secrets.verification.batch import VerifySettings, verify_findings, verify_settings
 from binance_secrets.verification.ratelimit import DEFAULT_WEIGHT_BUDGET
 from binance_secrets.verification.realms import AUTO_ORDER, budget
@@ -44,7 +45,7 @@ def findings_for(pairs: list[tuple[str, str]], hints: list[str | None] | None = 
         hint = hints[number] if hints else None
         findings.append(
             Finding(
-                "binance-api-key",
+                API_KEY.id,
                 "high",
                 path,
                 1,
@@ -56,7 +57,7 @@ def findings_for(pairs: list[tuple[str, str]], hints: list[str | None] | None = 
             )  # type: ignore[arg-type]
         )
         findings.append(
-            Finding("binance-secret-key", "high", path, 2, 15, 79, secret, pair_sha256=sha256_hex(api_key),
+            Finding(SECRET_KEY.id, "high", path, 2, 15, 79, secret, pair_sha256=sha256_hex(api_key),
                     environment_hint=hint)  # type: ignore[arg-type]
         )  # fmt: skip
     return findings

@@ -22,20 +22,16 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from binance_secrets.errors import UserError
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import (
-    CommitInfo,
-    Finding,
-    Permissions,
-    ScanError,
-    ScanResult,
-    ScanStats,
-    Verification,
-)
+from binance_secrets.finding import ScanResult, ScanStats
 from binance_secrets.report import github, sarif
-from binance_secrets.report.escaping import log_text, path_from_text
+from binance_secrets.report.escaping import log_text
+
+if TYPE_CHECKING:
+    from binance_secrets.report.json_report import ReadReport
 
 ZERO_SHA = "0" * 40
 MODES = ("diff", "history", "files")
@@ -66,7 +62,15 @@ FETCH_DEPTH_HINT = (
 
 
 class ActionError(Exception):
-    """A configuration or checkout problem: shown as an `::error::` and fails the step."""
+    """A checkout or scan problem: shown as an `::error::`, fails the step with exit 3 (scan error)."""
+
+    exit_code = ExitCode.SCAN_ERROR
+
+
+class InputError(ActionError):
+    """A wrong input of the action (or of `extra-args`): a usage error, exit 2, as on the command line."""
+
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)
@@ -92,14 +96,14 @@ class Inputs:
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
         mode = env.get("BSEC_MODE", "").strip() or "diff"
         if mode not in MODES:
-            raise ActionError(f"input `mode` must be one of {', '.join(MODES)}, not {mode!r}")
+            raise InputError(f"input `mode` must be one of {', '.join(MODES)}, not {mode!r}")
         min_confidence = env.get("BSEC_MIN_CONFIDENCE", "").strip()
         if min_confidence and min_confidence not in CONFIDENCES:
-            raise ActionError(f"input `min-confidence` must be one of {', '.join(CONFIDENCES)}, not {min_confidence!r}")
+            raise InputError(f"input `min-confidence` must be one of {', '.join(CONFIDENCES)}, not {min_confidence!r}")
         try:
             extra = tuple(shlex.split(env.get("BSEC_EXTRA_ARGS", "")))
         except ValueError as error:
-            raise ActionError(f"input `extra-args` cannot be parsed: {error}") from None
+            raise InputError(f"input `extra-args` cannot be parsed: {error}") from None
         check_extra_args("scan" if mode == "files" else "history", extra)
         return cls(
             mode=mode,
@@ -136,14 +140,14 @@ def check_extra_args(command_name: str, extra: Sequence[str]) -> None:
         name = parameter.name or ""
         if name in RESERVED_PARAMETERS and context.get_parameter_source(name) is ParameterSource.COMMANDLINE:
             what = "/".join(parameter.opts) if isinstance(parameter, click.Option) else parameter.human_readable_name
-            raise ActionError(f"input `extra-args` may not set {what}: {RESERVED_PARAMETERS[name]}")
+            raise InputError(f"input `extra-args` may not set {what}: {RESERVED_PARAMETERS[name]}")
 
 
 def _one_line(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if _CONTROL.search(value):
         input_name = name.removeprefix("BSEC_").lower().replace("_", "-")
-        raise ActionError(f"input `{input_name}` must be one line without control characters")
+        raise InputError(f"input `{input_name}` must be one line without control characters")
     return value
 
 
@@ -156,7 +160,7 @@ def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value in ("false", "no", "0"):
         return False
     input_name = name.removeprefix("BSEC_").lower().replace("_", "-")
-    raise ActionError(f"input `{input_name}` must be true or false, not {value!r}")
+    raise InputError(f"input `{input_name}` must be true or false, not {value!r}")
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -219,7 +223,7 @@ def plan_scan(inputs: Inputs, event_name: str, event: Mapping[str, Any], repo: P
             return _full_history(repo, f"Audited the full history ({run} run).")
     head = head or "HEAD"
     if not base:
-        raise ActionError(
+        raise InputError(
             f"no base commit for a `{event_name}` event: set the `base` input or use mode: history"
         )
     base, head = _require_commits(repo, base, head)
@@ -273,60 +277,31 @@ def _cli_args(plan: Plan, inputs: Inputs, report_path: Path) -> list[str]:
     return [*args, *inputs.extra_args]
 
 
-def result_from_report(report: Mapping[str, Any]) -> ScanResult:
-    """Findings back from the redacted JSON report, for the SARIF writer (which never reads `secret`).
-
-    Paths are read back from the report's printable form into what the scan had (`path_from_text`), so the
-    SARIF file of the action is the one `-f sarif` writes, fingerprints included.
-    """
-    findings = []
-    for item in report["findings"]:
-        commit = item.get("commit")
-        verification = item.get("verification")
-        if verification is not None:
-            permissions = verification.get("permissions")
-            verification = Verification(
-                **{**verification, "permissions": Permissions(**permissions) if permissions else None}
-            )
-        findings.append(
-            Finding(
-                rule_id=item["rule_id"],
-                confidence=item["confidence"],
-                path=path_from_text(item["path"]),
-                line=item["line"],
-                column=item["column"],
-                end_column=item["end_column"],
-                secret=item["secret"],
-                secret_sha256=item["secret_sha256"],
-                pair_sha256=item.get("pair_sha256"),
-                commit=CommitInfo(**commit) if commit else None,
-                in_head=item.get("in_head"),
-                occurrences=item.get("occurrences", 1),
-                verification=verification,
-                environment_hint=item.get("environment_hint"),
-            )
-        )
-    stats = report.get("stats", {})
-    errors = report.get("errors", [])
-    return ScanResult(
-        tuple(findings),
-        tuple(ScanError(path_from_text(e["path"]), e["message"], not e.get("notice", False)) for e in errors),
-        ScanStats(**{k: stats[k] for k in ("files", "commits", "blobs", "bytes", "seconds") if k in stats}),
-    )
-
-
 def _empty_report() -> dict[str, Any]:
     return {"findings": [], "errors": [], "stats": {}}
 
 
-def _read_json(path: Path, what: str) -> dict[str, Any]:
+def _read_event(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise ActionError(f"cannot read {what} {path}: {error}") from None
+        raise ActionError(f"cannot read the event payload {path}: {error}") from None
     if not isinstance(document, dict):
-        raise ActionError(f"{what} {path} is not a JSON object")
+        raise ActionError(f"the event payload {path} is not a JSON object")
     return document
+
+
+def _read_scan_report(path: Path) -> ReadReport:
+    """The scan's JSON report, read by the one report reader (so the SARIF file is the one `-f sarif` writes,
+    fingerprints included). The action never holds a full secret: the report is redacted."""
+    from binance_secrets.report.json_report import load_report
+
+    try:
+        report = load_report(str(path), "the scan report")
+        report.checked()
+    except UserError as error:
+        raise ActionError(str(error)) from None
+    return report
 
 
 def _append(path: str | None, text: str) -> None:
@@ -373,13 +348,14 @@ def run(env: Mapping[str, str], repo: Path) -> int:
     event_path = env.get("GITHUB_EVENT_PATH", "")
     event: dict[str, Any] = {}
     if event_path and Path(event_path).is_file():
-        event = _read_json(Path(event_path), "the event payload")
+        event = _read_event(Path(event_path))
     if _git(repo, "rev-parse", "--git-dir").returncode != 0 and inputs.mode != "files":
         raise ActionError(f"{repo} is not a git repository: run actions/checkout (with fetch-depth: 0) first")
     plan = plan_scan(inputs, event_name, event, repo)
     code: int = ExitCode.CLEAN
     if plan is None:
         report: dict[str, Any] = _empty_report()
+        result = ScanResult((), (), ScanStats())
         scope = "No new commits to scan."
         print("binance-secrets: no new commits to scan", file=sys.stderr)
     else:
@@ -390,15 +366,18 @@ def run(env: Mapping[str, str], repo: Path) -> int:
             print("binance-secrets " + log_text(shlex.join(args)), file=sys.stderr)
             code = _scan(args, repo)
             # Exit 3 with a report is an incomplete scan: what was read is still reported, then it fails.
+            if code == ExitCode.USAGE:  # `extra-args` the scan refused: the user's mistake, as on the command line
+                raise InputError(f"the scan failed (exit code {code}); its error is printed above")
             if code not in (ExitCode.CLEAN, ExitCode.FINDINGS, ExitCode.SCAN_ERROR) or not report_path.is_file():
                 raise ActionError(f"the scan failed (exit code {code}); its error is printed above")
-            report = _read_json(report_path, "the scan report")
-    findings = report["findings"]
-    unscanned = [error for error in report.get("errors", []) if not error.get("notice")]
-    live = sum(1 for f in findings if (f.get("verification") or {}).get("status") == "live")
+            read = _read_scan_report(report_path)
+            report, result = read.document, read.result
+    findings = result.findings
+    unscanned = [error for error in result.errors if error.unscanned]
+    live = sum(1 for f in findings if f.verification is not None and f.verification.status == "live")
     sarif_path = Path(inputs.sarif_file)
     sarif_path.parent.mkdir(parents=True, exist_ok=True)
-    sarif_path.write_text(sarif.render(result_from_report(report)), encoding="utf-8")
+    sarif_path.write_text(sarif.render(result), encoding="utf-8")
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     for line in github.annotation_lines(report, summary_written=bool(summary_path), sarif_file=inputs.sarif_file):
         print(line)
@@ -429,7 +408,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return run(environment, Path.cwd())
     except ActionError as error:
         print(github.command("error", str(error), title="binance-secrets"))
-        return ExitCode.SCAN_ERROR
+        return error.exit_code
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from binance_secrets.errors import UserError
 from binance_secrets.finding import ScanError, ScanResult, ScanStats
-from binance_secrets.output import ReportOptions
+from binance_secrets.settings import ScanSettings, resolve_settings
 from binance_secrets.sources.history import Progress as RepositoryProgress
 from binance_secrets.sources.repositories import MirrorStore, RepositorySource, scrub
 
@@ -40,7 +40,7 @@ PROGRESS_SECONDS = 0.25
 class AuditRequest:
     """What every repository is audited with (sent to the repository processes)."""
 
-    options: ReportOptions
+    settings: ScanSettings
     branch: str | None = None
     max_blob_size: str | None = None
     jobs: int = 1
@@ -131,7 +131,6 @@ def audit_one(
     on_progress: Callable[[RepositoryProgress], None] | None = None,
 ) -> ScanResult:
     """One repository, as `history` audits it, every finding and error entry tagged with it."""
-    from binance_secrets.commands.common import resolve_settings
     from binance_secrets.commands.history import parse_size
     from binance_secrets.sources.git_objects import open_repository
     from binance_secrets.sources.git_revisions import all_tips, commit_or_usage_error
@@ -142,7 +141,7 @@ def audit_one(
     try:
         path = store.mirror(source)[0] if source.is_url else source.given
         repository = open_repository(path)
-        settings = resolve_settings(request.options, Path(repository.root))
+        settings = resolve_settings(request.settings, Path(repository.root))
         branch = request.branch
         revisions = [commit_or_usage_error(repository, branch, "--branch")] if branch else all_tips(repository)
         max_bytes = parse_size(request.max_blob_size) if request.max_blob_size else settings.config.max_file_size
@@ -233,10 +232,10 @@ def _in_processes(
             except queue.Empty:
                 _notice_deaths(workers, current, sources, results, progress, on_progress)
                 continue
-            if kind == "start":
-                current[by_pid.get(int(payload), -1)] = index  # type: ignore[call-overload]
-            elif kind == "progress":
-                progress.running[index] = payload  # type: ignore[assignment]
+            if kind == "start" and isinstance(payload, int):
+                current[by_pid.get(payload, -1)] = index
+            elif kind == "progress" and isinstance(payload, tuple):
+                progress.running[index] = payload
                 if on_progress is not None:
                     on_progress(progress)
             elif kind == "done" and isinstance(payload, ScanResult):

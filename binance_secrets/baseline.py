@@ -22,7 +22,7 @@ class Baseline:
     def contains(self, finding: Finding) -> bool:
         if finding.secret_sha256 in self.sha256:
             return True
-        if not self.sha1:
+        if not self.sha1 or finding.secret is None:
             return False
         # SHA-1 because detect-secrets identifies secrets by it; it is a lookup key here, not a protection.
         secret_bytes = finding.secret.encode("utf-8", "surrogateescape")
@@ -32,12 +32,12 @@ class Baseline:
 def load_baseline(path: str) -> Baseline:
     document = read_json_file(path, "baseline")
     if isinstance(document, dict) and isinstance(document.get("findings"), list):
-        hashes = {
-            entry.get("secret_sha256")
-            for entry in document["findings"]
-            if isinstance(entry, dict) and isinstance(entry.get("secret_sha256"), str)
-        }
-        return Baseline(sha256=frozenset(h.lower() for h in hashes if h))
+        from binance_secrets.report.json_report import parse_report
+
+        # Read as every report is read; a finding the reader refuses makes the baseline a usage error
+        # (exit 2) rather than silently suppressing less than the user recorded.
+        result = parse_report(document, f"baseline {path}").checked()
+        return Baseline(sha256=frozenset(finding.secret_sha256 for finding in result.findings))
     if isinstance(document, dict) and isinstance(document.get("results"), dict):
         sha1 = {
             entry["hashed_secret"].lower()

@@ -82,13 +82,13 @@ def _run(args: list[str]) -> int:
         return int(error.exit_code)
     except click.exceptions.Abort:
         click.echo("binance-secrets: aborted", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except UserError as error:
         _print_error(f"binance-secrets: error: {log_text(str(error))}")
         return int(error.exit_code)
     except KeyboardInterrupt:
         click.echo("binance-secrets: interrupted", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except SystemExit:
         # Even outside standalone mode, click turns a broken pipe while it prints (help, version) into
         # `sys.exit(1)`; 1 means findings here, so say what happened and exit 3 instead.

@@ -2,9 +2,10 @@
 
     detect-secrets scan --plugin "$(binance-secrets detect-secrets-plugin-path)" > .secrets.baseline
 
-One detector class per rule, each with its own `secret_type`, so a baseline says which rule found a
-secret and `detect-secrets audit` can re-find it. Every class calls `binance_secrets.detectors.detect`,
-the same code as `binance-secrets scan`, and reports the same lines at the same default threshold.
+One detector class per rule, each with the rule's own `secret_type` (`binance_secrets.rules`), so a
+baseline says which rule found a secret and `detect-secrets audit` can re-find it. Every class calls
+`binance_secrets.detectors.detect`, the same code as `binance-secrets scan`, and reports the same lines at
+the same default threshold.
 
 detect-secrets imports this file by path (`import_file_as_module`), not as
 `binance_secrets.detect_secrets_plugin`, so every import here is absolute, and every public name of
@@ -48,6 +49,7 @@ from detect_secrets.filters import heuristic as _heuristics
 from detect_secrets.plugins.base import BasePlugin
 from detect_secrets.settings import get_filters, get_settings
 
+from binance_secrets import rules as _rules
 from binance_secrets.detectors import detect
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding
 from binance_secrets.sources.files import FileTarget, display_path, read_chunks
@@ -113,7 +115,7 @@ class _BinanceDetector(BasePlugin):
 
     def analyze_string(self, string: str) -> Generator[str, None, None]:
         for finding in _detect_text([string], "adhoc-string-scan"):
-            if self._reports(finding):
+            if self._reports(finding) and finding.secret is not None:  # detect() always sets it
                 yield finding.secret
 
     def analyze_line(
@@ -126,16 +128,17 @@ class _BinanceDetector(BasePlugin):
     ) -> set[PotentialSecret]:
         output: set[PotentialSecret] = set()
         for reported_line, finding in self._findings_for(filename, line, line_number, context):
-            if not self._reports(finding):
+            secret = finding.secret  # detect() always sets it
+            if secret is None or not self._reports(finding):
                 continue
             is_verified = False
             if _VERIFICATION_FILTER in get_settings().filters:
-                is_verified = self.verify(finding.secret, context) == VerifiedResult.VERIFIED_TRUE
+                is_verified = self.verify(secret, context) == VerifiedResult.VERIFIED_TRUE
             output.add(
                 PotentialSecret(
                     type=self.secret_type,
                     filename=filename,
-                    secret=finding.secret,
+                    secret=secret,
                     line_number=reported_line,
                     is_verified=is_verified,
                 )
@@ -148,7 +151,7 @@ class _BinanceDetector(BasePlugin):
             return VerifiedResult.UNVERIFIED
         pair = _pair_of(secret, context)
         if pair is None:
-            # No partner in sight: a key alone cannot be checked (DESIGN.md), so no request is sent.
+            # No partner in sight: a key alone cannot be checked (README "Live verification"), so no request is sent.
             return VerifiedResult.UNVERIFIED
         identity = hashlib.sha256("\0".join(part or "" for part in pair.parts()).encode()).hexdigest()
         if identity not in self._verdicts:
@@ -188,29 +191,29 @@ class _BinanceDetector(BasePlugin):
 class BinanceApiKeyDetector(_BinanceDetector):
     """64-character Binance API keys."""
 
-    secret_type = "Binance API Key"
-    rule_id = "binance-api-key"
+    secret_type = _rules.API_KEY.secret_type
+    rule_id = _rules.API_KEY.id
 
 
 class BinanceSecretKeyDetector(_BinanceDetector):
     """64-character Binance HMAC secret keys."""
 
-    secret_type = "Binance Secret Key"
-    rule_id = "binance-secret-key"
+    secret_type = _rules.SECRET_KEY.secret_type
+    rule_id = _rules.SECRET_KEY.id
 
 
 class BinancePrivateKeyDetector(_BinanceDetector):
     """PEM private keys (Ed25519, RSA) of self-generated Binance API keys."""
 
-    secret_type = "Binance Private Key"
-    rule_id = "binance-private-key"
+    secret_type = _rules.PRIVATE_KEY.secret_type
+    rule_id = _rules.PRIVATE_KEY.id
 
 
 class HardcodedApiSecretDetector(_BinanceDetector):
     """String literals assigned to API-secret-like names."""
 
-    secret_type = "Hardcoded API Secret"
-    rule_id = "hardcoded-api-secret"
+    secret_type = _rules.CREDENTIAL.secret_type
+    rule_id = _rules.CREDENTIAL.id
 
 
 # How the filter below recognises our plugins: by secret type, whichever copy of this module (the file
@@ -383,12 +386,12 @@ def _pair_among(secret: str, findings: tuple[Finding, ...] | list[Finding]) -> _
         partner = by_hash.get(finding.pair_sha256)
         if partner is None:
             continue
-        key, other = (finding, partner) if finding.rule_id == "binance-api-key" else (partner, finding)
-        if key.rule_id != "binance-api-key":
+        key, other = (finding, partner) if finding.rule_id == _rules.API_KEY.id else (partner, finding)
+        if key.rule_id != _rules.API_KEY.id or key.secret is None or other.secret is None:
             continue
-        if other.rule_id == "binance-secret-key":
+        if other.rule_id == _rules.SECRET_KEY.id:
             return _Pair(key.secret, secret=other.secret)
-        if other.rule_id == "binance-private-key":
+        if other.rule_id == _rules.PRIVATE_KEY.id:
             return _Pair(key.secret, private_key_pem=other.secret)
     return None
 

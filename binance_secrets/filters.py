@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from binance_secrets.baseline import Baseline
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding
+
+if TYPE_CHECKING:
+    from binance_secrets.baseline import Baseline
 
 DEFAULT_MIN_CONFIDENCE = "medium"
 
@@ -14,11 +17,11 @@ DEFAULT_MIN_CONFIDENCE = "medium"
 class FindingFilter:
     min_confidence: str = DEFAULT_MIN_CONFIDENCE
     allow: frozenset[str] = frozenset()
-    baseline: Baseline = field(default_factory=Baseline)
+    baseline: Baseline | None = None  # None: no --baseline (and baseline.py is never imported)
 
     def keep(self, finding: Finding) -> bool:
         if CONFIDENCE_ORDER[finding.confidence] < CONFIDENCE_ORDER[self.min_confidence]:
             return False
         if finding.secret_sha256 in self.allow:
             return False
-        return not self.baseline.contains(finding)
+        return self.baseline is None or not self.baseline.contains(finding)

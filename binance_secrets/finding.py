@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-Kind = Literal["api_key", "secret_key", "private_key", "credential"]
+if TYPE_CHECKING:
+    from binance_secrets.rules import Kind
+
 Confidence = Literal["low", "medium", "high"]
 VerificationStatus = Literal["live", "rejected", "unknown"]
 Risk = Literal["critical", "high", "medium", "low"]
@@ -20,13 +22,6 @@ Risk = Literal["critical", "high", "medium", "low"]
 Realm = Literal["binance", "testnet", "futures-testnet", "demo", "binance-us"]
 
 CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
-
-RULE_KINDS: dict[str, Kind] = {
-    "binance-api-key": "api_key",
-    "binance-secret-key": "secret_key",
-    "binance-private-key": "private_key",
-    "hardcoded-api-secret": "credential",
-}
 
 
 def sha256_hex(value: str) -> str:
@@ -95,7 +90,9 @@ class Finding:
     line: int  # 1-based
     column: int  # 1-based, first character of the secret
     end_column: int  # 1-based, the column after the secret
-    secret: str = field(repr=False, compare=False)
+    # The secret itself. None only for a finding read back from a report that held its redacted form
+    # (`json_report.parse_report`): then `secret_sha256` identifies it and `recorded_redaction` shows it.
+    secret: str | None = field(repr=False, compare=False)
     secret_sha256: str = ""
     pair_sha256: str | None = None
     commit: CommitInfo | None = None
@@ -105,14 +102,21 @@ class Finding:
     environment_hint: Realm | None = None  # the realm the surrounding code points to (no network)
     # Multi-repository audits: the repository as given (a path, or a URL without its credentials).
     repository: str | None = None
+    # The redacted form a report recorded, for a finding read back without its secret (secret is None).
+    recorded_redaction: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.secret_sha256:
+            if self.secret is None:
+                raise ValueError("a finding without its secret needs its secret_sha256")
             object.__setattr__(self, "secret_sha256", sha256_hex(self.secret))
 
     @property
     def kind(self) -> Kind:
-        return RULE_KINDS[self.rule_id]
+        # Imported here: a clean hook run never asks for a kind, so the rules stay off its path.
+        from binance_secrets.rules import RULES_BY_ID
+
+        return RULES_BY_ID[self.rule_id].kind
 
     @property
     def fingerprint(self) -> str:
@@ -123,7 +127,13 @@ class Finding:
 
     @property
     def redacted(self) -> str:
+        if self.secret is None:
+            return self.recorded_redaction or ""
         return redact(self.secret)
+
+    def shown(self, show_secrets: bool) -> str:
+        """The secret as a report prints it: in full when asked for (and known), else redacted."""
+        return self.secret if show_secrets and self.secret is not None else self.redacted
 
     def with_changes(self, **changes: object) -> Finding:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -162,3 +172,13 @@ class ScanResult:
     def incomplete(self) -> bool:
         """Something asked for was not scanned: without findings this is exit 3, never a clean 0."""
         return any(error.unscanned for error in self.errors)
+
+    def in_report_order(self) -> ScanResult:
+        """The findings in the one order every source and format reports them in (see `report_order`)."""
+        return dataclasses.replace(self, findings=tuple(sorted(self.findings, key=report_order)))
+
+
+def report_order(finding: Finding) -> tuple[str, str, int, int, str]:
+    """By repository (multi-repository audits), by file, then position: history finds them blob by blob and
+    several workers at once, so the order they arrive in means nothing."""
+    return (finding.repository or "", finding.path, finding.line, finding.column, finding.rule_id)

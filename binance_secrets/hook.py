@@ -11,41 +11,41 @@ the other arguments are options, and `--` ends them.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from binance_secrets.errors import UserError
 from binance_secrets.exit_codes import ExitCode
 
+if TYPE_CHECKING:
+    import argparse
+
+    from binance_secrets.pipeline import RunOptions
+    from binance_secrets.verification.batch import VerifySettings
+
+
+# The options that take a value (`_parser` defines them; a test keeps the two in step). Kept here so that
+# a run without options, the usual one, splits its arguments without importing argparse.
+VALUE_OPTIONS = frozenset({"--baseline", "--min-confidence", "--config", "--exclude", "-f", "--format"})
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    option_arguments, filenames = split_arguments(parser, list(sys.argv[1:] if argv is None else argv))
-    args = parser.parse_args(option_arguments)
+    option_arguments, filenames = split_arguments(list(sys.argv[1:] if argv is None else argv))
+    # argparse (and its help, gettext, shutil) only when there is an option to parse.
+    args = _parser().parse_args(option_arguments) if option_arguments else None
     if not filenames:
         return ExitCode.CLEAN
-
-    from binance_secrets.output import ReportOptions, finish
-    from binance_secrets.scanning import scan_files
-    from binance_secrets.settings import resolve_settings
-
-    options = ReportOptions(
-        format=args.format,
-        show_secrets=args.show_secrets,
-        verify=args.verify,
-        baseline=args.baseline,
-        min_confidence=args.min_confidence,
-        config=args.config,
-        exclude=tuple(args.exclude),
-        quiet=args.quiet,
-        no_progress=True,
-    )
     try:
-        settings = resolve_settings(options, os.getcwd())
+        options = _run_options(args)
+        from binance_secrets.pipeline import conclude
+        from binance_secrets.scanning import scan_files
+        from binance_secrets.settings import resolve_settings
+
+        settings = resolve_settings(options.settings, os.getcwd())
         result = scan_files(filenames, settings.path_filter, settings.finding_filter)
-        return finish(result, options)
+        return conclude(result, options)
     except UserError as error:
         from binance_secrets.report.escaping import log_text
 
@@ -54,10 +54,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(error.exit_code)
 
 
-def split_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[list[str], list[str]]:
+def _run_options(args: argparse.Namespace | None) -> RunOptions:
+    """The run's options: the defaults, or what `args:` in the pre-commit config set."""
+    from binance_secrets.output import OutputOptions
+    from binance_secrets.pipeline import RunOptions
+    from binance_secrets.settings import ScanSettings
+
+    if args is None:
+        return RunOptions(ScanSettings(), OutputOptions(no_progress=True))
+    return RunOptions(
+        settings=ScanSettings(
+            baseline=args.baseline,
+            min_confidence=args.min_confidence,
+            config=args.config,
+            exclude=tuple(args.exclude),
+        ),
+        output=OutputOptions(format=args.format, show_secrets=args.show_secrets, quiet=args.quiet, no_progress=True),
+        verify=_verify_settings() if args.verify else None,
+    )
+
+
+def _verify_settings() -> VerifySettings:
+    """`--verify`: the default endpoint, or BINANCE_SECRETS_API_URL (refused before any scan, exit 2)."""
+    from binance_secrets.verification.batch import verify_settings
+
+    return verify_settings()
+
+
+def split_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
     """(option arguments for the parser, file names). Fail-closed: when a name is both an existing path
     and an option, it is a file, so the worst a hostile name achieves is being scanned."""
-    value_options = {name for action in parser._actions if action.nargs != 0 for name in action.option_strings}
     options: list[str] = []
     files: list[str] = []
     index = 0
@@ -71,7 +97,7 @@ def split_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[l
             break
         elif argument.startswith("-") and argument != "-":
             options.append(argument)
-            if _takes_next_value(argument, value_options) and index < len(argv):
+            if _takes_next_value(argument, VALUE_OPTIONS) and index < len(argv):
                 options.append(argv[index])  # a value given in `args:`, never a file name
                 index += 1
         else:
@@ -79,7 +105,7 @@ def split_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[l
     return options, list(dict.fromkeys(files))  # a name given twice is scanned once
 
 
-def _takes_next_value(argument: str, value_options: set[str]) -> bool:
+def _takes_next_value(argument: str, value_options: frozenset[str]) -> bool:
     if argument.startswith("--"):
         return argument in value_options  # `--name=value` carries its own
     # A cluster of short options (`-qf json`): the first one that takes a value takes the rest of the
@@ -91,6 +117,8 @@ def _takes_next_value(argument: str, value_options: set[str]) -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="binance-secrets-hook",
         usage="%(prog)s [options] [--] FILE...",

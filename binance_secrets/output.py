@@ -1,18 +1,17 @@
-"""From a `ScanResult` to output and an exit code: verify if asked, report, warn, choose the code.
+"""How a result is printed: the report on stdout (or `--output`), warnings on stderr.
 
-Kept free of click so that the pre-commit hook, which runs on every commit, starts fast.
+Kept free of click so that the pre-commit hook, which runs on every commit, starts fast. What is
+scanned and kept is `settings.py`; the stages between scan and report are `pipeline.py`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from binance_secrets.errors import UsageError, UserError
 from binance_secrets.exit_codes import ExitCode
@@ -24,29 +23,17 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @dataclass(frozen=True)
-class ReportOptions:
+class OutputOptions:
+    """`-f/--format`, `-o/--output`, `--show-secrets`, `-q/--quiet`, `--no-progress`."""
+
     format: str = "text"
     output: str | None = None
     show_secrets: bool = False
-    verify: bool = False
-    endpoint: str = "binance"  # with verify: a realm or `auto` (verification/endpoints.py)
-    api_url: str | None = None  # with verify: None reads BINANCE_SECRETS_API_URL
-    timeout: float = 10.0
-    baseline: str | None = None
-    min_confidence: str | None = None
-    config: str | None = None
-    exclude: tuple[str, ...] = ()
     quiet: bool = False
     no_progress: bool = False
 
-    @classmethod
-    def from_kwargs(cls, kwargs: dict[str, Any]) -> ReportOptions:
-        """The options among a click command's keyword arguments."""
-        names = set(cls.__dataclass_fields__)
-        return cls(**{key: value for key, value in kwargs.items() if key in names})
 
-
-def show_progress(options: ReportOptions) -> bool:
+def show_progress(options: OutputOptions) -> bool:
     return not (options.quiet or options.no_progress) and sys.stderr.isatty()
 
 
@@ -59,69 +46,26 @@ def warn(message: str) -> None:
         print(f"binance-secrets: {log_text(message)}", file=sys.stderr)
 
 
-def finish(
-    result: ScanResult, options: ReportOptions, before_report: Callable[[ScanResult], None] | None = None
-) -> int:
-    """Verify if asked, report, warn about unreadable input, and choose the exit code.
-
-    `before_report` sees the final result (verified when asked) before the report is written
-    (`history --remediation` writes its plan from it).
-    """
-    # One order for every source and format: by repository (multi-repository audits), by file, then
-    # position (history finds them blob by blob).
-    ordered = tuple(
-        sorted(result.findings, key=lambda f: (f.repository or "", f.path, f.line, f.column, f.rule_id))
-    )
-    result = dataclasses.replace(result, findings=ordered)
-    if options.verify and result.findings:
-        from binance_secrets.verification.batch import verify_findings, verify_settings
-
-        result = ScanResult(
-            verify_findings(result.findings, verify_settings(options.endpoint, options.api_url, options.timeout)),
-            result.errors,
-            result.stats,
-            result.failed,
-        )
+def warn_about_errors(result: ScanResult) -> None:
+    """One warning line per input that was not scanned (or notice), before the report."""
     for error in result.errors:
         where = path_text(error.path)
         if error.repository is not None and error.repository != error.path:
             where = f"{path_text(error.repository)}: {where}"
         warn(f"warning: {where}: {error.message}")
-    if before_report is not None:
-        before_report(result)
-    if result.failed:
-        warn("error: nothing could be scanned")
-        if options.format != "text":
-            write_report(render_report(result, options), options.output)
-        return ExitCode.SCAN_ERROR
-    write_report(render_report(result, options), options.output)
-    if result.findings:
-        return ExitCode.FINDINGS
-    if result.incomplete:
-        # The partial-scan rule: what could not be read may hold a key, so "nothing found" is not clean.
-        unscanned = sum(1 for error in result.errors if error.unscanned)
-        warn(f"error: the scan is incomplete ({unscanned} item(s) not scanned); not reporting clean")
-        return ExitCode.SCAN_ERROR
-    return ExitCode.CLEAN
 
 
-def render_report(result: ScanResult, options: ReportOptions) -> str:
-    if options.format == "json":
-        from binance_secrets.report import json_report
+def wants_color(options: OutputOptions) -> bool:
+    """Colour only on a terminal, never into a file, and never when NO_COLOR is set (no-color.org)."""
+    return options.output is None and sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
-        return json_report.render(result, show_secrets=options.show_secrets)
-    if options.format == "sarif":
-        from binance_secrets.report import sarif
 
-        return sarif.render(result)
-    if options.format == "github":
-        from binance_secrets.report import github
+def render_report(result: ScanResult, options: OutputOptions) -> str:
+    from binance_secrets.report import render
 
-        return github.render(result)
-    from binance_secrets.report import text
-
-    color = options.output is None and sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return text.render(result, show_secrets=options.show_secrets, color=color, quiet=options.quiet)
+    return render(
+        result, options.format, show_secrets=options.show_secrets, color=wants_color(options), quiet=options.quiet
+    )
 
 
 class ReportNotWritten(UserError):

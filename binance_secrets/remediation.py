@@ -30,7 +30,7 @@ from binance_secrets.errors import UsageError, UserError
 from binance_secrets.exit_codes import ExitCode
 from binance_secrets.finding import Finding, ScanResult
 from binance_secrets.report.escaping import log_text, path_text
-from binance_secrets.report.rules import RULES
+from binance_secrets.rules import RULES_BY_ID
 
 PLAN_NAME = "REMEDIATION.md"
 REPLACEMENTS_NAME = "replacements.txt"
@@ -138,7 +138,7 @@ def replacement_lines(findings: Iterable[Finding]) -> list[bytes]:
     """`git filter-repo --replace-text` lines: the warning, then one `literal:` line per text to remove."""
     literals: dict[bytes, None] = {}
     for finding in findings:
-        for literal in _literals(finding.secret):
+        for literal in _literals(finding.secret or ""):
             literals.setdefault(literal, None)
     if not literals:
         return []
@@ -255,7 +255,7 @@ def _revoke_section(credentials: list[_Credential], markdown_text: _Escape) -> l
     ]
     for number, credential in enumerate(credentials, 1):
         finding = credential.finding
-        title = RULES[finding.rule_id].title
+        title = RULES_BY_ID[finding.rule_id].title
         risk = finding.verification.risk if finding.verification else None
         places = "; ".join(_place(location, markdown_text) for location in credential.locations[:5])
         if len(credential.locations) > 5:

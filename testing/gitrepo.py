@@ -1,11 +1,18 @@
-"""Real git repositories built in temporary folders for tests."""
+"""Real git repositories built in temporary folders: the one fixture module every test and benchmark uses.
+
+`GitRepo` is a repository with the tests' own identity and an empty global config (nothing of the user's
+or the machine's git configuration reaches a test). The module functions (`git`, `init_repo`,
+`commit_file`) are the same operations on a bare path, for tests that keep only the path.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",
@@ -52,18 +59,78 @@ def git(repo: Path, *args: str, check: bool = True, env: dict[str, str] | None =
 
 
 def init_repo(path: Path, branch: str = "main") -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", branch)
-    return path
+    return GitRepo.create(path, branch=branch).path
 
 
 def commit_file(repo: Path, relative: str, content: str | bytes, message: str = "change") -> str:
-    target = repo / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        target.write_bytes(content)
-    else:
-        target.write_text(content)
-    git(repo, "add", "--", relative)
-    git(repo, "commit", "-q", "--no-gpg-sign", "--no-verify", "-m", message)
-    return git(repo, "rev-parse", "HEAD").strip()
+    return GitRepo(repo).commit_file(relative, content, message)
+
+
+def repo_with_remote(
+    folder: Path, *, name: str = "repo", first: tuple[str, str] | None = None
+) -> tuple[Path, Path]:
+    """(repository, remote): a bare `folder/remote.git` that is the `origin` of `folder/name`; with `first`
+    (file name, content), one commit of that file, message "first" (for tests that push)."""
+    remote = GitRepo.create(folder / "remote.git", bare=True).path
+    repo = init_repo(folder / name)
+    git(repo, "remote", "add", "origin", str(remote))
+    if first is not None:
+        commit_file(repo, *first, message="first")
+    return repo, remote
+
+
+_Repo = TypeVar("_Repo", bound="GitRepo")
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A finished command: exit code and what it printed."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class GitRepo:
+    path: Path
+    env: dict[str, str] = field(default_factory=git_env)
+
+    @classmethod
+    def create(
+        cls: type[_Repo], path: Path, *, branch: str = "main", bare: bool = False, env: dict[str, str] | None = None
+    ) -> _Repo:
+        """`git init` in `path` (made if missing), on `branch`."""
+        path.mkdir(parents=True, exist_ok=True)
+        repo = cls(path, git_env() if env is None else env)
+        repo.git("init", "-q", "-b", branch, *(["--bare"] if bare else []))
+        return repo
+
+    def git(self, *args: str, check: bool = True) -> str:
+        return git(self.path, *args, check=check, env=self.env)
+
+    def write(self, relative: str, content: str | bytes, *, stage: bool = True) -> Path:
+        """The file written (folders made as needed) and, unless `stage` is False, added to the index."""
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+        if stage:
+            self.git("add", "--", relative)
+        return target
+
+    def commit_file(self, relative: str, content: str | bytes, message: str = "change") -> str:
+        """Writes, stages and commits one file; the new commit's id."""
+        self.write(relative, content)
+        self.git("commit", "-q", "--no-gpg-sign", "--no-verify", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
+
+    def run(self, *args: str, stdin: str | None = None, extra_env: dict[str, str] | None = None) -> Completed:
+        """Any command, run in the repository with its environment."""
+        completed = subprocess.run(
+            list(args), cwd=self.path, env={**self.env, **(extra_env or {})}, input=stdin,
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        return Completed(completed.returncode, completed.stdout, completed.stderr)

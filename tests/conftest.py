@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from binance_secrets.cli import main as cli_main
-from testing import keys
+from testing import keys, network_guard
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +26,20 @@ class CliRun:
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
+
+
+network_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def _no_network() -> Iterator[None]:
+    """Fails any test that tried to open a socket or resolve a name outside loopback (testing/network_guard.py),
+    even when the code under test took the refusal for a network error and went on."""
+    before = len(network_guard.attempts())
+    yield
+    made = network_guard.attempts()[before:]
+    if made:
+        pytest.fail(f"the test tried to reach the network: {'; '.join(made)}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

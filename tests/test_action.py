@@ -514,7 +514,7 @@ def test_extra_args_cannot_turn_on_show_secrets(runner_temp: Path, tmp_path: Pat
 
     run = run_action(runner_temp, workspace, "push", {}, mode="files", extra_args="--show-secrets")
 
-    assert run.exit_code == 3
+    assert run.exit_code == 2  # a wrong input is a usage error, as on the command line
     assert "::error title=binance-secrets::input `extra-args` may not set --show-secrets: full secrets" in run.stdout
     assert leak.secret not in run.stdout + run.stderr
 
@@ -522,7 +522,7 @@ def test_extra_args_cannot_turn_on_show_secrets(runner_temp: Path, tmp_path: Pat
 def test_unknown_mode_is_refused(runner_temp: Path, tmp_path: Path) -> None:
     origin, head = origin_repo(tmp_path)
     run = run_action(runner_temp, checkout(origin, tmp_path, head), "push", {}, mode="everything")
-    assert run.exit_code == 3
+    assert run.exit_code == 2
     assert "input `mode` must be one of diff, history, files" in run.stdout
 
 
@@ -620,7 +620,7 @@ def test_extra_args_cannot_set_reserved_options_however_spelled(
 
     run = run_action(runner_temp, workspace, "schedule", SCHEDULE_EVENT, mode=mode, extra_args=extra_args)
 
-    assert run.exit_code == 3
+    assert run.exit_code == 2
     [error] = run.commands
     assert error.name == "error"
     assert error.data.startswith(f"input `extra-args` may not set {reserved}: ")
@@ -637,7 +637,7 @@ def test_option_abbreviations_are_refused_by_the_scan_and_fail_the_step(runner_t
 
     run = run_action(runner_temp, workspace, "push", {}, mode="files", extra_args="--form text")
 
-    assert run.exit_code == 3
+    assert run.exit_code == 2  # the scan's usage error is the step's
     assert "No such option '--form'" in run.stderr
     [error] = run.commands
     assert error.data == "the scan failed (exit code 2); its error is printed above"
@@ -658,7 +658,7 @@ def test_a_quoted_line_break_in_extra_args_never_becomes_a_workflow_command(
     if extra_args.startswith("--exclude"):
         assert run.exit_code == 1 and all("file" in command.properties for command in run.commands)
     else:
-        assert run.exit_code == 3 and len(run.commands) == 1
+        assert run.exit_code == 2 and len(run.commands) == 1
 
 
 @pytest.mark.parametrize(
@@ -678,7 +678,7 @@ def test_inputs_with_line_breaks_are_refused_before_reaching_outputs_or_commands
 
     run = run_action(runner_temp, workspace, "push", {}, **given)
 
-    assert run.exit_code == 3
+    assert run.exit_code == 2
     [error] = run.commands
     assert error.name == "error" and f"input `{input_name}`" in error.data
     assert "\n" not in error.data and "\r" not in error.data

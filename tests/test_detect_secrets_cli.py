@@ -6,10 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +17,7 @@ pytest.importorskip("detect_secrets")
 
 from binance_secrets.commands.plugin_path import plugin_path
 from testing import keys
-from testing.gitrepo import git, git_env
+from testing.gitrepo import Completed, GitRepo, git, git_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: needs pre-commit or detect-secrets
 
@@ -50,63 +48,35 @@ SOCKET_AUDIT = textwrap.dedent(
 )
 
 
-@dataclass(frozen=True)
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-
 @dataclass
-class Repo:
-    path: Path
-    env: dict[str, str]
-
-    def run(self, *args: str, stdin: str | None = None, extra_env: dict[str, str] | None = None) -> Run:
-        env = {**self.env, **(extra_env or {})}
-        completed = subprocess.run(
-            [*args], cwd=self.path, env=env, input=stdin, capture_output=True, text=True, check=False
-        )
-        return Run(completed.returncode, completed.stdout, completed.stderr)
-
-    def write(self, relative: str, content: str) -> None:
-        target = self.path / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
-        git(self.path, "add", "--", relative, env=self.env)
+class Repo(GitRepo):
+    """A project repository (`testing.gitrepo.GitRepo`) with the detect-secrets commands these tests run."""
 
     def make_baseline(self, extra_env: dict[str, str] | None = None) -> dict[str, object]:
         result = self.run(str(BIN / "detect-secrets"), "scan", "--plugin", str(plugin_path()), extra_env=extra_env)
         assert result.code == 0, result.stderr
         assert "Traceback" not in result.stderr, result.stderr
         (self.path / ".secrets.baseline").write_text(result.stdout)
-        git(self.path, "add", ".secrets.baseline", env=self.env)
+        self.git("add", ".secrets.baseline")
         baseline: dict[str, object] = json.loads(result.stdout)
         return baseline
 
-    def binance_scan(self, *args: str) -> Run:
+    def binance_scan(self, *args: str) -> Completed:
         return self.run(str(BIN / "binance-secrets"), "scan", *args)
 
-    def audit(self, *args: str, stdin: str | None = None) -> Run:
+    def audit(self, *args: str, stdin: str | None = None) -> Completed:
         # detect-secrets 1.5 `audit` cannot load custom plugins (Yelp/detect-secrets#611); this runs
         # detect-secrets' own `main` with the baseline's plugins registered first.
         return self.run(sys.executable, "-m", "binance_secrets.detect_secrets_plugin", "audit", *args, stdin=stdin)
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repo]:
+def repo(tmp_path: Path) -> Repo:
     env = git_env()
-    # An empty global config of our own: detect-secrets runs `git ls-files`, and a shared /dev/null
-    # that some other process turned into a file must not break these tests.
-    (tmp_path / "gitconfig").write_text("")
-    env["GIT_CONFIG_GLOBAL"] = str(tmp_path / "gitconfig")
-    path = tmp_path / "project"
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main", env=env)
     env.pop(VERIFY_ENV, None)
     env.pop("BINANCE_SECRETS_API_URL", None)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    yield Repo(path, env)
+    return Repo.create(tmp_path / "project", env=env)
 
 
 def our_results(baseline: dict[str, object]) -> set[tuple[str, int, str]]:

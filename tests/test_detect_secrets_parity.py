@@ -30,12 +30,12 @@ from detect_secrets.transformers import get_transformed_file
 from detect_secrets.util.filetype import FileType, determine_file_type
 
 from binance_secrets.commands.plugin_path import plugin_path
-from binance_secrets.detectors.examples import RULES, Example, RuleExamples
+from binance_secrets.detectors.examples import RULE_EXAMPLES, Example, RuleExamples
 from binance_secrets.filters import DEFAULT_MIN_CONFIDENCE
 from binance_secrets.finding import CONFIDENCE_ORDER
 from testing import keys
 from testing.examples import example_values, fill
-from testing.gitrepo import git, git_env
+from testing.gitrepo import GitRepo, git, git_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: needs pre-commit or detect-secrets
 
@@ -109,7 +109,7 @@ def _example_id(rule: RuleExamples, example: Example) -> str:
 
 
 def _all_examples() -> Iterator[tuple[RuleExamples, Example, bool]]:
-    for rule in RULES:
+    for rule in RULE_EXAMPLES:
         for example in rule.positives:
             yield rule, example, True
         for example in rule.negatives:
@@ -148,10 +148,8 @@ def _other_plugins(baseline: dict[str, object]) -> dict[str, Reported]:
 
 @pytest.fixture(scope="module")
 def parity(tmp_path_factory: pytest.TempPathFactory) -> ParityRun:
-    repo = tmp_path_factory.mktemp("parity") / "examples"
-    repo.mkdir()
-    env = git_env()
-    git(repo, "init", "-q", "-b", "main", env=env)
+    project = GitRepo.create(tmp_path_factory.mktemp("parity") / "examples")
+    repo, env = project.path, project.env
     values = example_values()
     files: dict[tuple[str, str, str], str] = {}
     for _, example, _ in _all_examples():
@@ -299,14 +297,10 @@ def test_baseline_records_the_heuristics_moved_for_the_other_plugins(parity: Par
 
 
 def _small_repo(tmp_path: Path, files: dict[str, str]) -> tuple[Path, dict[str, str]]:
-    env = git_env()
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main", env=env)
+    repo = GitRepo.create(tmp_path / "repo")
     for name, content in files.items():
-        (repo / name).write_text(content)
-    git(repo, "add", "-A", env=env)
-    return repo, env
+        repo.write(name, content)
+    return repo.path, repo.env
 
 
 def test_a_heuristic_the_user_disabled_stays_disabled(tmp_path: Path) -> None:

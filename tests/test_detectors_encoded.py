@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from binance_secrets.detectors import detect
 from binance_secrets.detectors.encoded import decodes_in
 from binance_secrets.detectors.encoded_values import MAX_ENCODED_BYTES
-from binance_secrets.detectors.examples import RULES
+from binance_secrets.detectors.examples import RULE_EXAMPLES
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding, sha256_hex
 from testing.examples import DOCUMENTATION_KEYS, certificate_pem, example_values, fill
 from testing.gitrepo import commit_file, git, init_repo
@@ -290,7 +290,7 @@ def _table_examples_read_decoded() -> list[object]:
     """The detectors' own table examples in the files that are decoded, each once (a commit message
     is no file)."""
     seen: dict[str, tuple[str, str]] = {}
-    for rule in RULES:
+    for rule in RULE_EXAMPLES:
         for example in rule.positives + rule.negatives:
             file = example.encoding == "utf-8" and not example.path.startswith("<")
             if file and decodes_in(example.path) and example.label not in seen:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from binance_secrets.detectors import detect
-from binance_secrets.detectors.examples import RULES, Example, RuleExamples
+from binance_secrets.detectors.examples import RULE_EXAMPLES, Example, RuleExamples
 from binance_secrets.filters import DEFAULT_MIN_CONFIDENCE
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding
 from binance_secrets.sources.content import printable_text
@@ -38,12 +38,12 @@ def _scan(example: Example, values: dict[str, str]) -> tuple[str, list[Finding]]
 def _cases(kind: str) -> list[object]:
     return [
         pytest.param(rule, example, id=f"{rule.rule_id}:{example.label}")
-        for rule in RULES
+        for rule in RULE_EXAMPLES
         for example in (rule.positives if kind == "positive" else rule.negatives)
     ]
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.rule_id)
+@pytest.mark.parametrize("rule", RULE_EXAMPLES, ids=lambda rule: rule.rule_id)
 def test_every_rule_carries_enough_examples(rule: RuleExamples) -> None:
     assert len(rule.positives) >= MIN_POSITIVES
     assert len(rule.negatives) >= MIN_NEGATIVES

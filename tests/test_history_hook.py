@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.gitrepo import commit_file, git, git_env, init_repo
+from testing.gitrepo import commit_file, git, git_env, repo_with_remote
 from testing.keys import api_key
 
 pytestmark = [pytest.mark.slow, pytest.mark.dev_extra]  # dev_extra: needs pre-commit or detect-secrets
@@ -39,10 +39,7 @@ def test_pre_push_hook_refuses_a_push_whose_commits_hold_a_key(tmp_path: Path) -
     env = git_env()
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    repo = init_repo(tmp_path / "work")
-    git(repo, "remote", "add", "origin", str(remote))
+    repo, remote = repo_with_remote(tmp_path, name="work")
     config = (
         "repos:\n"
         f"-   repo: {CHECKOUT}\n"

@@ -122,7 +122,7 @@ def test_hostile_file_and_ref_names_are_scanned_as_names_never_as_options_or_pat
 def test_revisions_given_on_the_command_line_that_look_like_options_are_usage_errors(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
 ) -> None:
-    # DESIGN.md exit codes: a bad argument is a usage error (2), and no revision becomes an option.
+    # README exit codes: a bad argument is a usage error (2), and no revision becomes an option.
     commit_file(repo, "a.txt", "a\n", "one")
     commit_file(repo, "b.txt", "b\n", "two")
     code, out, err = run(capsys, str(repo), *args)

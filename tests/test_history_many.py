@@ -83,7 +83,8 @@ def test_several_file_urls_and_a_local_path_are_one_audit_with_a_repository_per_
 
 
 def test_a_single_local_repository_keeps_repository_null(tmp_path: Path) -> None:
-    """DESIGN.md: `repository` is the repository as given in multi-repository audits, else null."""
+    """README "JSON report and exit codes": `repository` is the repository as given in multi-repository
+    audits, else null."""
     repo = repo_with_key(tmp_path / "repo", api_key())
     result = run(["history", str(repo), "-f", "json", "--no-progress"], tmp_path)
     assert result.exit_code == 1

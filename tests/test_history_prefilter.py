@@ -22,7 +22,7 @@ import pytest
 from binance_secrets.detectors import detect, may_hold_credentials
 from binance_secrets.detectors.encoded import decodes_in
 from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
-from binance_secrets.detectors.examples import RULES
+from binance_secrets.detectors.examples import RULE_EXAMPLES
 from binance_secrets.finding import Finding
 from binance_secrets.scanning import placed
 from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, printable_text
@@ -50,7 +50,7 @@ def native() -> Prefilter:
 def _examples() -> list[tuple[bytes, str]]:
     values = example_values()
     cases = []
-    for rule in RULES:
+    for rule in RULE_EXAMPLES:
         for example in rule.positives + rule.negatives:
             cases.append((fill(example.text, values).encode(example.encoding), example.path))
     return cases

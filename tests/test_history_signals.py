@@ -2,9 +2,9 @@
 
 `timeout`, CI runners and process managers signal the process they started, not its group. Python's
 default for SIGTERM kills the main process on the spot, and the scan workers and git processes it
-started would run on, holding stdout open (a pipeline reading the report never ends). DESIGN.md:
-no traceback, exit 143 for SIGTERM and 130 for SIGINT; README "Auditing git history": the audit runs
-`git cat-file` processes, one per core (`--jobs`), all of which must end with it.
+started would run on, holding stdout open (a pipeline reading the report never ends). README "JSON
+report and exit codes": no traceback, exit 143 for SIGTERM and 130 for SIGINT; README "Auditing git
+history": the audit runs `git cat-file` processes, one per core (`--jobs`), all of which must end with it.
 
 Each test runs the real command on a generated repository that takes many seconds to scan (blobs
 of thousands of generated keys), signals it mid-scan, and looks at /proc for what is left.

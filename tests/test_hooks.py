@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from binance_secrets.hook import main as hook_main
-from testing.gitrepo import git, git_env, init_repo
+from testing.gitrepo import git, git_env, init_repo, repo_with_remote
 from tests.conftest import PROJECT_ROOT, KeyPair
 
 # PyYAML and pre-commit come with the dev extra (`pytest --core` leaves this out).
@@ -90,6 +90,35 @@ def test_hook_path_imports_no_git_http_or_detect_secrets(tmp_path: Path, key_pai
         [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert "HEAVY [] 1" in completed.stdout
+
+
+def test_a_clean_hook_run_imports_only_what_scanning_needs(tmp_path: Path) -> None:
+    """README "Performance": a commit with nothing to report loads no option parser, no config reader (no
+    config file), no baseline or report code it does not use, no rules or their examples, nothing of verification."""
+    (tmp_path / "app.py").write_text("import os\n\nprint(os.getcwd())\n")
+    unwanted = (
+        "argparse", "tomllib", "tomli", "json", "click", "binance_secrets.baseline", "binance_secrets.rules",
+        "binance_secrets.detectors.examples", "binance_secrets.report.json_report", "binance_secrets.verification",
+        "binance_secrets.jsonfile",
+    )  # fmt: skip
+    probe = (
+        "import sys\n"
+        "from binance_secrets.hook import main\n"
+        "code = main(['app.py'])\n"
+        f"print('LOADED', [m for m in {unwanted!r} if m in sys.modules], code)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert "LOADED [] 0" in completed.stdout, completed.stdout + completed.stderr
+
+
+def test_the_hooks_value_options_are_the_parsers() -> None:
+    """The argument split runs without argparse, from a list of the options that take a value: it must be
+    the parser's, or a value could be taken for a file name (README "With the pre-commit framework")."""
+    from binance_secrets.hook import VALUE_OPTIONS, _parser
+
+    parser = _parser()
+    taking_values = {name for action in parser._actions if action.nargs != 0 for name in action.option_strings}
+    assert taking_values == VALUE_OPTIONS
 
 
 def test_manifest_entries_are_console_scripts() -> None:
@@ -265,13 +294,7 @@ def _push(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_installed_pre_push_hook_refuses_pushed_commits_with_a_key(tmp_path: Path, key_pair: KeyPair) -> None:
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    repo = init_repo(tmp_path / "repo")
-    git(repo, "remote", "add", "origin", str(remote))
-    (repo / "README.md").write_text("hello\n")
-    git(repo, "add", "README.md")
-    git(repo, "commit", "-q", "--no-gpg-sign", "-m", "first")
+    repo, remote = repo_with_remote(tmp_path, first=("README.md", "hello\n"))
     _install_plain_hooks(repo)
     assert _push(repo, "-q", "origin", "main").returncode == 0  # clean history pushes
 

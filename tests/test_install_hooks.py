@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.gitrepo import git, git_env, init_repo
+from testing.gitrepo import git, git_env, init_repo, repo_with_remote
 from testing.keys import api_key, secret_key
 from tests.conftest import PROJECT_ROOT, CliRun
 
@@ -52,7 +52,7 @@ def _commit(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 def test_install_hooks_bad_path_is_a_clear_error_not_a_traceback(
     tmp_path: Path, argument: str, code: int, message: str
 ) -> None:
-    """DESIGN: no traceback for any user error; exit 3 when there is no repository, 2 for a bad argument."""
+    """README exit codes: no traceback for any user error; exit 3 when there is no repository, 2 for a bad argument."""
     (tmp_path / "a-file.txt").write_text("x\n")
     result = _install(argument.format(tmp=tmp_path))
     assert result.exit_code == code, result.stderr
@@ -152,13 +152,7 @@ def test_plain_pre_push_hook_refuses_when_the_tool_is_missing(tmp_path: Path) ->
     """README "With plain git hooks": `hooks/pre-push` refuses a push it could not check."""
     if _tool_on_path(_env_without_the_tool()):
         pytest.skip("binance-secrets is installed outside the virtualenv on this machine")
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    repo = init_repo(tmp_path / "repo")
-    git(repo, "remote", "add", "origin", str(remote))
-    (repo / "notes.txt").write_text("nothing secret\n")
-    git(repo, "add", "notes.txt")
-    git(repo, "commit", "-q", "--no-gpg-sign", "-m", "first")
+    repo, remote = repo_with_remote(tmp_path, first=("notes.txt", "nothing secret\n"))
     _raw_hook(repo, "pre-push")
     pushed = subprocess.run(
         ["git", "push", "origin", "main"], cwd=repo, env=_env_without_the_tool(),
@@ -187,13 +181,7 @@ def test_installed_pre_commit_hook_refuses_when_the_check_cannot_complete(tmp_pa
 def test_installed_pre_push_hook_checks_every_pushed_ref(tmp_path: Path) -> None:
     """README "With plain git hooks": `hooks/pre-push` runs `history` on the commits *each* pushed ref
     adds; the scan of the first ref must not swallow the lines git writes for the others."""
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    repo = init_repo(tmp_path / "repo")
-    git(repo, "remote", "add", "origin", str(remote))
-    (repo / "notes.txt").write_text("nothing secret\n")
-    git(repo, "add", "notes.txt")
-    git(repo, "commit", "-q", "--no-gpg-sign", "-m", "first")
+    repo, remote = repo_with_remote(tmp_path, first=("notes.txt", "nothing secret\n"))
     git(repo, "branch", "aaa-clean")
     git(repo, "checkout", "-q", "-b", "zzz-leak")
     (repo / "bot.py").write_text(f'client = Client("{api_key()}", "{secret_key()}")\n')

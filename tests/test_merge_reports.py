@@ -76,7 +76,7 @@ def test_merge_keeps_one_finding_per_repository_path_and_secret_and_lists_where_
     first, second = (json.loads(org[name].read_text())["stats"] for name in ("first", "second"))
     assert document["stats"]["commits"] == first["commits"] + second["commits"]
     assert document["stats"]["bytes"] == first["bytes"] + second["bytes"]
-    # Readers of DESIGN.md's format find every field they know.
+    # Readers of the README's JSON format find every field they know.
     design = json.loads(org["first"].read_text())["findings"][0].keys()
     assert all(set(design) <= set(f) for f in document["findings"])
     assert org["shared"] not in result.stdout + result.stderr

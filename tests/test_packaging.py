@@ -117,9 +117,9 @@ def test_wheel_holds_every_file_of_the_package_and_the_plain_hooks(dists: Dists)
             assert (info.external_attr >> 16) & 0o111, f"{hook} is not executable in the wheel"
 
 
-def test_wheel_holds_the_report_schema_if_the_package_has_one(dists: Dists) -> None:
-    """The JSON report's schema ships with the package once it exists (no schema file is in the package yet):
-    every JSON file under binance_secrets/ is in the wheel, and none is left out by the build configuration."""
+def test_wheel_holds_the_report_schema(dists: Dists) -> None:
+    """README "JSON report": the report's JSON Schema ships inside the package; every JSON file under
+    binance_secrets/ is in the wheel, and none is left out by the build configuration."""
     package_json = sorted(
         name for name in dists.tracked if name.startswith("binance_secrets/") and name.endswith(".json")
     )
@@ -127,6 +127,7 @@ def test_wheel_holds_the_report_schema_if_the_package_has_one(dists: Dists) -> N
         name for name in _wheel_names(dists) if name.startswith("binance_secrets/") and name.endswith(".json")
     )
     assert wheel_json == package_json
+    assert "binance_secrets/report/schema/report.schema.json" in wheel_json
 
 
 def test_wheel_holds_nothing_but_the_package_and_its_metadata(dists: Dists) -> None:

@@ -1,4 +1,4 @@
-"""Reporters: SARIF valid against the official 2.1.0 schema, JSON as DESIGN.md, text readable; no secret."""
+"""Reporters: SARIF valid against the official 2.1.0 schema, JSON as the README says, text readable; no secret."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Driven through the real CLI in a subprocess (a real stdout with a strict UTF-8 encoding) over real files
 created with those names; generated keys only. README promises protected: "JSON report and exit codes"
 (a path is always written in one lossless, printable form; reports are valid UTF-8), "GitHub Action" (no
-file name can issue a workflow command or break a log line), DESIGN.md's SARIF (valid SARIF 2.1.0, URIs
+file name can issue a workflow command or break a log line), the README's SARIF (valid SARIF 2.1.0, URIs
 that are URI references, never the secret).
 """
 
@@ -223,7 +223,8 @@ URI_NAMES = ("sp ace.py", "100%.py", "hash#x.py", "what?.py", "naïve.py", "colo
 
 
 def test_sarif_uris_are_percent_encoded_and_pass_format_checking(tmp_path: Path) -> None:
-    """DESIGN.md: valid SARIF 2.1.0; `artifactLocation.uri` is a `uri-reference`, checked, not assumed."""
+    """README "JSON report and exit codes": valid SARIF 2.1.0; `artifactLocation.uri` is a `uri-reference`,
+    checked, not assumed."""
     secrets = []
     for name in URI_NAMES:
         api_key, secret, content = _leak()

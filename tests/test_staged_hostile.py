@@ -148,7 +148,7 @@ def test_forty_thousand_staged_files_are_scanned_without_argument_list_too_long(
 def test_staged_bad_repo_argument_is_a_clear_error_not_a_traceback(
     tmp_path: Path, argument: str, code: int, message: str
 ) -> None:
-    """DESIGN exit codes (3: not a repository, nothing could be scanned; 2: bad argument) and "no
+    """README exit codes (3: not a repository, nothing could be scanned; 2: bad argument) and "no
     traceback for any user error"; README "Guarding commits": the hook refuses when it cannot check."""
     (tmp_path / "a-file.txt").write_text("x\n")
     result = run_subprocess(["staged", argument.format(tmp=tmp_path)], cwd=tmp_path)  # asserts no traceback

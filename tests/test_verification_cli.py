@@ -236,6 +236,7 @@ def test_text_report_shows_a_live_key_first_in_a_block(run_cli, fake, key_pair) 
     lines = result.stdout.splitlines()
     assert lines[1].startswith("LIVE ") and "risk CRITICAL" in lines[1]
     assert "WITHDRAWALS" in result.stdout
+    assert result.stdout.count("Revoke the key in Binance API Management now.") == 1  # the reason says it, once
     assert "Verified 1 credential(s): 1 live, 0 rejected, 0 unknown." in result.stdout
 
 

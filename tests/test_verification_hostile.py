@@ -21,9 +21,7 @@ import json
 import os
 import secrets
 import socket
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,7 @@ from binance_secrets.verification.client import BinanceClient, ServerClock, make
 from binance_secrets.verification.endpoints import Endpoint
 from binance_secrets.verification.ratelimit import WeightGovernor
 from binance_secrets.verification.signing import HmacSigner
-from testing import keys
+from testing import keys, network_guard
 from testing.fake_binance import FakeBinance, default_restrictions
 
 from .conftest import CliRun, KeyPair, run_subprocess
@@ -46,46 +44,12 @@ NESTED = b"[" * 200_000
 
 
 # --------------------------------------------------------------------------- the two witnesses
-@dataclass
-class NetworkLog:
-    """Name lookups and connects this process attempts while `recording`."""
-
-    recording: bool = False
-    attempts: list[tuple[str, str, Any]] = field(default_factory=list)
-
-    def hook(self, event: str, args: tuple[Any, ...]) -> None:
-        if not self.recording or event not in ("socket.connect", "socket.getaddrinfo"):
-            return
-        if event == "socket.connect":
-            address = args[1]
-            host, port = (address[0], address[1]) if isinstance(address, tuple) else (address, None)
-        else:
-            host, port = args[0], args[1]
-        host = host.decode("ascii", "replace") if isinstance(host, bytes) else str(host)
-        self.attempts.append((event, host, port))
-        if host not in ("127.0.0.1", "::1"):
-            raise ConnectionRefusedError("blocked by the test: nothing leaves this machine")
-
-    def hosts(self) -> set[tuple[str, Any]]:
-        return {(host, port) for _, host, port in self.attempts}
-
-
-_NETWORK = NetworkLog()
-_HOOK_INSTALLED: list[bool] = []
-
-
 @pytest.fixture
-def network() -> Iterator[NetworkLog]:
-    # An audit hook cannot be removed: it is installed once and records only inside this fixture.
-    if not _HOOK_INSTALLED:
-        sys.addaudithook(_NETWORK.hook)
-        _HOOK_INSTALLED.append(True)
-    _NETWORK.attempts.clear()
-    _NETWORK.recording = True
-    try:
-        yield _NETWORK
-    finally:
-        _NETWORK.recording = False
+def network() -> Iterator[network_guard.Watch]:
+    """Name lookups and connects this process attempts during the test (the suite's network guard,
+    testing/network_guard.py, refuses everything outside loopback and lists it here)."""
+    with network_guard.watching() as watch:
+        yield watch
 
 
 class Trap:
@@ -146,7 +110,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "*")
 
 
-def test_the_trap_and_the_audit_hook_do_see_a_real_connection(trap: Trap, network: NetworkLog) -> None:
+def test_the_trap_and_the_audit_hook_do_see_a_real_connection(trap: Trap, network: network_guard.Watch) -> None:
     """Control: both witnesses would notice a connection, so their silence below means something."""
     with socket.create_connection((trap.host, trap.port), timeout=2):
         pass
@@ -594,6 +558,8 @@ def test_malformed_or_deeply_nested_report_is_a_usage_error(run_cli, fake, tmp_p
 
 
 def test_report_findings_of_unexpected_shape_are_skipped_not_trusted(run_cli, fake, tmp_path) -> None:
+    """README (JSON report): `verify --report` reads a report as every command reads one; a finding the
+    reader refuses is left as it is, unverified, and nothing is sent for it."""
     digest = "0" * 64
     findings = [
         {"rule_id": ["binance-api-key"], "secret_sha256": digest},
@@ -606,5 +572,6 @@ def test_report_findings_of_unexpected_shape_are_skipped_not_trusted(run_cli, fa
     result = run_cli("verify", "--report", str(report), "--api-url", fake.url, "--root", str(tmp_path), "-f", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert [f.get("verification") is not None for f in document["findings"]] == [False, False, True]
+    assert [f.get("verification") is not None for f in document["findings"]] == [False, False, False]
+    assert document["findings"] == findings  # written back exactly as they were
     assert fake.log.requests == []

@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from testing import keys
+from testing import keys, network_guard
 from testing.fake_binance import REALM_NAMES, FakeRealms
 from testing.gitrepo import commit_file, git, init_repo
 
 from .conftest import KeyPair
-from .test_verification_hostile import NetworkLog, network  # noqa: F401  (the audit-hook fixture)
+from .test_verification_hostile import network  # noqa: F401  (the audit-hook fixture)
 
 AUTO_ORDER = ["binance", "testnet", "futures-testnet", "demo", "binance-us"]
 TEST_REALMS = {"testnet", "futures-testnet", "demo"}
@@ -259,7 +259,7 @@ def _bad_option_runs(tmp_path: Path, pair: KeyPair) -> dict[str, list[str]]:
 def test_every_command_refuses_the_same_endpoint_choices_before_any_connection(
     run_cli,
     realms,
-    network: NetworkLog,  # noqa: F811  (the fixture imported above)
+    network: network_guard.Watch,  # noqa: F811  (the fixture imported above)
     tmp_path: Path,
     key_pair,
     command,
@@ -293,7 +293,7 @@ def test_every_command_refuses_the_same_endpoint_choices_before_any_connection(
 def test_no_secret_reaches_a_realm_outside_the_policy(
     run_cli,
     realms,
-    network: NetworkLog,  # noqa: F811  (the fixture imported above)
+    network: network_guard.Watch,  # noqa: F811  (the fixture imported above)
     tmp_path: Path,
     monkeypatch,
     key_pair,
@@ -360,7 +360,9 @@ def test_verify_report_asks_the_realm_the_report_hints_at_first(run_cli, realms,
     assert realms.contacted() == {"testnet"}
 
 
-def test_report_hint_that_is_not_a_realm_is_ignored(run_cli, realms, key_pair, in_tmp: Path) -> None:
+def test_report_hint_that_is_not_a_realm_never_becomes_a_host(run_cli, realms, key_pair, in_tmp: Path) -> None:
+    """README (verify --report): a report is read as every report is read; a finding whose hint is not a realm
+    is refused by the reader and left unverified, so nothing is contacted for it."""
     realms["testnet"].add_hmac_key(key_pair.api_key, key_pair.secret)
     (in_tmp / "bot.py").write_text(_testnet_bot(key_pair))
     run_cli("scan", ".", "-f", "json", "-o", "report.json")
@@ -369,8 +371,9 @@ def test_report_hint_that_is_not_a_realm_is_ignored(run_cli, realms, key_pair, i
         finding["environment_hint"] = "https://evil.example"
     (in_tmp / "report.json").write_text(json.dumps(document))
     result = run_cli("verify", "--report", "report.json", "--endpoint", "auto", "-f", "json")
-    assert {f["verification"]["environment"] for f in json.loads(result.stdout)["findings"]} == {"testnet"}
-    assert realms.contacted() == {"binance", "testnet"}  # the fixed order, from the start
+    assert result.exit_code == 0, result.output
+    assert [f["verification"] for f in json.loads(result.stdout)["findings"]] == [None, None]
+    assert realms.contacted() == set()
 
 
 # --------------------------------------------------------------------------- per-realm clock and limits

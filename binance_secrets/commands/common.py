@@ -1,35 +1,50 @@
-"""Options shared by `scan`, `staged` and `history`; the one way a result becomes output and an exit code."""
+"""Options shared by `scan`, `staged` and `history`, turned into the typed `pipeline.RunOptions` in one place."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
-from binance_secrets.output import ReportOptions, finish, render_report, show_progress, write_report
-from binance_secrets.settings import ResolvedSettings, resolve_settings
+from binance_secrets.output import OutputOptions, write_report
+from binance_secrets.output import show_progress as _show_progress
+from binance_secrets.pipeline import RunOptions, conclude
+from binance_secrets.report import FORMATS
+from binance_secrets.settings import ResolvedSettings, ScanSettings
+from binance_secrets.settings import resolve_settings as _resolve_settings
 from binance_secrets.verification.endpoints import API_URL_ENV, ENDPOINT_CHOICES
+
+if TYPE_CHECKING:
+    from binance_secrets.verification.batch import VerifySettings
 
 __all__ = [
     "OUTPUT_FORMATS",
     "ReportOptions",
     "ResolvedSettings",
+    "RunOptions",
     "endpoint_options",
     "finish",
-    "render_report",
     "report_options",
     "resolve_settings",
+    "run_options",
+    "run_options_from",
     "show_progress",
     "write_report",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
-OUTPUT_FORMATS = ("text", "json", "sarif", "github")
+P = ParamSpec("P")
+R = TypeVar("R")
+OUTPUT_FORMATS = FORMATS
+# The click parameter names `report_options` adds, by the part of `RunOptions` they belong to.
+_SETTINGS_NAMES = ("baseline", "min_confidence", "config", "exclude")
+_OUTPUT_NAMES = ("format", "output", "show_secrets", "quiet", "no_progress")
+_VERIFY_NAMES = ("verify", "endpoint", "api_url", "timeout")
 
 
-def endpoint_options(command: F) -> F:
+def endpoint_options(command: Callable[P, R]) -> Callable[P, R]:
     """Where credentials are checked: `verify`, and `scan`/`staged`/`history --verify`. One definition, so
     that every command offers the same choices and refuses the same URLs (exit 2, before any connection)."""
     decorators = [
@@ -54,26 +69,28 @@ def endpoint_options(command: F) -> F:
     return command
 
 
-def _endpoints_checked_first(command: F) -> F:
+def _endpoints_checked_first(command: Callable[P, R]) -> Callable[P, R]:
     """With --verify, a refused endpoint stops the command before it scans anything (exit 2)."""
 
     @functools.wraps(command)
-    def checked(*args: Any, **kwargs: Any) -> Any:
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
         if kwargs.get("verify"):
-            from binance_secrets.verification.batch import verify_settings
-
-            verify_settings(kwargs["endpoint"], kwargs["api_url"], kwargs["timeout"])
+            _verify_settings(kwargs)
         return command(*args, **kwargs)
 
-    return checked  # type: ignore[return-value]
+    return checked
 
 
-def report_options(command: F) -> F:
-    """The common options of DESIGN.md, in the order `--help` shows them."""
+def report_options(command: Callable[P, R]) -> Callable[P, R]:
+    """The common options of the README, in the order `--help` shows them, passed on as keyword arguments.
+
+    `run_options` hands them over as one `RunOptions` instead; `commands/history.py` still takes them as
+    keyword arguments until it moves to the one scan pipeline (issue #15, item 2).
+    """
     command = endpoint_options(_endpoints_checked_first(command))
     decorators = [
         click.option(
-            "-f", "--format", "format", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True,
+            "-f", "--format", "format", type=click.Choice(FORMATS), default="text", show_default=True,
             help="Report format.",
         ),
         click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE."),
@@ -91,3 +108,62 @@ def report_options(command: F) -> F:
     for decorator in reversed(decorators):
         command = decorator(command)
     return command
+
+
+def run_options(command: Callable[..., int]) -> Callable[..., int]:
+    """`report_options`, handed to the command as one keyword argument, `options: RunOptions`."""
+
+    @functools.wraps(command)
+    def with_options(*args: Any, **kwargs: Any) -> int:
+        names = (*_SETTINGS_NAMES, *_OUTPUT_NAMES, *_VERIFY_NAMES)
+        options = run_options_from({name: kwargs.pop(name) for name in names})
+        return command(*args, options=options, **kwargs)
+
+    return report_options(with_options)
+
+
+def run_options_from(values: dict[str, Any]) -> RunOptions:
+    """click's values of the common options as `RunOptions`; the endpoint is validated (exit 2) when
+    `--verify` asks for it. Other keyword arguments in `values` are ignored."""
+    return RunOptions(
+        settings=ScanSettings(
+            baseline=values["baseline"],
+            min_confidence=values["min_confidence"],
+            config=values["config"],
+            exclude=tuple(values["exclude"]),
+        ),
+        output=OutputOptions(
+            format=values["format"],
+            output=values["output"],
+            show_secrets=values["show_secrets"],
+            quiet=values["quiet"],
+            no_progress=values["no_progress"],
+        ),
+        verify=_verify_settings(values) if values["verify"] else None,
+    )
+
+
+def _verify_settings(values: Mapping[str, object]) -> VerifySettings:
+    from binance_secrets.verification.batch import verify_settings
+
+    endpoint, api_url, timeout = values["endpoint"], values["api_url"], values["timeout"]
+    # click's types (Choice, str, FloatRange) guarantee these; the check documents it for mypy.
+    assert isinstance(endpoint, str) and isinstance(api_url, (str, type(None))) and isinstance(timeout, float)
+    return verify_settings(endpoint, api_url, timeout)
+
+
+class ReportOptions:
+    """How `commands/history.py` (owned by the history work until it lands) spells `run_options_from`."""
+
+    from_kwargs = staticmethod(run_options_from)
+
+
+def resolve_settings(options: RunOptions, config_directory: str | os.PathLike[str]) -> ResolvedSettings:
+    return _resolve_settings(options.settings, config_directory)
+
+
+def show_progress(options: RunOptions) -> bool:
+    return _show_progress(options.output)
+
+
+finish = conclude

@@ -8,8 +8,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from binance_secrets.audit import AuditProgress, AuditRequest, audit_repositories
-from binance_secrets.commands.common import ReportOptions, finish, resolve_settings, show_progress
+from binance_secrets.commands.common import run_options_from
 from binance_secrets.errors import UsageError
+from binance_secrets.output import show_progress
+from binance_secrets.pipeline import conclude
+from binance_secrets.settings import resolve_settings
 from binance_secrets.sources.repositories import MirrorStore, RepositorySource, parse_source, read_repos_file
 
 if TYPE_CHECKING:
@@ -29,10 +32,10 @@ def history_many(
     from_env: bool,
     jobs: int | None,
     max_blob_size: str | None,
-    kwargs: dict[str, Any],
+    kwargs: dict[str, Any],  # click's values: commands/history.py passes them on until it moves to RunOptions
     plan: RemediationWriter | None,
 ) -> int:
-    options = ReportOptions.from_kwargs(kwargs)
+    options = run_options_from(kwargs)
     ranged = [name for name, value in (("--range", range_), ("--from-env", from_env), ("--since-commit", since_commit))
               if value]  # fmt: skip
     if ranged:
@@ -49,14 +52,14 @@ def history_many(
     store = MirrorStore.kept(keep_clones) if keep_clones is not None else MirrorStore.temporary()
     try:
         # --config and --baseline are read once here, so that a bad one is exit 2 before any fetch.
-        resolve_settings(options, store.root)
+        resolve_settings(options.settings, store.root)
     except BaseException:
         store.remove()
         raise
     request = AuditRequest(
-        options=options, branch=branch, max_blob_size=max_blob_size, jobs=jobs or os.cpu_count() or 1
+        settings=options.settings, branch=branch, max_blob_size=max_blob_size, jobs=jobs or os.cpu_count() or 1
     )
-    bar = AuditProgressLine() if show_progress(options) else None
+    bar = AuditProgressLine() if show_progress(options.output) else None
     try:
         result = audit_repositories(sources, request, store, bar.update if bar is not None else None)
     finally:
@@ -64,7 +67,7 @@ def history_many(
             bar.close()
     if plan is not None:
         plan = plan.for_repositories({source.display: _origin(source) for source in sources})
-    return finish(result, options, plan.write if plan is not None else None)
+    return conclude(result, options, plan.write if plan is not None else None)
 
 
 def _distinct(sources: list[RepositorySource]) -> list[RepositorySource]:

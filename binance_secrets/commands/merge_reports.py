@@ -5,22 +5,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
 from typing import Any
 
 import click
 
-from binance_secrets.commands.common import OUTPUT_FORMATS, ReportOptions, resolve_settings, write_report
-from binance_secrets.exit_codes import ExitCode
+from binance_secrets.exit_codes import ExitCode, for_result
 from binance_secrets.merging import MergedReport, merge, read_report
-from binance_secrets.output import warn
+from binance_secrets.output import OutputOptions, wants_color, warn, warn_about_errors, write_report
+from binance_secrets.report import FORMATS
 from binance_secrets.report.escaping import path_text
+from binance_secrets.settings import ScanSettings, resolve_settings
 
 
 @click.command("merge-reports")
 @click.argument("reports", nargs=-1, required=True, type=str)
 @click.option(
-    "-f", "--format", "format", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True,
+    "-f", "--format", "format", type=click.Choice(FORMATS), default="text", show_default=True,
     help="Report format.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
@@ -36,42 +36,47 @@ from binance_secrets.report.escaping import path_text
 @click.option("--config", type=str, help="Config file (default: .binance-secrets.toml or pyproject.toml).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary.")
-def merge_reports_command(reports: tuple[str, ...], summary_file: str | None, **kwargs: Any) -> int:
+def merge_reports_command(
+    reports: tuple[str, ...],
+    summary_file: str | None,
+    format: str,
+    output: str | None,
+    show_secrets: bool,
+    baseline: str | None,
+    min_confidence: str | None,
+    config: str | None,
+    exclude: tuple[str, ...],
+    quiet: bool,
+) -> int:
     """Merge the JSON reports of several runs (one per repository, say) into one report.
 
     Each (repository, path, secret) is kept once; `seen_in` lists every repository and path where the same
     secret was found. Errors are merged and stats summed. Exit codes as for the scans: 1 findings, 3 an
     incomplete audit with nothing found, 0 clean.
     """
-    options = ReportOptions.from_kwargs(kwargs)
+    scan_settings = ScanSettings(baseline=baseline, min_confidence=min_confidence, config=config, exclude=exclude)
+    options = OutputOptions(format=format, output=output, show_secrets=show_secrets, quiet=quiet)
     results = [read_report(path) for path in reports]  # every report checked before anything is written
-    settings = resolve_settings(options, os.getcwd())
-    merged = merge(results, settings.finding_filter, settings.path_filter, show_secrets=options.show_secrets)
-    ordered = sorted(merged.result.findings, key=lambda f: (f.repository or "", f.path, f.line, f.column, f.rule_id))
-    merged = dataclasses.replace(merged, result=dataclasses.replace(merged.result, findings=tuple(ordered)))
-    result = merged.result
-    for error in result.errors:
-        where = path_text(error.path)
-        if error.repository is not None and error.repository != error.path:
-            where = f"{path_text(error.repository)}: {where}"
-        warn(f"warning: {where}: {error.message}")
-    document = report_document(merged)
+    settings = resolve_settings(scan_settings, os.getcwd())
+    merged = merge(results, settings.finding_filter, settings.path_filter)
+    merged = dataclasses.replace(merged, result=merged.result.in_report_order())
+    warn_about_errors(merged.result)
+    document = report_document(merged, show_secrets=options.show_secrets)
     if summary_file is not None:
         _append_summary(summary_file, document)
     write_report(_render(merged, document, options), options.output)
-    if result.findings:
-        return ExitCode.FINDINGS
-    if result.incomplete:
+    code = for_result(merged.result)
+    if code == ExitCode.SCAN_ERROR:
         warn("error: the merged audit is incomplete (see the warnings); not reporting clean")
-        return ExitCode.SCAN_ERROR
-    return ExitCode.CLEAN
+    return code
 
 
-def report_document(merged: MergedReport) -> dict[str, Any]:
-    """The JSON report of DESIGN.md, each finding with `seen_in` (secrets as `merge` left them)."""
+def report_document(merged: MergedReport, *, show_secrets: bool) -> dict[str, Any]:
+    """The JSON report, each finding with `seen_in`; full secrets only with --show-secrets, and only those an
+    input report held."""
     from binance_secrets.report.json_report import report_to_dict
 
-    document = report_to_dict(merged.result, show_secrets=True)
+    document = report_to_dict(merged.result, show_secrets=show_secrets)
     for entry, finding in zip(document["findings"], merged.result.findings, strict=True):
         entry["seen_in"] = [
             {"repository": place.repository, "path": path_text(place.path)}
@@ -80,7 +85,7 @@ def report_document(merged: MergedReport) -> dict[str, Any]:
     return document
 
 
-def _render(merged: MergedReport, document: dict[str, Any], options: ReportOptions) -> str:
+def _render(merged: MergedReport, document: dict[str, Any], options: OutputOptions) -> str:
     if options.format == "json":
         return json.dumps(document, indent=2) + "\n"
     if options.format == "sarif":
@@ -93,8 +98,9 @@ def _render(merged: MergedReport, document: dict[str, Any], options: ReportOptio
         return "".join(line + "\n" for line in github.annotation_lines(document))
     from binance_secrets.report import text
 
-    color = options.output is None and sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return text.render(merged.result, show_secrets=True, color=color, quiet=options.quiet)
+    return text.render(
+        merged.result, show_secrets=options.show_secrets, color=wants_color(options), quiet=options.quiet
+    )
 
 
 def _append_summary(path: str, document: dict[str, Any]) -> None:

@@ -5,18 +5,17 @@ import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from types import FrameType
-from typing import Any
 
 import click
 
-from binance_secrets.commands.common import ReportOptions, finish, report_options, resolve_settings
+from binance_secrets.commands.common import RunOptions, run_options
 from binance_secrets.detectors import detect
+from binance_secrets.exit_codes import ExitCode
 from binance_secrets.finding import Finding, ScanError, ScanResult, ScanStats
+from binance_secrets.pipeline import conclude
 from binance_secrets.scanning import placed
+from binance_secrets.settings import resolve_settings
 from binance_secrets.sources.staged import read_staged_chunks, repository_root, staged_blobs
-
-# The shell convention for "killed by SIGTERM", which `timeout` and CI runners send.
-_TERMINATED_EXIT = 128 + int(signal.SIGTERM)
 
 
 class _Terminated(BaseException):
@@ -25,21 +24,21 @@ class _Terminated(BaseException):
 
 @click.command("staged")
 @click.argument("repo", required=False, default=".", type=str)
-@report_options
-def staged_command(repo: str, **kwargs: Any) -> int:
+@run_options
+def staged_command(repo: str, options: RunOptions) -> int:
     """Scan what is staged in the index of REPO (default: the current repository)."""
     try:
         with _sigterm_unwinds():
-            return _scan_staged(repo, ReportOptions.from_kwargs(kwargs))
+            return _scan_staged(repo, options)
     except _Terminated:
         click.echo("binance-secrets: terminated", err=True)
-        return _TERMINATED_EXIT
+        return ExitCode.TERMINATED
 
 
-def _scan_staged(repo: str, options: ReportOptions) -> int:
+def _scan_staged(repo: str, options: RunOptions) -> int:
     started = time.perf_counter()
     root = repository_root(repo)
-    settings = resolve_settings(options, root)
+    settings = resolve_settings(options.settings, root)
     errors: list[ScanError] = []
     blobs = staged_blobs(root, settings.path_filter, errors)
     findings: list[Finding] = []
@@ -54,7 +53,7 @@ def _scan_staged(repo: str, options: ReportOptions) -> int:
                 if settings.finding_filter.keep(finding)
             )
     stats = ScanStats(files=len(blobs), bytes=scanned_bytes, seconds=time.perf_counter() - started)
-    return finish(ScanResult(tuple(findings), tuple(errors), stats), options)
+    return conclude(ScanResult(tuple(findings), tuple(errors), stats), options)
 
 
 @contextmanager

@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-from binance_secrets.commands.common import endpoint_options, write_report
+from binance_secrets.commands.common import endpoint_options
 from binance_secrets.errors import UsageError
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import Finding, ScanResult, ScanStats, Verification, redact
+from binance_secrets.finding import Finding, ScanResult, ScanStats, Verification
+from binance_secrets.output import OutputOptions, wants_color, warn, write_report
+from binance_secrets.rules import API_KEY
 from binance_secrets.verification.batch import VerifySettings, verify_settings
 
 
@@ -58,53 +61,85 @@ from binance_secrets.verification.batch import VerifySettings, verify_settings
 @click.option("--show-secrets", is_flag=True, help="Print full secrets instead of redacted ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print results only, no summary.")
 @click.pass_context
-def verify_command(ctx: click.Context, /, **options: Any) -> int:
+def verify_command(
+    ctx: click.Context,
+    /,
+    api_key: str | None,
+    secret: str | None,
+    private_key: str | None,
+    private_key_passphrase_env: str | None,
+    report_path: str | None,
+    root: str,
+    endpoint: str,
+    api_url: str | None,
+    timeout: float,
+    format: str,
+    output: str | None,
+    show_secrets: bool,
+    quiet: bool,
+) -> int:
     """Check Binance credentials live: live, rejected or unknown, with permissions and risk."""
     # A refused URL is a usage error before anything else happens, a connection least of all.
-    settings = verify_settings(options["endpoint"], options["api_url"], options["timeout"])
-    if options["report_path"] is not None:
-        if options["api_key"] and ctx.get_parameter_source("api_key") == click.core.ParameterSource.COMMANDLINE:
+    settings = verify_settings(endpoint, api_url, timeout)
+    options = OutputOptions(format=format, output=output, show_secrets=show_secrets, quiet=quiet)
+    if report_path is not None:
+        if api_key and ctx.get_parameter_source("api_key") == click.core.ParameterSource.COMMANDLINE:
             raise UsageError("give either --report or --api-key, not both")
-        return _verify_report(options, settings)
-    return _verify_one(ctx, options, settings)
-
-
-def _verify_one(ctx: click.Context, options: dict[str, Any], settings: VerifySettings) -> int:
-    from binance_secrets.verification.batch import verify_credentials
-
-    api_key: str | None = options["api_key"]
+        return _verify_report(report_path, Path(root), settings, options)
     if not api_key:
         raise UsageError(
             "nothing to verify: give --api-key (or BINANCE_API_KEY) with --secret or --private-key, or --report FILE"
         )
-    secret: str | None = options["secret"] or None
-    pem_path: str | None = options["private_key"] or None
-    if secret and pem_path:
+    source = ctx.get_parameter_source("api_key")
+    credential = Credential(
+        api_key=api_key.strip(),
+        secret=secret.strip() if secret else None,
+        private_key_file=private_key or None,
+        passphrase_env=private_key_passphrase_env,
+        path="<environment>" if source == click.core.ParameterSource.ENVIRONMENT else "<command line>",
+    )
+    return _verify_one(credential, settings, options)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One credential from the command line or the environment, as `verify` was given it."""
+
+    api_key: str = field(repr=False)
+    secret: str | None = field(repr=False)  # an HMAC secret
+    private_key_file: str | None  # or the PEM file of an Ed25519/RSA key
+    passphrase_env: str | None  # the variable holding the PEM's passphrase, if it is encrypted
+    path: str  # what the report shows as the finding's path: <command line> or <environment>
+
+
+def _verify_one(credential: Credential, settings: VerifySettings, options: OutputOptions) -> int:
+    from binance_secrets.verification.batch import verify_credentials
+
+    pem_path = credential.private_key_file
+    if credential.secret and pem_path:
         raise UsageError("give either --secret or --private-key, not both")
-    if not secret and not pem_path:
+    if not credential.secret and not pem_path:
         raise UsageError(
             "--api-key needs its secret: --secret (or BINANCE_API_SECRET) or --private-key PEMFILE; "
             "no key-only check exists"
         )
     pem = _read_pem(pem_path) if pem_path else None
-    passphrase = _passphrase(options["private_key_passphrase_env"], pem_path) if pem and "ENCRYPTED" in pem else None
+    passphrase = _passphrase(credential.passphrase_env, pem_path) if pem and "ENCRYPTED" in pem else None
     verification = verify_credentials(
-        api_key.strip(),
-        secret=secret.strip() if secret else None,
+        credential.api_key,
+        secret=credential.secret or None,
         private_key_pem=pem,
         passphrase=passphrase,
         settings=settings,
     )
-    source = ctx.get_parameter_source("api_key")
-    path = "<environment>" if source == click.core.ParameterSource.ENVIRONMENT else "<command line>"
     finding = Finding(
-        rule_id="binance-api-key",
+        rule_id=API_KEY.id,
         confidence="high",
-        path=path,
+        path=credential.path,
         line=1,
         column=1,
-        end_column=len(api_key.strip()) + 1,
-        secret=api_key.strip(),
+        end_column=len(credential.api_key) + 1,
+        secret=credential.api_key,
         verification=verification,
     )
     result = ScanResult((finding,), (), ScanStats())
@@ -112,37 +147,25 @@ def _verify_one(ctx: click.Context, options: dict[str, Any], settings: VerifySet
     return _exit_code([verification])
 
 
-def _verify_report(options: dict[str, Any], settings: VerifySettings) -> int:
-    from binance_secrets.verification import outcome
+def _verify_report(report_path: str, root: Path, settings: VerifySettings, options: OutputOptions) -> int:
+    """The findings of a JSON report verified, written back into that report (its other fields kept as they
+    were). Findings the reader refuses are left as they are, unverified: a report may come from anywhere."""
+    from binance_secrets.report.json_report import load_report, verification_to_dict
     from binance_secrets.verification.batch import verify_findings
-    from binance_secrets.verification.report_input import UNRECOVERED, load_report, report_entries
+    from binance_secrets.verification.report_input import recover_secrets
 
-    document = load_report(options["report_path"])
-    entries = report_entries(document, Path(options["root"]))
-    recovered = [entry for entry in entries if entry.recovered]
-    checked = dict(
-        zip(
-            [entry.index for entry in recovered],
-            verify_findings([entry.finding for entry in recovered], settings),
-            strict=True,
-        )
-    )
-    endpoint = settings.label()
-    findings: list[Finding] = []
-    for entry in entries:
-        finding = checked.get(entry.index) or entry.finding.with_changes(
-            verification=outcome.result("unknown", UNRECOVERED, endpoint)
-        )
-        findings.append(finding)
-    for entry, finding in zip(entries, findings, strict=True):
-        raw = document["findings"][entry.index]
-        from binance_secrets.report.json_report import verification_to_dict
-
+    report = load_report(report_path)
+    for problem in report.problems:
+        warn(f"warning: {report.source}: {problem}; that finding is left unverified")
+    entries = recover_secrets(report, root)
+    findings = verify_findings([finding for _, finding in entries], settings)
+    for (index, _), finding in zip(entries, findings, strict=True):
+        raw = report.document["findings"][index]
         raw["verification"] = verification_to_dict(finding.verification)
-        if entry.recovered:
-            raw["secret"] = finding.secret if options["show_secrets"] else redact(finding.secret)
+        if finding.secret is not None:
+            raw["secret"] = finding.shown(options.show_secrets)
     result = ScanResult(tuple(findings), (), ScanStats())
-    _write(result, options, json_document=document)
+    _write(result, options, json_document=report.document)
     return _exit_code([f.verification for f in findings if f.verification is not None])
 
 
@@ -172,22 +195,21 @@ def _passphrase(variable: str | None, pem_path: str | None) -> bytes:
     )
 
 
-def _write(result: ScanResult, options: dict[str, Any], *, json_document: dict[str, Any] | None) -> None:
-    if options["format"] == "json":
+def _write(result: ScanResult, options: OutputOptions, *, json_document: dict[str, Any] | None) -> None:
+    if options.format == "json":
         if json_document is not None:
             report = json.dumps(json_document, indent=2) + "\n"
         else:
             from binance_secrets.report import json_report
 
-            report = json_report.render(result, show_secrets=options["show_secrets"])
+            report = json_report.render(result, show_secrets=options.show_secrets)
     else:
         from binance_secrets.report import text
 
-        color = options["output"] is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        report = text.render(result, show_secrets=options["show_secrets"], color=color, quiet=True)
-        if not options["quiet"]:
+        report = text.render(result, show_secrets=options.show_secrets, color=wants_color(options), quiet=True)
+        if not options.quiet:
             report += _summary([f.verification for f in result.findings if f.verification is not None]) + "\n"
-    write_report(report, options["output"])
+    write_report(report, options.output)
 
 
 def _summary(verifications: list[Verification]) -> str:

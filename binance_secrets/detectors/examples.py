@@ -1,5 +1,8 @@
 """Each rule's own examples: snippets it must report and look-alikes it must leave alone.
 
+`RULE_EXAMPLES` holds them by rule id; the rule itself (`binance_secrets.rules.Rule`) reaches its
+examples through `Rule.examples()`. Only tests read these tables: nothing on the hook's path imports them.
+
 The examples are templates, never real values: `{key}`, `{secret}`, `{pem}` and the other
 placeholders listed in `PLACEHOLDERS` are filled at test time with freshly generated keys, digests and
 PEMs (`tests/test_detectors_table.py`), so this module holds nothing key-like and the repository
@@ -675,7 +678,7 @@ SECRET_KEY_POSITIVES = SECRET_KEY_POSITIVES + _DOCS_SECRET_KEY_POSITIVES
 
 # ---------------------------------------------------------------------------------------------------
 # Issue #10 items 2, 3 and 5: other exchanges, hex testnet keys, roles and confidence.
-# (Appended as its own block: each tuple below extends a rule's examples before `RULES` is built.)
+# (Appended as its own block: each tuple below extends a rule's examples before `RULE_EXAMPLES` is built.)
 # ---------------------------------------------------------------------------------------------------
 
 API_KEY_POSITIVES += (
@@ -981,7 +984,7 @@ _PRIVATE_KEY_NEGATIVES += _REALWORLD_NEGATIVES
 # --------------------------------------------- end of the real-world block -------------------------
 
 
-RULES: tuple[RuleExamples, ...] = (
+RULE_EXAMPLES: tuple[RuleExamples, ...] = (
     RuleExamples(
         "binance-api-key", "key", API_KEY_POSITIVES, COMMON_NEGATIVES + _TOKEN_NEGATIVES + _API_KEY_ONLY_NEGATIVES
     ),

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from binance_secrets.finding import ScanResult
 from binance_secrets.report.escaping import log_text, path_bytes, path_from_text
 from binance_secrets.report.json_report import report_to_dict
-from binance_secrets.report.rules import RULES
+from binance_secrets.rules import RULES_BY_ID
 
 # The runner keeps the first 10 error annotations of a step (and 10 warnings, 10 notices) and only counts
 # the rest; it still prints every one of them in the step's log (`_maxIssueCount` in actions/runner's
@@ -121,8 +121,8 @@ def _annotation(finding: Mapping[str, Any]) -> str:
 
 
 def _title(finding: Mapping[str, Any]) -> str:
-    info = RULES.get(finding["rule_id"])
-    title = info.title if info else finding["rule_id"]
+    rule = RULES_BY_ID.get(finding["rule_id"])
+    title = rule.title if rule else finding["rule_id"]
     verification = finding.get("verification")
     if verification and verification.get("status") == "live":
         return f"LIVE {title}"

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from binance_secrets import __version__
 from binance_secrets.finding import Finding, ScanError, ScanResult, sha256_hex
 from binance_secrets.report.escaping import path_bytes, utf8_text
-from binance_secrets.report.rules import REMEDIATION, RULES
+from binance_secrets.rules import RULES, RULES_BY_ID, Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/binance-secrets/"
@@ -37,19 +37,18 @@ def artifact_location(path: str) -> dict[str, str]:
     return {"uri": encoded, "uriBaseId": "%SRCROOT%"}
 
 
-def _rule(rule_id: str) -> dict[str, Any]:
-    info = RULES[rule_id]
+def _rule(rule: Rule) -> dict[str, Any]:
     return {
-        "id": info.rule_id,
-        "name": info.name,
-        "shortDescription": {"text": info.title},
-        "fullDescription": {"text": info.description},
-        "help": {"text": REMEDIATION, "markdown": REMEDIATION},
+        "id": rule.id,
+        "name": rule.sarif_name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.description},
+        "help": {"text": rule.sarif_help, "markdown": rule.sarif_help},
         "defaultConfiguration": {"level": "error"},
         "properties": {
             "tags": ["security", "secret", "external/cwe/cwe-798"],
             "precision": "high",
-            "security-severity": info.security_severity,
+            "security-severity": rule.security_severity,
         },
     }
 
@@ -61,7 +60,7 @@ def _level(finding: Finding) -> str:
 
 
 def _message(finding: Finding) -> str:
-    text = f"{RULES[finding.rule_id].title} committed ({finding.confidence} confidence)"
+    text = f"{RULES_BY_ID[finding.rule_id].title} committed ({finding.confidence} confidence)"
     if finding.verification is not None:
         text += f", verification: {finding.verification.status}"
         if finding.verification.risk:
@@ -116,8 +115,7 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
 
 
 def report_to_sarif(result: ScanResult) -> dict[str, Any]:
-    rule_ids = list(RULES)
-    rule_index = {rule_id: index for index, rule_id in enumerate(rule_ids)}
+    rule_index = {rule.id: index for index, rule in enumerate(RULES)}
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -128,7 +126,7 @@ def report_to_sarif(result: ScanResult) -> dict[str, Any]:
                         "name": "binance-secrets",
                         "semanticVersion": __version__,
                         "informationUri": INFORMATION_URI,
-                        "rules": [_rule(rule_id) for rule_id in rule_ids],
+                        "rules": [_rule(rule) for rule in RULES],
                     }
                 },
                 "results": [_result(finding, rule_index) for finding in result.findings],

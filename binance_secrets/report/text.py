@@ -8,10 +8,10 @@ cannot break a line, colour the terminal or issue a workflow command.
 from __future__ import annotations
 
 from itertools import groupby
+from typing import Protocol
 
 from binance_secrets.finding import Finding, Permissions, ScanResult, Verification
 from binance_secrets.report.escaping import log_path, log_text
-from binance_secrets.report.rules import REMEDIATION, RULES
 
 _ANSI_COLOURS = {"red": "31", "yellow": "33", "white": "37"}
 _PERMISSION_LABELS = (
@@ -25,6 +25,12 @@ _PERMISSION_LABELS = (
     ("internal_transfer", "internal transfer"),
     ("universal_transfer", "universal transfer"),
 )
+
+
+class _Style(Protocol):
+    """Colours and bold for a terminal; the identity when colour is off."""
+
+    def __call__(self, text: str, fg: str | None = None, bold: bool = False) -> str: ...
 
 
 def render(result: ScanResult, *, show_secrets: bool = False, color: bool = False, quiet: bool = False) -> str:
@@ -61,6 +67,9 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
         return "\n".join(lines) + ("\n" if lines else "")
     lines.append(_summary(result))
     if result.findings:
+        # The rule texts only when something was found: a clean pre-commit run never imports them.
+        from binance_secrets.rules import REMEDIATION
+
         lines.append("")
         lines.append(style("What to do: ", bold=True) + REMEDIATION)
         lines.append(
@@ -70,9 +79,9 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
     return "\n".join(lines) + "\n"
 
 
-def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
-    secret = finding.secret if show_secrets else finding.redacted
-    if finding.kind == "private_key" and show_secrets:
+def _finding_line(finding: Finding, show_secrets: bool, style: _Style) -> str:
+    secret = finding.shown(show_secrets)
+    if finding.kind == "private_key" and show_secrets and finding.secret is not None:
         secret = secret.splitlines()[0] + " …"
     secret = log_text(secret)
     paired = "  (paired)" if finding.pair_sha256 else ""
@@ -81,28 +90,30 @@ def _finding_line(finding: Finding, show_secrets: bool, style: object) -> str:
     colour = {"high": "red", "medium": "yellow", "low": "white"}[finding.confidence]
     return (
         f"  {finding.line}:{finding.column}  {finding.rule_id}  "
-        f"{style(finding.confidence, fg=colour)}  {secret}{paired}"  # type: ignore[operator]
+        f"{style(finding.confidence, fg=colour)}  {secret}{paired}"
     )
 
 
-def _live_block(finding: Finding, show_secrets: bool, style: object) -> list[str]:
+def _live_block(finding: Finding, show_secrets: bool, style: _Style) -> list[str]:
     verification = finding.verification
     assert verification is not None
-    secret = log_text(finding.secret if show_secrets else finding.redacted)
+    secret = log_text(finding.shown(show_secrets))
     risk = (verification.risk or "unknown").upper()
     where = f"{log_path(finding.path)}:{finding.line}"
     if finding.repository is not None:
         where = f"{log_text(finding.repository)}  {where}"
-    header = f"LIVE {RULES[finding.rule_id].title}: {where}  {secret}  risk {risk}"
+    from binance_secrets.rules import RULES_BY_ID
+
+    header = f"LIVE {RULES_BY_ID[finding.rule_id].title}: {where}  {secret}  risk {risk}"
     return [
-        style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
-        style(header, fg="red", bold=True),  # type: ignore[operator]
+        style("!" * 72, fg="red", bold=True),
+        style(header, fg="red", bold=True),
         f"  permissions: {_permissions_text(verification.permissions)}",
         f"  IP restricted: {_ip_text(verification)}   endpoint: {log_text(verification.endpoint)}"
         + (f"   environment: {log_text(verification.environment)}" if verification.environment else ""),
+        # Every live reason `verification.outcome` writes ends with what to do (revoke it, in which realm).
         f"  {log_text(verification.reason)}",
-        *([] if "Revoke" in verification.reason else ["  Revoke this key in Binance API Management now."]),
-        style("!" * 72, fg="red", bold=True),  # type: ignore[operator]
+        style("!" * 72, fg="red", bold=True),
         "",
     ]
 

@@ -36,7 +36,7 @@ def redact_free_text(text: str) -> str:
     redacted = _redact_spans(text, spans)
     # A decoded value (base64 in a `*_B64` name) is reported by the secret it decodes to: the span
     # above covers its encoded form; the plain value is replaced wherever it still appears.
-    for secret in sorted({finding.secret for finding in findings}, key=len, reverse=True):
+    for secret in sorted({finding.secret or "" for finding in findings}, key=len, reverse=True):
         if secret and secret in redacted:
             redacted = redacted.replace(secret, redact(secret))
     return _LONG_RUN.sub(lambda match: redact(match.group()), redacted)

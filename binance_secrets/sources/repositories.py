@@ -60,8 +60,6 @@ MIRROR_MARKER = "binance-secrets-mirror"
 MIRROR_REFSPEC = "+refs/*:refs/*"
 _HEAD_SYMREF = re.compile(rb"^ref: (refs/heads/[^\t\n]+)\tHEAD$", re.MULTILINE)
 _BRANCH_NAME = re.compile(r"refs/heads/[A-Za-z0-9._/+@-]+")
-# How long git may take to end after it was asked to stop.
-STOP_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ realms.AUTO_ORDER, and stops at the first live answer.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from binance_secrets.detectors.environment import value_hint
-from binance_secrets.finding import Finding, Realm, Verification
+from binance_secrets.finding import Finding, Realm, ScanResult, Verification
+from binance_secrets.rules import RULES_BY_ID, Role
 from binance_secrets.verification import outcome
 from binance_secrets.verification.endpoints import API_URL_ENV, Endpoint, resolve_plan
 from binance_secrets.verification.ratelimit import DEFAULT_WEIGHT_BUDGET
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
     from binance_secrets.verification.client import BinanceClient
 
-__all__ = ["API_URL_ENV", "VerifySettings", "verify_credentials", "verify_findings", "verify_settings"]
+__all__ = ["API_URL_ENV", "VerifySettings", "verify_credentials", "verify_findings", "verify_result", "verify_settings"]
 
 MAX_CANDIDATES_PER_GROUP = 4  # keys x secrets tried per file or commit: at most 16 requests
 _STATUS_RANK = {"live": 2, "unknown": 1, "rejected": 0}
@@ -181,6 +183,11 @@ def verify_credentials(
         verifier.close()
 
 
+def verify_result(result: ScanResult, settings: VerifySettings) -> ScanResult:
+    """The verification stage of a scan (`--verify`): every finding checked, nothing else changed."""
+    return dataclasses.replace(result, findings=verify_findings(result.findings, settings))
+
+
 def verify_findings(findings: Sequence[Finding], settings: VerifySettings) -> tuple[Finding, ...]:
     """The same findings in the same order, with `verification` attached to every key and secret."""
     endpoint_name = settings.label()  # UsageError before any connection
@@ -197,13 +204,12 @@ def verify_findings(findings: Sequence[Finding], settings: VerifySettings) -> tu
             verifier.close()
     enriched: list[Finding] = []
     for index, finding in enumerate(findings):
-        if finding.kind not in _ROLES:
-            enriched.append(finding)
-            continue
         checked = [verdicts[(p.api_key, p.secret)] for p in pairs_of.get(index, ())]
-        if checked:
+        if finding.secret is None:  # read back from a redacted report and not recovered: nothing to sign with
+            best = outcome.result("unknown", outcome.UNRECOVERED, endpoint_name)
+        elif checked:
             best = max(checked, key=lambda v: _STATUS_RANK[v.status])
-        elif _ROLES[finding.kind] == "key":
+        elif _role(finding) == "key":
             best = outcome.result("unknown", outcome.NO_SECRET, endpoint_name)
         else:
             best = outcome.result("unknown", outcome.NO_KEY, endpoint_name)
@@ -211,7 +217,8 @@ def verify_findings(findings: Sequence[Finding], settings: VerifySettings) -> tu
     return tuple(enriched)
 
 
-_ROLES = {"api_key": "key", "secret_key": "secret", "private_key": "secret", "credential": "secret"}
+def _role(finding: Finding) -> Role:
+    return RULES_BY_ID[finding.rule_id].role
 
 
 def _candidate_pairs(findings: Sequence[Finding]) -> dict[int, list[_Pair]]:
@@ -220,6 +227,8 @@ def _candidate_pairs(findings: Sequence[Finding]) -> dict[int, list[_Pair]]:
 
     def link(key_index: int, secret_index: int) -> None:
         key, secret = findings[key_index], findings[secret_index]
+        if key.secret is None or secret.secret is None:
+            return  # a finding read back without its secret pairs with nothing
         hint = key.environment_hint or secret.environment_hint or value_hint(key.secret, secret.secret)
         pair = _Pair(key.secret, secret.secret, hint=hint)
         for index in (key_index, secret_index):
@@ -231,18 +240,18 @@ def _candidate_pairs(findings: Sequence[Finding]) -> dict[int, list[_Pair]]:
         by_sha.setdefault(finding.secret_sha256, []).append(index)
     linked: set[int] = set()
     for index, finding in enumerate(findings):
-        if _ROLES.get(finding.kind) != "key" or finding.pair_sha256 is None:
+        if _role(finding) != "key" or finding.pair_sha256 is None:
             continue
         for partner in by_sha.get(finding.pair_sha256, []):
             # The link may cross commits in history (key and secret introduced separately).
-            if _ROLES.get(findings[partner].kind) == "secret":
+            if _role(findings[partner]) == "secret":
                 link(index, partner)
                 linked.update((index, partner))
     # Unpaired keys and secrets of one file (or one file in one commit): try the combinations.
     groups: dict[tuple[str, str | None], tuple[list[int], list[int]]] = {}
     for index, finding in enumerate(findings):
-        role = _ROLES.get(finding.kind)
-        if role is None or index in linked:
+        role = _role(finding)
+        if index in linked or finding.secret is None:
             continue
         keys, secrets = groups.setdefault(_place(finding), ([], []))
         (keys if role == "key" else secrets).append(index)

@@ -1,7 +1,7 @@
 """One credential, one signed request: the HTTP conversation with Binance and what each answer means.
 
-The status rules are DESIGN.md's: only HTTP 200 with a JSON object is `live`; -2014/-2015/-1022 are
-`rejected`; everything else (403, 451, 5xx, 429/418 past the backoff budget, timeouts, connection
+The status rules are the README's ("Live verification"): only HTTP 200 with a JSON object is `live`;
+-2014/-2015/-1022 are `rejected`; everything else (403, 451, 5xx, 429/418 past the backoff budget, timeouts, connection
 errors, malformed bodies, surprises) is `unknown`. An unexpected answer is never turned into `rejected`.
 """
 
@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from binance_secrets.finding import Verification
 from binance_secrets.verification import outcome
@@ -59,7 +59,7 @@ class ServerClock:
 @dataclass(frozen=True)
 class _Answer:
     status: int
-    body: Any  # parsed JSON, or None when the body is unusable
+    body: object  # parsed JSON (untrusted: narrowed with isinstance before use), or None when unusable
     retry_after: float | None
     body_problem: str | None = None  # a fixed wording of why the body is unusable
 
@@ -298,10 +298,11 @@ class BinanceClient:
             body = _read_json(response, self._timeout)[0]
         finished = time.time()
         server_time = body.get("serverTime") if isinstance(body, dict) else None
-        if response.status_code == 200 and _int_within(server_time, *_SERVER_TIME_RANGE):
+        in_range = isinstance(server_time, int) and _int_within(server_time, *_SERVER_TIME_RANGE)
+        if response.status_code == 200 and in_range and isinstance(server_time, int):
             # The server read its clock about half-way through the round trip.
             local_ms = int((started + finished) / 2 * 1000)
-            self._clock.set_offset(body["serverTime"] - local_ms)
+            self._clock.set_offset(server_time - local_ms)
 
     def _gave_up_waiting(self, problem: str) -> str:
         because = problem or "the request-weight budget was spent"
@@ -311,7 +312,7 @@ class BinanceClient:
         )
 
 
-def _read_json(response: requests.Response, timeout: float) -> tuple[Any, str | None]:
+def _read_json(response: requests.Response, timeout: float) -> tuple[object, str | None]:
     """The parsed JSON body, or None and a fixed wording of why not. Reads at most MAX_BODY_BYTES,
     for at most `timeout` seconds (a server dripping a byte at a time must not hold us)."""
     import http.client
@@ -350,5 +351,5 @@ def _retry_after(response: requests.Response) -> float | None:
     return min(float(value), MAX_RETRY_AFTER) if _RETRY_AFTER.match(value) else None
 
 
-def _int_within(value: Any, low: int, high: int) -> bool:
+def _int_within(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high

@@ -20,7 +20,6 @@ from binance_secrets.errors import UsageError
 from binance_secrets.finding import Realm
 from binance_secrets.verification.realms import (
     AUTO_ORDER,
-    REALM_NAMES,
     REALMS,
     RESTRICTIONS,
     env_variable,
@@ -29,7 +28,6 @@ from binance_secrets.verification.realms import (
 
 # Sets --api-url; BINANCE_SECRETS_API_URL_<REALM> (realms.env_variable) replaces one realm's base URL.
 API_URL_ENV = "BINANCE_SECRETS_API_URL"
-ENDPOINTS: dict[str, str] = {name: REALMS[name].base_url for name in REALM_NAMES}
 # What --endpoint accepts: one realm, or `auto` (the hinted realm first, then the others in AUTO_ORDER).
 ENDPOINT_CHOICES: tuple[str, ...] = ("binance", "binance-us", "testnet", "futures-testnet", "demo", "auto")
 
@@ -232,7 +230,7 @@ def _with_default_port(scheme: str | None, host: str, port: int | None) -> tuple
 
 
 def _origin(base: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of a base URL that passed validate_api_url or is one of ENDPOINTS."""
+    """(scheme, host, port) of a base URL that passed validate_api_url or is a realm's own base URL."""
     match = _BASE_URL.match(base)
     if match is None:  # pragma: no cover - both callers pass validated URLs
         raise UsageError(f"{base!r} is not a valid base URL")

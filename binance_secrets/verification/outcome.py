@@ -87,9 +87,13 @@ _CODE_RANGE = (-99_999, 99_999)  # Binance's codes are small negative numbers; o
 
 NO_SECRET = "no secret found to sign with; no key-only check exists"
 NO_KEY = "no API key found to use this secret with; a secret alone cannot be checked"
+UNRECOVERED = (
+    "the report holds only the redacted secret and the scanned file could not be read to recover it; "
+    "run `verify --report` from the scanned folder (or --root), or re-run the scan with --verify"
+)
 
 
-def error_code(body: Any) -> int | None:
+def error_code(body: object) -> int | None:
     """The integer `code` of an error body, if it has one in a plausible range (never a bool)."""
     code = body.get("code") if isinstance(body, dict) else None
     if isinstance(code, int) and not isinstance(code, bool) and _CODE_RANGE[0] <= code <= _CODE_RANGE[1]:
@@ -130,6 +134,7 @@ def result(
 
 
 def _live_reason(realm: Realm, source: str) -> str:
+    """What a live answer proves, ending with what to do: the text report prints no advice of its own."""
     spec = REALMS[realm]
     text = f"Binance accepted a signed request (HTTP 200): the key and secret are live on {spec.title}. {source}"
     if realm in TEST_REALMS:
@@ -229,7 +234,8 @@ def _shaped_like(body: dict[str, Any], flags: tuple[str, ...]) -> bool:
 
 
 def risk_level(permissions: Permissions | None, ip_restricted: bool | None) -> Risk:
-    """DESIGN.md risk levels; an unknown IP restriction counts as unrestricted (the worse case)."""
+    """The README's risk levels ("Live verification"); an unknown IP restriction counts as unrestricted
+    (the worse case)."""
     if permissions is None:
         return "high"
     if permissions.can_move_funds:

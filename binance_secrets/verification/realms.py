@@ -31,7 +31,6 @@ Interpretation = Literal["restrictions", "spot_account", "futures_account"]
 # keys found in public code live, and Binance.US last: its check costs the most against the smallest
 # limit (10 of 1200).
 AUTO_ORDER: tuple[Realm, ...] = ("binance", "testnet", "futures-testnet", "demo", "binance-us")
-TEST_REALMS: frozenset[Realm] = frozenset({"testnet", "futures-testnet", "demo"})
 REALM_NAMES: tuple[Realm, ...] = get_args(Realm)
 
 
@@ -55,7 +54,7 @@ class RealmSpec:
     time_path: str  # public, weight 1: the server clock, for -1021
     exchange_info: tuple[str, int] | None  # public call announcing REQUEST_WEIGHT, and its weight
     weight_limit: int  # Binance's published REQUEST_WEIGHT per minute per IP
-    real_funds: bool
+    real_funds: bool  # False for the test realms: a live key there is risk `low` whatever it may do
 
 
 RESTRICTIONS = Check("/sapi/v1/account/apiRestrictions", 1, (), "restrictions")  # per-key flags, no balances
@@ -89,6 +88,7 @@ REALMS: dict[Realm, RealmSpec] = {
         "/api/v3/time", ("/api/v3/exchangeInfo?symbol=BTCUSDT", 10), 1200, real_funds=True,
     ),
 }  # fmt: skip
+TEST_REALMS: frozenset[Realm] = frozenset(name for name, spec in REALMS.items() if not spec.real_funds)
 
 # Official REST hosts and the realm each serves (rest-api.md, testnet/, demo-mode/, docs.binance.us).
 _HOST_REALMS: dict[str, Realm] = {
