@@ -24,14 +24,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from binance_secrets.finding import Finding, ScanError
-from binance_secrets.sources.git_objects import (
-    READ_BUFFER_BYTES,
-    CatFileBatch,
-    GitRepository,
-    git_message,
-    stop_process,
-    widen_pipe,
-)
+from binance_secrets.git.cat_file import CatFileBatch
+from binance_secrets.git.process import READ_BUFFER_BYTES, git_message, start_git, stop_process, widen_pipe
+from binance_secrets.git.repository import GitRepository
 
 if TYPE_CHECKING:
     import multiprocessing
@@ -205,23 +200,10 @@ def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
 def start_messages(repo: GitRepository, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
     """The `git log` stream of the messages of every commit `revisions` select, started (git runs ahead
     into a wide pipe while the caller is still busy listing objects)."""
-    process = subprocess.Popen(
-        repo.command(
-            "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B"
-        ),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=repo.environment(),
+    process = start_git(
+        repo, "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B", lines=revisions
     )
-    try:
-        assert process.stdin is not None
-        widen_pipe(process.stdout)
-        process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
-        process.stdin.close()
-    except BaseException:
-        stop_process(process)
-        raise
+    widen_pipe(process.stdout)
     return process
 
 
