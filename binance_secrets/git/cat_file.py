@@ -16,7 +16,15 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from binance_secrets.git.process import READ_BUFFER_BYTES, GitPlace, git_message, start_git, stop_process, widen_pipe
+from binance_secrets.git.process import (
+    READ_BUFFER_BYTES,
+    GitPlace,
+    GitProcess,
+    git_message,
+    start_git,
+    stop_process,
+    widen_pipe,
+)
 
 # Requests written to `cat-file --batch` but not yet answered, in bytes. Kept below the smallest pipe
 # buffer (64 KiB on Linux, 16 KiB on old macOS) so that writing requests can never block while git is
@@ -42,9 +50,9 @@ class CatFileBatch:
     def __init__(self, place: GitPlace, *, check_only: bool = False) -> None:
         self.place = place
         self.check_only = check_only
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: GitProcess | None = None
 
-    def _start(self) -> subprocess.Popen[bytes]:
+    def _start(self) -> GitProcess:
         if self._process is None:
             mode = "--batch-check" if self.check_only else "--batch"
             self._process = start_git(self.place, "cat-file", mode, stdin_pipe=True, bufsize=READ_BUFFER_BYTES)
@@ -97,14 +105,17 @@ class CatFileBatch:
                 # git died on this object (a corrupt pack or loose object): report it, start a new
                 # cat-file and ask again for everything that was still in flight.
                 yield ObjectRead(name, None, "error", b"", self._death_message())
+                # Names not sent yet (refused ones included) go again too, in order, and the input is
+                # read again even if it had run out: what was in flight is in the replay.
                 replay = [name for name, _ in pending]
                 pending.clear()
                 in_flight = 0
                 source = _chain(replay, source)
+                exhausted = False
                 continue
             yield answer
 
-    def _read_one(self, process: subprocess.Popen[bytes], name: str) -> ObjectRead | None:
+    def _read_one(self, process: GitProcess, name: str) -> ObjectRead | None:
         assert process.stdout is not None
         header = process.stdout.readline()
         if not header.endswith(b"\n"):

@@ -18,6 +18,8 @@ from binance_secrets.errors import ScanFailure
 from binance_secrets.git.environment import network_environment
 
 GIT = "git"
+# A git process started to be read as a stream (callers name its type without importing subprocess).
+GitProcess = subprocess.Popen[bytes]
 READ_BUFFER_BYTES = 1024 * 1024
 PIPE_BYTES = 1024 * 1024
 
@@ -63,7 +65,7 @@ def start_git(
     stderr: bool = True,
     english: bool = False,
     bufsize: int = -1,
-) -> subprocess.Popen[bytes]:
+) -> GitProcess:
     """git started, its output to be read as a stream; end it with `stop_process`.
 
     `lines` are written to its stdin, one a line, which is then closed: revisions go this way so that
@@ -130,7 +132,7 @@ def run_networked(*args: str, protocols: Sequence[str]) -> subprocess.CompletedP
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+def stop_process(process: GitProcess | None) -> None:
     """End a git child we no longer read from, and reap it: nothing may outlive the command."""
     if process is None:
         return

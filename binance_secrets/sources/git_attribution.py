@@ -15,13 +15,12 @@ still holding the secret.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
 from binance_secrets.git.cat_file import CatFileBatch
-from binance_secrets.git.process import READ_BUFFER_BYTES, git_message, run_git, start_git, stop_process
+from binance_secrets.git.process import READ_BUFFER_BYTES, GitProcess, git_message, run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.sources.git_objects import ZERO_SHA, present_objects
 
@@ -305,13 +304,11 @@ def _is_hex(value: bytes) -> bool:
     return len(value) in (40, 64) and all(c in b"0123456789abcdef" for c in value)
 
 
-def _start_rev_list(repo: GitRepository, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
+def _start_rev_list(repo: GitRepository, revisions: Sequence[str]) -> GitProcess:
     return start_git(repo, "rev-list", "--topo-order", "--reverse", "--parents", "--stdin", lines=revisions)
 
 
-def _commits_parents_first(
-    process: subprocess.Popen[bytes], warnings: list[str]
-) -> Iterator[tuple[str, list[str]]]:
+def _commits_parents_first(process: GitProcess, warnings: list[str]) -> Iterator[tuple[str, list[str]]]:
     assert process.stdout is not None
     for line in process.stdout:
         shas = line.decode("ascii").split()

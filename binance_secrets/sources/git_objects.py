@@ -7,13 +7,12 @@ Git runs through the one git layer (`binance_secrets.git`): its environment, its
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from binance_secrets.errors import ScanFailure
 from binance_secrets.finding import CommitInfo
-from binance_secrets.git.process import READ_BUFFER_BYTES, git_message, run_git, start_git, stop_process
+from binance_secrets.git.process import READ_BUFFER_BYTES, GitProcess, git_message, run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository, find_git_dir
 
 ZERO_SHA = "0" * 40
@@ -93,7 +92,7 @@ class ObjectListing:
         self.repo = repo
         self.revisions = list(revisions)
         self.error: str | None = None
-        self._processes: list[subprocess.Popen[bytes]] = []
+        self._processes: list[GitProcess] = []
 
     def __iter__(self) -> Iterator[ListedObject]:
         try:
