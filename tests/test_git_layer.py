@@ -16,12 +16,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from binance_secrets.git.cat_file import MAX_IN_FLIGHT_REQUEST_BYTES, CatFileBatch
+from binance_secrets.git.cat_file import MAX_IN_FLIGHT_REQUEST_BYTES, CatFileBatch, ObjectRead
 from binance_secrets.git.process import run_git, run_networked
 from binance_secrets.git.repository import GitFolder, GitRepository
 from testing.gitrepo import GitRepo, git_env
@@ -110,6 +112,30 @@ def test_a_corrupt_object_is_reported_and_the_reader_goes_on(tmp_path: Path) -> 
     assert [read.type for read in reads] == ["blob", "error", "blob", "blob"]
     assert reads[1].sha is None and reads[1].error is not None and "unreadable object" in reads[1].error
     assert [reads[0].data, reads[2].data, reads[3].data] == [b"before\n", b"after\n", b"before\n"]
+
+
+@pytest.mark.usefixtures("isolated_git")
+def test_many_unreadable_objects_never_block_the_reader(tmp_path: Path) -> None:
+    """git writes an error line per object it cannot unpack and goes on: more of them than a pipe holds
+    must not leave git blocked on its stderr while the reader waits for the next answer."""
+    repo = GitRepo.create(tmp_path / "repo")
+    names = [random_hex(40) for _ in range(1200)]
+    for name in names:  # loose objects whose zlib check fails: git cannot even read their header
+        folder = repo.path / ".git" / "objects" / name[:2]
+        folder.mkdir(exist_ok=True)
+        (folder / name[2:]).write_bytes(zlib.compress(b"blob 5\0hello")[:-1] + b"\0")
+    reads: list[ObjectRead] = []
+
+    def read_all() -> None:
+        with CatFileBatch(_repository(repo)) as cat_file:
+            reads.extend(cat_file.read(names))
+
+    reader = threading.Thread(target=read_all, daemon=True)
+    reader.start()
+    reader.join(120)
+    assert not reader.is_alive(), f"the reader is stuck after {len(reads)} of {len(names)} answers"
+    assert [read.name for read in reads] == names
+    assert {read.type for read in reads} == {"missing"}
 
 
 @pytest.mark.usefixtures("isolated_git")

@@ -11,10 +11,13 @@ object is an answer like any other (`ObjectRead.sha` None), never a reason to st
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from binance_secrets.git.process import (
     READ_BUFFER_BYTES,
@@ -22,7 +25,6 @@ from binance_secrets.git.process import (
     GitProcess,
     git_message,
     start_git,
-    stop_process,
     widen_pipe,
 )
 
@@ -32,6 +34,9 @@ from binance_secrets.git.process import (
 MAX_IN_FLIGHT_REQUEST_BYTES = 12 * 1024
 # How long a `cat-file --batch` whose input was closed may take to end before it is killed.
 CLOSE_WAIT_SECONDS = 2.0
+# What is kept of git's stderr for the message of an object that killed it: its last lines.
+STDERR_TAIL_BYTES = 4096
+STDERR_READ_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -51,11 +56,14 @@ class CatFileBatch:
         self.place = place
         self.check_only = check_only
         self._process: GitProcess | None = None
+        self._stderr: _StderrTail | None = None
 
     def _start(self) -> GitProcess:
         if self._process is None:
             mode = "--batch-check" if self.check_only else "--batch"
             self._process = start_git(self.place, "cat-file", mode, stdin_pipe=True, bufsize=READ_BUFFER_BYTES)
+            assert self._process.stderr is not None
+            self._stderr = _StderrTail(self._process.stderr)
             if not self.check_only:
                 widen_pipe(self._process.stdout)
         return self._process
@@ -137,38 +145,65 @@ class CatFileBatch:
         return ObjectRead(name, sha, object_type, data)
 
     def _death_message(self) -> str:
-        process = self._process
-        self._process = None
-        if process is None:
-            return "unreadable object"
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        stderr = process.stderr.read() if process.stderr else b""
-        process.wait()
-        return f"unreadable object: {git_message(stderr)}"
+        return f"unreadable object: {git_message(self._end())}"
 
     def close(self) -> None:
-        process = self._process
-        self._process = None
+        self._end()
+
+    def _end(self) -> bytes:
+        """Ends the current git, if any, and returns the end of what it wrote on stderr.
+
+        cat-file ends at the end of its input; one stopped mid-answer (an interrupted scan) gets a
+        broken pipe on its next write, or is killed if it is still busy after a moment.
+        """
+        process, stderr = self._process, self._stderr
+        self._process = self._stderr = None
         if process is None:
-            return
-        # cat-file ends at the end of its input; one stopped mid-answer (an interrupted scan) gets a
-        # broken pipe on its next write, or is killed if it is still busy after a moment.
+            return b""
         for stream in (process.stdin, process.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=CLOSE_WAIT_SECONDS)
-        stop_process(process)
+        if process.poll() is None:
+            with contextlib.suppress(OSError):
+                process.kill()
+        process.wait()
+        return stderr.finish() if stderr is not None else b""
 
     def __enter__(self) -> CatFileBatch:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _StderrTail:
+    """git's stderr, read as it comes by a thread of its own, its last bytes kept for a message.
+
+    git writes a line or two there for every object it cannot unpack and goes on; unread, a pipe full
+    of them (some 600 corrupt objects) would block git while we wait for its next answer.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._tail = b""
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while block := os.read(self._stream.fileno(), STDERR_READ_BYTES):
+                self._tail = (self._tail + block)[-STDERR_TAIL_BYTES:]
+
+    def finish(self) -> bytes:
+        """What was kept, once git has ended (its stderr then ends too)."""
+        self._thread.join(CLOSE_WAIT_SECONDS)
+        if not self._thread.is_alive():  # the descriptor is closed only once nothing reads it
+            with contextlib.suppress(OSError):
+                self._stream.close()
+        return self._tail
 
 
 def _request(name: str) -> bytes:
