@@ -25,7 +25,7 @@ import pytest
 
 from binance_secrets.git.cat_file import MAX_IN_FLIGHT_REQUEST_BYTES, CatFileBatch, ObjectRead
 from binance_secrets.git.process import run_git, run_networked
-from binance_secrets.git.repository import GitFolder, GitRepository
+from binance_secrets.git.repository import GitFolder, GitRepository, find_git_dir
 from testing.gitrepo import GitRepo, git_env
 from testing.keys import api_key, random_hex
 from tests.conftest import run_subprocess
@@ -81,6 +81,26 @@ def test_a_repository_in_a_folder_named_like_an_option_is_found_there(tmp_path: 
     repo.commit_file("a.txt", "a\n")
     completed = run_git(GitFolder(str(repo.path)), "rev-parse", "--show-toplevel", check=True)
     assert os.fsdecode(completed.stdout.rstrip(b"\n")) == str(repo.path)
+
+
+@pytest.mark.usefixtures("isolated_git")
+@pytest.mark.parametrize("where", ["work tree", "sub/folder", ".git/objects", "bare", "git dir without config"])
+def test_the_repository_is_found_from_any_path_in_it(tmp_path: Path, where: str) -> None:
+    """`history PATH` audits the repository at or above PATH: plain `git rev-parse` answers for a work tree
+    and a bare repository; inside `.git` and for a git dir without a config file GitPython does."""
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.commit_file("sub/folder/a.txt", "a\n")
+    git_dir, work_tree = repo.path / ".git", repo.path
+    if where == "bare":
+        bare = tmp_path / "bare.git"
+        subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], env=git_env(), check=True)
+        git_dir, work_tree, path = bare, None, bare
+    elif where == "git dir without config":
+        (git_dir / "config").unlink()
+        path = git_dir
+    else:
+        path = repo.path / where if where != "work tree" else repo.path
+    assert find_git_dir(str(path)) == (str(git_dir), None if work_tree is None else str(work_tree))
 
 
 @pytest.mark.usefixtures("isolated_git")
