@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -25,6 +24,7 @@ from binance_secrets.git.process import (
     GitProcess,
     git_message,
     start_git,
+    stop_process,
     widen_pipe,
 )
 
@@ -160,16 +160,7 @@ class CatFileBatch:
         self._process = self._stderr = None
         if process is None:
             return b""
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=CLOSE_WAIT_SECONDS)
-        if process.poll() is None:
-            with contextlib.suppress(OSError):
-                process.kill()
-        process.wait()
+        stop_process(process, grace_seconds=CLOSE_WAIT_SECONDS, keep_stderr=True)
         return stderr.finish() if stderr is not None else b""
 
     def __enter__(self) -> CatFileBatch:

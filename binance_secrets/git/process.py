@@ -132,18 +132,30 @@ def run_networked(*args: str, protocols: Sequence[str]) -> subprocess.CompletedP
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-def stop_process(process: GitProcess | None) -> None:
-    """End a git child we no longer read from, and reap it: nothing may outlive the command."""
+def stop_process(process: GitProcess | None, *, grace_seconds: float = 0.0, keep_stderr: bool = False) -> None:
+    """End a git child we no longer read from, and reap it: nothing may outlive the command.
+
+    `grace_seconds`: how long it may take to end by itself once its input is closed, before it is
+    killed; `keep_stderr`: its stderr is left to the thread that reads it.
+    """
     if process is None:
         return
-    for stream in (process.stdin, process.stdout, process.stderr):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
+    close_streams(process.stdin, process.stdout, None if keep_stderr else process.stderr)
+    if grace_seconds:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace_seconds)
     if process.poll() is None:
         with contextlib.suppress(OSError):
             process.kill()
     process.wait()
+
+
+def close_streams(*streams: IO[bytes] | None) -> None:
+    """Our ends of a git child's pipes closed: it reads the end of its input, or a broken pipe."""
+    for stream in streams:
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def cannot_run(error: OSError, cwd: str | None) -> ScanFailure:
