@@ -22,11 +22,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from binance_secrets.errors import UserError
 from binance_secrets.exit_codes import ExitCode
 from binance_secrets.finding import ScanResult, ScanStats
+from binance_secrets.git.process import run_git
+from binance_secrets.git.repository import GitFolder
 from binance_secrets.report import github, sarif
 from binance_secrets.report.escaping import log_text
 
@@ -163,8 +165,18 @@ def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise InputError(f"input `{input_name}` must be true or false, not {value!r}")
 
 
-def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
+class _GitAnswer(NamedTuple):
+    returncode: int
+    stdout: str
+
+
+def _git(repo: Path, *args: str) -> _GitAnswer:
+    """git in the checkout, through the one git layer; a git that cannot run fails the step (exit 3)."""
+    try:
+        completed = run_git(GitFolder(str(repo)), *args)
+    except UserError as error:
+        raise ActionError(str(error)) from None
+    return _GitAnswer(completed.returncode, completed.stdout.decode("utf-8", "surrogateescape"))
 
 
 def _resolve(repo: Path, rev: str) -> str | None:

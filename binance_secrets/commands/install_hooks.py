@@ -6,7 +6,6 @@ import contextlib
 import os
 import shlex
 import stat
-import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
@@ -14,6 +13,8 @@ from pathlib import Path
 import click
 
 from binance_secrets.errors import ScanFailure, UsageError
+from binance_secrets.git.process import run_git
+from binance_secrets.git.repository import GitFolder
 
 HOOK_NAMES = ("pre-commit", "pre-push")
 MANAGED_MARKER = "binance-secrets-managed-hook"
@@ -38,13 +39,8 @@ def hooks_directory(repo: str) -> Path:
         raise ScanFailure(f"{repo}: no such file or directory")
     if not folder.is_dir():
         raise ScanFailure(f"{repo} is not a folder (give the folder of a git repository)")
-    try:
-        # The folder is git's working directory, never an argument: no name can become an option.
-        completed = subprocess.run(
-            ["git", "rev-parse", "--git-path", "hooks"], cwd=folder, capture_output=True, check=False
-        )
-    except OSError as error:
-        raise ScanFailure(f"cannot run git in {repo}: {error.strerror}") from error
+    # The folder is git's working directory, never an argument: no name can become an option.
+    completed = run_git(GitFolder(str(folder)), "rev-parse", "--git-path", "hooks")
     if completed.returncode != 0:
         raise ScanFailure(f"{repo} is not a git repository")
     # --git-path honours core.hooksPath and worktrees; it is relative to `repo`.

@@ -15,21 +15,14 @@ still holding the secret.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from binance_secrets.sources.git_objects import (
-    READ_BUFFER_BYTES,
-    ZERO_SHA,
-    CatFileBatch,
-    GitRepository,
-    git_message,
-    present_objects,
-    run_git,
-    stop_process,
-)
+from binance_secrets.git.cat_file import CatFileBatch
+from binance_secrets.git.process import READ_BUFFER_BYTES, GitProcess, git_message, run_git, start_git, stop_process
+from binance_secrets.git.repository import GitRepository
+from binance_secrets.sources.git_objects import ZERO_SHA, present_objects
 
 # `--find-object` values per `git log` run: keeps each command line far below any OS limit.
 FIND_OBJECT_CHUNK = 2000
@@ -243,20 +236,14 @@ def _relevant_changes(
         ]
     changes: dict[str, list[tuple[str, str | None]]] = {}
     for find_objects, wanted in runs:
-        process = subprocess.Popen(
-            repo.command(
-                "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
-                "--no-renames", "--root", "-z", "--format=%x01%H", *find_objects,
-            ),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=repo.environment(),
+        process = start_git(
+            repo,
+            "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
+            "--no-renames", "--root", "-z", "--format=%x01%H", *find_objects,
+            lines=revisions,
         )  # fmt: skip
         try:
-            assert process.stdin is not None and process.stdout is not None
-            process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
-            process.stdin.close()
+            assert process.stdout is not None
             for commit, commit_changes in _parse_raw_log(_fields(process.stdout), wanted):
                 if commit_changes:
                     changes.setdefault(commit, []).extend(commit_changes)
@@ -317,23 +304,11 @@ def _is_hex(value: bytes) -> bool:
     return len(value) in (40, 64) and all(c in b"0123456789abcdef" for c in value)
 
 
-def _start_rev_list(repo: GitRepository, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        repo.command("rev-list", "--topo-order", "--reverse", "--parents", "--stdin"),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=repo.environment(),
-    )
-    assert process.stdin is not None
-    process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
-    process.stdin.close()
-    return process
+def _start_rev_list(repo: GitRepository, revisions: Sequence[str]) -> GitProcess:
+    return start_git(repo, "rev-list", "--topo-order", "--reverse", "--parents", "--stdin", lines=revisions)
 
 
-def _commits_parents_first(
-    process: subprocess.Popen[bytes], warnings: list[str]
-) -> Iterator[tuple[str, list[str]]]:
+def _commits_parents_first(process: GitProcess, warnings: list[str]) -> Iterator[tuple[str, list[str]]]:
     assert process.stdout is not None
     for line in process.stdout:
         shas = line.decode("ascii").split()

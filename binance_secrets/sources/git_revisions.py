@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import ScanError
-from binance_secrets.sources.git_objects import (
-    ZERO_SHA,
-    CatFileBatch,
-    GitRepository,
-    resolve_commit,
-    run_git,
-)
+from binance_secrets.git.cat_file import CatFileBatch
+from binance_secrets.git.process import run_git, start_git, stop_process
+from binance_secrets.git.repository import GitRepository
+from binance_secrets.sources.git_objects import ZERO_SHA, resolve_commit
 
 # Missing commits are cut out of history one `rev-list` run at a time; past this many, give up.
 MAX_MISSING_COMMIT_ROUNDS = 64
@@ -146,17 +142,16 @@ def cut_missing_commits(
     grafted = dataclasses.replace(repo, graft_file=graft_file)
     for _ in range(MAX_MISSING_COMMIT_ROUNDS):
         current = grafted if grafts else repo
-        env = current.environment()
-        env["LC_ALL"] = "C"  # the message read below is git's English one, whatever the user's locale
-        completed = subprocess.run(
-            current.command("rev-list", "--stdin"),
-            input="".join(f"{revision}\n" for revision in revisions).encode(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        failed = _FAILED_PARENTS.search(completed.stderr)
-        if completed.returncode == 0 or failed is None:
+        # English: the message read below is git's own, whatever the user's locale.
+        process = start_git(current, "rev-list", "--stdin", lines=revisions, stdout=False, english=True)
+        try:
+            assert process.stderr is not None
+            stderr = process.stderr.read()
+            returncode = process.wait()
+        finally:
+            stop_process(process)
+        failed = _FAILED_PARENTS.search(stderr)
+        if returncode == 0 or failed is None:
             break
         child = failed.group(1).decode("ascii")
         if child in grafts:

@@ -18,20 +18,21 @@ import itertools
 import os
 import queue
 import signal
-import subprocess
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from binance_secrets.finding import Finding, ScanError
-from binance_secrets.sources.git_objects import (
+from binance_secrets.git.cat_file import CatFileBatch
+from binance_secrets.git.process import (
     READ_BUFFER_BYTES,
-    CatFileBatch,
-    GitRepository,
+    GitProcess,
     git_message,
+    start_git,
     stop_process,
     widen_pipe,
 )
+from binance_secrets.git.repository import GitRepository
 
 if TYPE_CHECKING:
     import multiprocessing
@@ -202,26 +203,13 @@ def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
     return [("", finding) for finding in detect(printable_text(message), path)]
 
 
-def start_messages(repo: GitRepository, revisions: Sequence[str]) -> subprocess.Popen[bytes]:
+def start_messages(repo: GitRepository, revisions: Sequence[str]) -> GitProcess:
     """The `git log` stream of the messages of every commit `revisions` select, started (git runs ahead
     into a wide pipe while the caller is still busy listing objects)."""
-    process = subprocess.Popen(
-        repo.command(
-            "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B"
-        ),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=repo.environment(),
+    process = start_git(
+        repo, "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B", lines=revisions
     )
-    try:
-        assert process.stdin is not None
-        widen_pipe(process.stdout)
-        process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
-        process.stdin.close()
-    except BaseException:
-        stop_process(process)
-        raise
+    widen_pipe(process.stdout)
     return process
 
 
@@ -230,7 +218,7 @@ def scan_messages(
     revisions: Sequence[str],
     known: frozenset[str] = frozenset(),
     flagged: frozenset[str] = frozenset(),
-    started: subprocess.Popen[bytes] | None = None,
+    started: GitProcess | None = None,
 ) -> Generator[BatchResult, None, None]:
     """The messages of every commit `revisions` select, from one `git log -z` stream (`started`, or one
     started here); those in `known` are counted but not scanned again (see `MessageScan`).
@@ -402,7 +390,7 @@ def _scan_here(
     repo: GitRepository,
     work: Iterable[list[ScanTask]],
     messages: MessageScan | None,
-    started: subprocess.Popen[bytes] | None = None,
+    started: GitProcess | None = None,
 ) -> Generator[BatchResult, None, None]:
     from binance_secrets.sources.prefilter import load_prefilter
 

@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import os
 import re
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -21,18 +20,17 @@ from dataclasses import dataclass, field
 
 from binance_secrets.filters import FindingFilter
 from binance_secrets.finding import CONFIDENCE_ORDER, CommitInfo, Finding, ScanError, ScanResult, ScanStats
+from binance_secrets.git.cat_file import CatFileBatch
+from binance_secrets.git.process import run_git, start_git, stop_process
+from binance_secrets.git.repository import GitRepository
 from binance_secrets.paths import PathFilter
 from binance_secrets.sources.git_attribution import Attribution, SecretsOf, attribute
 from binance_secrets.sources.git_objects import (
-    CatFileBatch,
-    GitRepository,
     ListedObject,
     ObjectListing,
     object_info,
     present_objects,
     resolve_commit,
-    run_git,
-    stop_process,
 )
 from binance_secrets.sources.git_revisions import cut_missing_commits, present_revisions
 from binance_secrets.sources.git_scan import (
@@ -426,17 +424,9 @@ def shallow_errors(repo: GitRepository, revisions: Sequence[str]) -> list[ScanEr
 
 def _first_reached(repo: GitRepository, revisions: Sequence[str], cut: set[str]) -> str | None:
     """The first commit of `cut` among the commits `revisions` select, or None."""
-    process = subprocess.Popen(
-        repo.command("rev-list", "--stdin"),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=repo.environment(),
-    )
+    process = start_git(repo, "rev-list", "--stdin", lines=revisions, stderr=False)
     try:
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.write("".join(f"{revision}\n" for revision in revisions).encode())
-        process.stdin.close()
+        assert process.stdout is not None
         for line in process.stdout:
             sha = line.strip().decode("ascii", "replace")
             if sha in cut:

@@ -14,20 +14,16 @@ URL without them.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 import shutil
-import signal
-import subprocess
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from binance_secrets.errors import ScanFailure, UsageError
-from binance_secrets.sources.git_objects import git_environment
+from binance_secrets.git.process import git_message, run_networked
 
 ALLOWED_PROTOCOLS = ("https", "ssh", "git", "file")
 # Spellings git accepts for ssh.
@@ -189,21 +185,6 @@ def read_repos_file(path: str) -> list[str]:
     return entries
 
 
-def transport_environment() -> dict[str, str]:
-    """The history audit's hardened git environment, opened to the allowed network protocols only.
-
-    Never a prompt: no askpass program (an empty GIT_ASKPASS also stops git from trying core.askPass and
-    SSH_ASKPASS), no terminal prompt, no interactive credential manager.
-    """
-    env = git_environment()
-    env["GIT_ALLOW_PROTOCOL"] = ":".join(ALLOWED_PROTOCOLS)
-    env["GIT_ASKPASS"] = ""
-    env.pop("SSH_ASKPASS", None)
-    env["SSH_ASKPASS_REQUIRE"] = "never"
-    env["GCM_INTERACTIVE"] = "never"
-    return env
-
-
 # `-c` settings of every fetch: no reflog (its messages would name the URL), no interactive credential
 # helper (git 2.46+; older git ignores the key), no fetch of submodules, and an https transfer that
 # stalls (under 1 KB/s for a minute) is given up rather than holding its repository process forever.
@@ -287,35 +268,7 @@ def _remote_head(source: RepositorySource, git_dir: str) -> str | None:
 
 def _git(source: RepositorySource, *args: str) -> bytes:
     """Run git for a fetch; on failure a ScanFailure with git's message, credentials scrubbed."""
-    from binance_secrets.sources.git_objects import git_message
-
-    with _session(["git", *args]) as process:
-        stdout, stderr = process.communicate()
-    if process.returncode != 0:
-        raise ScanFailure(scrub(f"cannot fetch {source.display}: {git_message(stderr)}", source))
-    return stdout
-
-
-@contextlib.contextmanager
-def _session(command: list[str]) -> Iterator[subprocess.Popen[bytes]]:
-    """git in a session of its own: no terminal to prompt on. Ended with its children on the way out
-    (an error, SIGTERM, Ctrl-C), since Ctrl-C on our terminal does not reach that session."""
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=transport_environment(),
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        process.wait()
+    completed = run_networked(*args, protocols=ALLOWED_PROTOCOLS)
+    if completed.returncode != 0:
+        raise ScanFailure(scrub(f"cannot fetch {source.display}: {git_message(completed.stderr)}", source))
+    return completed.stdout

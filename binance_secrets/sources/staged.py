@@ -1,7 +1,9 @@
 """What is staged in the index: the exact bytes a commit would record, not the working-tree copies.
 
-Plain `git` through subprocess with NUL-separated output: this runs in a git hook on every commit, so
-it stays light (no GitPython import) and fetches all blobs through one `git cat-file --batch`.
+Plain `git` with NUL-separated output, through the one git layer (`binance_secrets.git`): this runs in
+a git hook on every commit, so it stays light (no GitPython import) and reads all blobs through the
+one `git cat-file --batch` reader. Git runs in the repository's folder with the hook's GIT_DIR and
+GIT_INDEX_FILE, so that it reads the index being committed.
 
 File names are attacker-controlled (anyone can send a branch with a file named `:(exclude)*` or
 `--output=x`), so no path is ever put on a git command line: the index is listed with
@@ -12,40 +14,28 @@ that no later change can let a name turn into pathspec magic.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
-import threading
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from binance_secrets.errors import ScanFailure, UsageError
 from binance_secrets.finding import ScanError
+from binance_secrets.git.cat_file import CatFileBatch
+from binance_secrets.git.process import git_message, run_git
+from binance_secrets.git.repository import GitFolder
 from binance_secrets.paths import PathFilter
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.content import blob_chunks
 
 _SUBMODULE_MODE = "160000"
 _SYMLINK_MODE = "120000"
-# Settings that would change how git reads a pathspec; they cannot be combined with the literal one.
-_PATHSPEC_VARIABLES = ("GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS")
 
 
 @dataclass(frozen=True)
 class StagedBlob:
     path: str
     object_id: str
-
-
-def git_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment (GIT_DIR, GIT_INDEX_FILE of a running hook included) with literal
-    pathspecs and no lazy fetch: a hook never goes to the network for a missing blob (git >= 2.44)."""
-    env = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in _PATHSPEC_VARIABLES}
-    env["GIT_LITERAL_PATHSPECS"] = "1"
-    env["GIT_NO_LAZY_FETCH"] = "1"
-    return env
 
 
 def repository_root(directory: str) -> Path:
@@ -58,9 +48,9 @@ def repository_root(directory: str) -> Path:
     if not folder.is_dir():
         raise ScanFailure(f"{directory} is not a folder (give the folder of a git repository)")
     # The folder is the working directory of git, never an argument: no name can become an option.
-    completed = _run(["git", "rev-parse", "--show-toplevel"], folder)
+    completed = run_git(GitFolder(str(folder)), "rev-parse", "--show-toplevel")
     if completed.returncode != 0:
-        raise ScanFailure(f"{directory} is not a git repository with a work tree ({_last_line(completed.stderr)})")
+        raise ScanFailure(f"{directory} is not a git repository with a work tree ({git_message(completed.stderr)})")
     top = completed.stdout[:-1] if completed.stdout.endswith(b"\n") else completed.stdout
     return Path(os.fsdecode(top))
 
@@ -100,66 +90,27 @@ def staged_blobs(root: Path, path_filter: PathFilter, errors: list[ScanError]) -
 def read_staged_chunks(
     root: Path, blobs: Sequence[StagedBlob], errors: list[ScanError]
 ) -> Generator[Chunk, None, None]:
-    """Stream the blobs through one `git cat-file --batch` process.
+    """Stream the blobs through the one `git cat-file --batch` reader.
 
-    A thread writes the object ids while this one reads the answers (no round trip per file). However
-    the caller stops (end, exception, SIGINT/SIGTERM turned into one, generator closed), the child is
-    killed and reaped: it must not outlive the scan.
+    However the caller stops (end, exception, SIGINT/SIGTERM turned into one, generator closed), the
+    child is ended and reaped: it must not outlive the scan.
     """
     if not blobs:
         return
-    try:
-        process = subprocess.Popen(
-            ["git", "cat-file", "--batch"], cwd=root, env=git_environment(),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        )  # fmt: skip
-    except OSError as error:
-        raise ScanFailure(f"cannot run git: {error.strerror}") from error
-    assert process.stdin is not None and process.stdout is not None
-    writer = threading.Thread(target=_write_ids, args=(process.stdin, [b.object_id for b in blobs]), daemon=True)
-    writer.start()
-    finished = False
-    try:
-        for index, blob in enumerate(blobs):
-            header = process.stdout.readline().split()
-            if len(header) < 2 or header[0].decode("ascii", "replace") != blob.object_id:
-                # cat-file died or answered out of step: whatever is left was not read.
-                errors.extend(ScanError(b.path, "git cat-file stopped early: not scanned") for b in blobs[index:])
-                break
-            if header[1] != b"blob" or len(header) < 3:
+    with CatFileBatch(GitFolder(str(root))) as cat_file:
+        for blob, read in zip(blobs, cat_file.read(blob.object_id for blob in blobs), strict=True):
+            if read.type == "error":
+                errors.append(ScanError(blob.path, f"{read.error}: not scanned"))
+            elif read.type != "blob":
                 errors.append(ScanError(blob.path, "staged content missing from the repository: not scanned"))
-                continue
-            size = int(header[2])
-            content = process.stdout.read(size)
-            process.stdout.read(1)  # the newline git writes after each object
-            if len(content) != size:
-                errors.extend(ScanError(b.path, "git cat-file stopped early: not scanned") for b in blobs[index:])
-                break
-            # The one bounded reader `scan` uses: archives get the same limits, and whatever a limit
-            # leaves unread (a bomb, an encrypted member, an archive nested too deep) is an error.
-            yield from blob_chunks(blob.path, content, errors)
-        finished = True
-    finally:
-        if not finished and process.poll() is None:
-            process.kill()
-        process.stdout.close()
-        process.wait()
-        writer.join()
-
-
-def _write_ids(stdin: IO[bytes], object_ids: list[str]) -> None:
-    try:
-        for object_id in object_ids:
-            stdin.write(object_id.encode("ascii") + b"\n")
-    except (OSError, ValueError):
-        pass  # the reader stopped and killed git: nothing left to ask for
-    finally:
-        with contextlib.suppress(OSError):
-            stdin.close()
+            else:
+                # The one bounded reader `scan` uses: archives get the same limits, and whatever a limit
+                # leaves unread (a bomb, an encrypted member, an archive nested too deep) is an error.
+                yield from blob_chunks(blob.path, read.data, errors)
 
 
 def _head_commit(root: Path) -> str | None:
-    completed = _run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", "HEAD^{commit}"], root)
+    completed = run_git(GitFolder(str(root)), "rev-parse", "--verify", "--quiet", "--end-of-options", "HEAD^{commit}")
     return completed.stdout.decode("ascii").strip() if completed.returncode == 0 else None
 
 
@@ -170,21 +121,4 @@ def _empty_tree(root: Path) -> str:
 
 
 def _git(root: Path, *args: str) -> bytes:
-    completed = _run(["git", *args], root)
-    if completed.returncode != 0:
-        raise ScanFailure(f"git {args[0]} failed: {_last_line(completed.stderr)}")
-    return completed.stdout
-
-
-def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(
-            argv, cwd=cwd, env=git_environment(), stdin=subprocess.DEVNULL, capture_output=True, check=False
-        )
-    except OSError as error:
-        raise ScanFailure(f"cannot run git in {cwd}: {error.strerror}") from error
-
-
-def _last_line(stderr: bytes) -> str:
-    lines = stderr.decode("utf-8", "replace").strip().splitlines()
-    return lines[-1] if lines else "unknown error"
+    return run_git(GitFolder(str(root)), *args, check=True).stdout

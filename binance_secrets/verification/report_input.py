@@ -8,7 +8,6 @@ whose SHA-256 matches. A report made with `--show-secrets` needs no recovery.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from binance_secrets.finding import Finding
@@ -54,7 +53,9 @@ def _read_file(root: Path, path: str) -> bytes | None:
 def _read_blob(root: Path, path: str, commit: str) -> bytes | None:
     if not all(c in "0123456789abcdef" for c in commit.lower()):
         return None
-    completed = subprocess.run(
-        ["git", "-C", str(root), "cat-file", "blob", f"{commit}:{path}"], capture_output=True, check=False
-    )
+    from binance_secrets.git.process import run_git
+    from binance_secrets.git.repository import GitFolder
+
+    # `<commit>:<path>` is one argument that starts with hex digits: a path in a report never becomes an option.
+    completed = run_git(GitFolder(str(root)), "cat-file", "blob", f"{commit}:{path}")
     return completed.stdout if completed.returncode == 0 else None
