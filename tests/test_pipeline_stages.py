@@ -1,0 +1,89 @@
+"""The scan pipeline has one expansion step and one filter stage (issue #15 item 2).
+
+A blob held in memory (a staged or historical blob) is expanded exactly as the same bytes read from an
+open file: the shortcut `blob_chunks` takes for small plain blobs makes the chunk the stream makes.
+Every key is generated at run time; every archive is built at run time.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from binance_secrets.finding import ScanError
+from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, stream_chunks
+from testing.keys import api_key, secret_key
+
+PACKAGE = Path(__file__).resolve().parent.parent / "binance_secrets"
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _contents() -> list[tuple[str, bytes]]:
+    text = f'API_KEY = "{api_key()}"\nAPI_SECRET = "{secret_key()}"\n'
+    return [
+        ("empty", b""),
+        ("text", text.encode()),
+        ("binary", b"\0\x01" + text.encode() + b"\xff\0"),
+        ("utf16", text.encode("utf-16")),
+        ("utf16-odd-length", text.encode("utf-16") + b"A"),
+        ("bom-then-binary", b"\xff\xfe\0\xd8\0\xd8" + text.encode()),  # lone surrogates: not UTF-16
+        ("zip", _zip({"conf/settings.py": text.encode()})),
+        ("damaged-zip", b"PK\x03\x04" + text.encode()),
+        ("text-over-a-block", (text * (BLOCK_BYTES // len(text) + 2)).encode()),
+    ]
+
+
+@pytest.mark.parametrize(("name", "data"), _contents(), ids=[name for name, _ in _contents()])
+def test_blob_in_memory_is_expanded_as_the_same_bytes_in_a_file(name: str, data: bytes) -> None:
+    """README "What is detected": staged and historical blobs are read as `scan` reads a file."""
+    blob_errors: list[ScanError] = []
+    stream_errors: list[ScanError] = []
+    from_blob = list(blob_chunks("f.bin", data, blob_errors))
+    from_stream = list(stream_chunks("f.bin", io.BytesIO(data), stream_errors))
+    assert from_blob == from_stream
+    assert blob_errors == stream_errors
+
+
+def test_only_the_expansion_module_opens_archives_or_decodes_utf16() -> None:
+    """One expansion step: no other module of the package imports zipfile or names the UTF-16 codec."""
+    offenders = []
+    for module in sorted(PACKAGE.rglob("*.py")):
+        if module.name == "content.py" and module.parent.name == "sources":
+            continue
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            imported = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            )
+            if "zipfile" in imported:
+                offenders.append(f"{module.relative_to(PACKAGE)}: imports zipfile")
+            if _decodes_utf16(node):
+                offenders.append(f"{module.relative_to(PACKAGE)}: decodes UTF-16")
+    assert offenders == []
+
+
+def _decodes_utf16(node: ast.AST) -> bool:
+    """`x.decode("utf-16", ...)`, `codecs.getincrementaldecoder("utf-16")`, `codecs.utf_16_decode`."""
+    if isinstance(node, ast.Attribute) and node.attr == "utf_16_decode":
+        return True
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return False
+    if node.func.attr not in {"decode", "getincrementaldecoder"}:
+        return False
+    return any(
+        isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.lower().replace("_", "-") == "utf-16"
+        for arg in node.args
+    )
