@@ -27,9 +27,10 @@ def scan_files(
             for chunk in read_chunks(target, errors):
                 scanned_bytes += len(chunk.data)
                 findings.extend(
-                    placed(finding, chunk)
-                    for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
-                    if finding_filter.keep(finding)
+                    finding_filter.apply(
+                        placed(finding, chunk)
+                        for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
+                    )
                 )
         except OSError as error:
             unreadable += 1

@@ -1,5 +1,9 @@
 """The scan pipeline has one expansion step and one filter stage (issue #15 item 2).
 
+Every driver (`scan`, the hook, `staged`, history, `merge-reports`) filters through
+`FindingFilter.apply`; the history audit also asks `reportable` before attribution, and the two must
+agree on which secrets may be reported.
+
 A blob held in memory (a staged or historical blob) is expanded exactly as the same bytes read from an
 open file: the shortcut `blob_chunks` takes for small plain blobs makes the chunk the stream makes.
 Every key is generated at run time; every archive is built at run time.
@@ -14,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from binance_secrets.finding import ScanError
+from binance_secrets.baseline import Baseline
+from binance_secrets.filters import FindingFilter
+from binance_secrets.finding import Confidence, Finding, ScanError
+from binance_secrets.paths import PathFilter
 from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, stream_chunks
 from testing.keys import api_key, secret_key
 
@@ -87,3 +94,39 @@ def _decodes_utf16(node: ast.AST) -> bool:
         isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.lower().replace("_", "-") == "utf-16"
         for arg in node.args
     )
+
+
+def _finding(path: str, confidence: Confidence) -> Finding:
+    return Finding("binance-api-key", confidence, path, 1, 1, 65, secret=api_key())
+
+
+def test_filter_stage_drops_findings_below_threshold_allowed_or_in_the_baseline_and_keeps_order() -> None:
+    """README "Configuration": `min-confidence`, `allow` and `--baseline` decide what is reported."""
+    low, allowed, baselined = _finding("a.py", "low"), _finding("b.py", "high"), _finding("c.py", "high")
+    first, second = _finding("d.py", "medium"), _finding("e.py", "high")
+    stage = FindingFilter(
+        min_confidence="medium",
+        allow=frozenset({allowed.secret_sha256}),
+        baseline=Baseline(sha256=frozenset({baselined.secret_sha256})),
+    )
+    assert stage.apply([second, low, allowed, baselined, first]) == [second, first]
+
+
+def test_filter_stage_excludes_reported_paths_only_when_asked() -> None:
+    """README `--exclude GLOB`: history and merged reports drop findings under an excluded path
+    (members of an archive included); sources that list files leave excluded files unread instead."""
+    member, plain = _finding("vendor/lib.zip!conf/keys.py", "high"), _finding("app.py", "high")
+    stage = FindingFilter(min_confidence="low")
+    assert stage.apply([member, plain]) == [member, plain]
+    assert stage.excluding(PathFilter.of(["keys.py"])).apply([member, plain]) == [plain]
+    assert stage.excluding(PathFilter.of(["vendor"])).apply([member, plain]) == [plain]
+
+
+@pytest.mark.parametrize("threshold", ["low", "medium", "high"])
+def test_reportable_before_attribution_agrees_with_the_filter_stage(threshold: str) -> None:
+    """History attributes exactly the secrets the stage could report (no baseline, no excludes)."""
+    allowed = _finding("x.py", "high")
+    stage = FindingFilter(min_confidence=threshold, allow=frozenset({allowed.secret_sha256}))
+    levels: tuple[Confidence, ...] = ("low", "medium", "high")
+    for finding in [allowed, *(_finding("y.py", confidence) for confidence in levels)]:
+        assert stage.reportable(finding.secret_sha256, finding.confidence) == stage.keep(finding)

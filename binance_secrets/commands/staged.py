@@ -48,9 +48,9 @@ def _scan_staged(repo: str, options: RunOptions) -> int:
         for chunk in chunks:
             scanned_bytes += len(chunk.data)
             findings.extend(
-                placed(finding, chunk)
-                for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
-                if settings.finding_filter.keep(finding)
+                settings.finding_filter.apply(
+                    placed(finding, chunk) for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
+                )
             )
     stats = ScanStats(files=len(blobs), bytes=scanned_bytes, seconds=time.perf_counter() - started)
     return conclude(ScanResult(tuple(findings), tuple(errors), stats), options)
