@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ from binance_secrets.baseline import Baseline
 from binance_secrets.filters import FindingFilter
 from binance_secrets.finding import Confidence, Finding, ScanError
 from binance_secrets.paths import PathFilter
+from binance_secrets.scanning import ChunkScan
+from binance_secrets.sources import Chunk
 from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, stream_chunks
 from testing.keys import api_key, secret_key
 
@@ -130,3 +133,25 @@ def test_reportable_before_attribution_agrees_with_the_filter_stage(threshold: s
     levels: tuple[Confidence, ...] = ("low", "medium", "high")
     for finding in [allowed, *(_finding("y.py", confidence) for confidence in levels)]:
         assert stage.reportable(finding.secret_sha256, finding.confidence) == stage.keep(finding)
+
+
+def test_chunk_scan_keeps_what_a_source_gave_before_it_failed() -> None:
+    """README "Partial scans are never reported clean": a file that fails half-way is an error, and the
+    keys in the part that was read are still reported (`scan`, the hook and `staged` share this loop)."""
+    key = api_key()
+    first = Chunk("big.env", f'BINANCE_API_KEY = "{key}"\n'.encode())
+    second = Chunk("big.env", f'BINANCE_API_SECRET = "{secret_key()}"\n'.encode(), first_line=2, first_column=5)
+
+    def failing() -> Iterator[Chunk]:
+        yield first
+        yield second
+        raise OSError("the disk went away")
+
+    scan = ChunkScan(FindingFilter(min_confidence="low"))
+    with pytest.raises(OSError, match="disk"):
+        scan.chunks(failing())
+    assert scan.bytes == len(first.data) + len(second.data)
+    assert [(f.secret, f.line) for f in scan.findings][:1] == [(key, 1)]
+    assert {f.line for f in scan.findings} == {1, 2}
+    # The second chunk starts in the middle of line 2: its finding is placed on the line, not the chunk.
+    assert [f.column for f in scan.findings if f.line == 2] == [5 + len('BINANCE_API_SECRET = "')]
