@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import io
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,17 +25,10 @@ from binance_secrets.paths import PathFilter
 from binance_secrets.scanning import ChunkScan
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, stream_chunks
+from testing.hostile_zips import deflated_member, raw_zip
 from testing.keys import api_key, secret_key
 
 PACKAGE = Path(__file__).resolve().parent.parent / "binance_secrets"
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def _contents() -> list[tuple[str, bytes]]:
@@ -48,7 +40,7 @@ def _contents() -> list[tuple[str, bytes]]:
         ("utf16", text.encode("utf-16")),
         ("utf16-odd-length", text.encode("utf-16") + b"A"),
         ("bom-then-binary", b"\xff\xfe\0\xd8\0\xd8" + text.encode()),  # lone surrogates: not UTF-16
-        ("zip", _zip({"conf/settings.py": text.encode()})),
+        ("zip", raw_zip([deflated_member("conf/settings.py", text.encode())])),
         ("damaged-zip", b"PK\x03\x04" + text.encode()),
         ("text-over-a-block", (text * (BLOCK_BYTES // len(text) + 2)).encode()),
     ]
