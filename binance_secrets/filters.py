@@ -1,11 +1,20 @@
-"""What is reported of what was found: the confidence threshold, the allow list and the baseline."""
+"""The filter stage: what is reported of what was found (the confidence threshold, the allow list, the
+baseline and, where a source could not apply them before reading, the excludes).
+
+Every driver (`scan` and the hook in `scanning.py`, `staged`, the history audit, `merge-reports`) passes
+its findings through `FindingFilter.apply` once; nothing else compares a confidence to the threshold or
+looks a secret up in the allow list.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding
+from binance_secrets.paths import PathFilter
 
 if TYPE_CHECKING:
     from binance_secrets.baseline import Baseline
@@ -18,10 +27,29 @@ class FindingFilter:
     min_confidence: str = DEFAULT_MIN_CONFIDENCE
     allow: frozenset[str] = frozenset()
     baseline: Baseline | None = None  # None: no --baseline (and baseline.py is never imported)
+    # Excludes matched against the path a finding is reported under (an archive member's included).
+    # Only for sources that cannot leave an excluded path unread: the history audit reads a blob once,
+    # under one of its paths, and reports it under each; a merged report was scanned elsewhere. Sources
+    # that list files (`scan`, `staged`, the hook) leave an excluded file unread and this empty, as
+    # before issue #15: a member of an archive they read is reported whatever its name.
+    excluded: PathFilter = field(default_factory=PathFilter)
+
+    def excluding(self, paths: PathFilter) -> FindingFilter:
+        """This filter, also dropping findings reported under a path that `paths` excludes."""
+        return dataclasses.replace(self, excluded=paths)
+
+    def reportable(self, secret_sha256: str, confidence: str) -> bool:
+        """Whether a secret found with this confidence may be reported anywhere: the threshold and the
+        allow list, which need only the secret's digest (the history audit asks before attribution)."""
+        return CONFIDENCE_ORDER[confidence] >= CONFIDENCE_ORDER[self.min_confidence] and secret_sha256 not in self.allow
 
     def keep(self, finding: Finding) -> bool:
-        if CONFIDENCE_ORDER[finding.confidence] < CONFIDENCE_ORDER[self.min_confidence]:
+        if not self.reportable(finding.secret_sha256, finding.confidence):
             return False
-        if finding.secret_sha256 in self.allow:
+        if self.baseline is not None and self.baseline.contains(finding):
             return False
-        return self.baseline is None or not self.baseline.contains(finding)
+        return not self.excluded.is_excluded(finding.path)
+
+    def apply(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings this filter keeps, in their order."""
+        return [finding for finding in findings if self.keep(finding)]

@@ -46,12 +46,11 @@ def merge(results: Sequence[ScanResult], finding_filter: FindingFilter, path_fil
     `--show-secrets`); one it held redacted has only its recorded redaction.
     """
     kept: dict[tuple[str | None, str, str], Finding] = {}
-    for result in results:
-        for finding in result.findings:
-            if path_filter.is_excluded(finding.path) or not finding_filter.keep(finding):
-                continue
-            key = (finding.repository, finding.path, finding.secret_sha256)
-            kept[key] = _better(kept[key], finding) if key in kept else finding
+    # The one filter stage, with the excludes: these findings were scanned elsewhere, unexcluded.
+    reported = finding_filter.excluding(path_filter).apply(finding for result in results for finding in result.findings)
+    for finding in reported:
+        key = (finding.repository, finding.path, finding.secret_sha256)
+        kept[key] = _better(kept[key], finding) if key in kept else finding
     findings = list(kept.values())
     seen_in: dict[str, set[Place]] = {}
     for finding in findings:

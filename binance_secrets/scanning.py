@@ -1,9 +1,10 @@
-"""Files in, findings out: the pipeline behind `scan` and the pre-commit hook."""
+"""Chunks in, findings out: the one chunk loop (`ChunkScan`) of `scan`, the pre-commit hook and `staged`,
+and the files pipeline behind `scan` and the hook."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from binance_secrets.detectors import detect
 from binance_secrets.filters import FindingFilter
@@ -19,25 +20,41 @@ def scan_files(
     started = time.perf_counter()
     errors: list[ScanError] = []
     walk = FileWalk(path_filter, errors)
-    findings: list[Finding] = []
-    files = scanned_bytes = unreadable = 0
+    scan = ChunkScan(finding_filter)
+    files = unreadable = 0
     for target in walk.files(targets):
         files += 1
         try:
-            for chunk in read_chunks(target, errors):
-                scanned_bytes += len(chunk.data)
-                findings.extend(
-                    placed(finding, chunk)
-                    for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
-                    if finding_filter.keep(finding)
-                )
-        except OSError as error:
+            scan.chunks(read_chunks(target, errors))
+        except OSError as error:  # what the file gave before it failed is kept
             unreadable += 1
             errors.append(ScanError(target.display_path, describe_os_error(error)))
-    stats = ScanStats(files=files - unreadable, bytes=scanned_bytes, seconds=time.perf_counter() - started)
+    stats = ScanStats(files=files - unreadable, bytes=scan.bytes, seconds=time.perf_counter() - started)
     # Exit 3 only when nothing at all could be read: no target existed, or every file failed.
     failed = walk.targets_found == 0 or (files > 0 and files == unreadable)
-    return ScanResult(tuple(findings), tuple(errors), stats, failed=failed)
+    return ScanResult(tuple(scan.findings), tuple(errors), stats, failed=failed)
+
+
+class ChunkScan:
+    """Detect, place and filter chunk by chunk: what was kept and how many bytes were read so far.
+
+    A plain class, not a dataclass: it is on the hook's import path. What a source raises while
+    yielding chunks reaches the caller, with everything before it already counted and kept.
+    """
+
+    def __init__(self, finding_filter: FindingFilter) -> None:
+        self.finding_filter = finding_filter
+        self.findings: list[Finding] = []
+        self.bytes = 0
+
+    def chunks(self, chunks: Iterable[Chunk]) -> None:
+        for chunk in chunks:
+            self.bytes += len(chunk.data)
+            self.findings.extend(
+                self.finding_filter.apply(
+                    placed(finding, chunk) for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
+                )
+            )
 
 
 def placed(finding: Finding, chunk: Chunk) -> Finding:

@@ -9,11 +9,10 @@ from types import FrameType
 import click
 
 from binance_secrets.commands.common import RunOptions, run_options
-from binance_secrets.detectors import detect
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import Finding, ScanError, ScanResult, ScanStats
+from binance_secrets.finding import ScanError, ScanResult, ScanStats
 from binance_secrets.pipeline import conclude
-from binance_secrets.scanning import placed
+from binance_secrets.scanning import ChunkScan
 from binance_secrets.settings import resolve_settings
 from binance_secrets.sources.staged import read_staged_chunks, repository_root, staged_blobs
 
@@ -41,19 +40,12 @@ def _scan_staged(repo: str, options: RunOptions) -> int:
     settings = resolve_settings(options.settings, root)
     errors: list[ScanError] = []
     blobs = staged_blobs(root, settings.path_filter, errors)
-    findings: list[Finding] = []
-    scanned_bytes = 0
+    scan = ChunkScan(settings.finding_filter)
     # closing(): an interrupt between two chunks still stops `git cat-file` now, not at garbage collection.
     with closing(read_staged_chunks(root, blobs, errors)) as chunks:
-        for chunk in chunks:
-            scanned_bytes += len(chunk.data)
-            findings.extend(
-                placed(finding, chunk)
-                for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
-                if settings.finding_filter.keep(finding)
-            )
-    stats = ScanStats(files=len(blobs), bytes=scanned_bytes, seconds=time.perf_counter() - started)
-    return conclude(ScanResult(tuple(findings), tuple(errors), stats), options)
+        scan.chunks(chunks)
+    stats = ScanStats(files=len(blobs), bytes=scan.bytes, seconds=time.perf_counter() - started)
+    return conclude(ScanResult(tuple(scan.findings), tuple(errors), stats), options)
 
 
 @contextmanager

@@ -123,8 +123,22 @@ def printable_text(data: bytes) -> bytes:
     return data
 
 
+def is_plain(data: bytes) -> bool:
+    """Content whose chunks are its own bytes (text, or binary reduced in place), not a zip to open nor
+    UTF-16 to decode: what can be tested for triggers before it is read (`prefilter`)."""
+    return not is_zip(data) and not is_utf16(data)
+
+
 def blob_chunks(path: str, data: bytes, errors: list[ScanError]) -> Iterator[Chunk]:
-    """The chunks of a blob held in memory (a staged or historical blob); what is not read goes to `errors`."""
+    """The chunks of a blob held in memory (a staged or historical blob); what is not read goes to `errors`.
+
+    Plain content under one block is the single chunk the stream would make of it, made without the
+    stream machinery: most blobs of a history are small, and that machinery cost more than detecting.
+    """
+    if len(data) < BLOCK_BYTES and is_plain(data):
+        if data:  # the stream makes no chunk of an empty blob
+            yield Chunk(path, printable_text(data))
+        return
     import io
 
     yield from stream_chunks(path, io.BytesIO(data), errors)

@@ -148,35 +148,29 @@ def scan_batch(cat_file: CatFileBatch, batch: list[ScanTask], prefilter: Prefilt
 def blob_findings(
     data: bytes, path: str, errors: list[ScanError], prefilter: Prefilter | None = None
 ) -> list[tuple[str, Finding]]:
-    """The findings in a blob, read as `scan` reads a file (`blob_chunks`: the same archive limits,
-    UTF-16 and binary handling, blocks with their first line and column); what is not read goes to
-    `errors`. Each finding comes with the suffix of its archive member (`!member`), or "".
+    """The findings in a blob, read as `scan` reads a file (`blob_chunks`, the one expansion step: the
+    same archive limits, UTF-16 and binary handling, blocks with their first line and column); what is
+    not read goes to `errors`. Each finding comes with the suffix of its archive member (`!member`), or "".
 
-    Text and binary content (not a zip, not UTF-16, whose chunks are not bytes of the blob) is first
-    put to the `prefilter`, if any: a blob with no trigger of `detect` (in a file whose base64 values
-    are decoded, no base64 run either) at a path that does not say credentials may be there has no
-    finding, whatever its size. A blob under one block is the single
-    chunk `blob_chunks` would make of it, made here without the stream machinery: most blobs of a
-    history are small, and that machinery cost more than detecting in them.
+    Plain content (not a zip, not UTF-16, whose chunks are not bytes of the blob) is first put to the
+    `prefilter`, if any: a blob with no trigger of `detect` (in a file whose base64 values are decoded,
+    no base64 run either) at a path that does not say credentials may be there has no finding, whatever
+    its size.
     """
     from binance_secrets.detectors import detect, may_hold_credentials
     from binance_secrets.detectors.encoded import decodes_in
     from binance_secrets.scanning import placed
-    from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, is_utf16, is_zip, printable_text
+    from binance_secrets.sources.content import blob_chunks, is_plain
 
-    if not data:
-        return []  # `blob_chunks` makes no chunk of an empty blob
-    plain = not is_zip(data) and not is_utf16(data)
     if (
-        plain
-        and prefilter is not None
+        prefilter is not None
+        and data
+        and is_plain(data)
         and not may_hold_credentials(path)
         and not prefilter.may_match(data)
         and not (decodes_in(path) and prefilter.may_decode(data))
     ):
         return []
-    if plain and len(data) < BLOCK_BYTES:
-        return [("", finding) for finding in detect(printable_text(data), path)]
     results: list[tuple[str, Finding]] = []
     for chunk in blob_chunks(path, data, errors):
         suffix = chunk.path[len(path) :]

@@ -149,7 +149,8 @@ class _Run:
     ) -> None:
         self.repo = repo
         self.request = request
-        self.finding_filter = finding_filter
+        # The one filter stage, with the excludes: a blob is read under one path and reported under each.
+        self.finding_filter = finding_filter.excluding(path_filter)
         self.path_filter = path_filter
         self.on_progress = on_progress
         self.cache = cache
@@ -202,9 +203,7 @@ class _Run:
             history.cache = self.cache  # the graph is the one its commit ids name: its walk may be kept
             history.listing_name = self._listing_name()
         findings = history.findings(found, self.cached)
-        self.findings = [
-            f for f in findings if not self.path_filter.is_excluded(f.path) and self.finding_filter.keep(f)
-        ]
+        self.findings = self.finding_filter.apply(findings)
 
     def _list_and_scan(self, listing: ObjectListing, found: list[ObjectFindings]) -> None:
         tasks = self._tasks(listing)
@@ -450,8 +449,7 @@ class _History:
     ) -> None:
         self.repo = repo
         self.request = request
-        self.min_confidence = CONFIDENCE_ORDER[finding_filter.min_confidence]
-        self.allow = finding_filter.allow
+        self.finding_filter = finding_filter
         self.errors = errors
         self._infos: dict[str, CommitInfo] = {}
         self._cached_paths: dict[str, str] = {}  # cached blob -> the path it was scanned under
@@ -467,11 +465,7 @@ class _History:
         # Secrets worth attributing: reportable somewhere. Every blob holding one takes part in the
         # attribution, whatever its confidence there, so a later edit adding context does not count as
         # a new introduction.
-        wanted = {
-            secret
-            for secret, confidence in seen
-            if CONFIDENCE_ORDER[confidence] >= self.min_confidence and secret not in self.allow
-        }
+        wanted = {secret for secret, confidence in seen if self.finding_filter.reportable(secret, confidence)}
         if not wanted:
             return []
         best_confidence: dict[str, str] = {}
