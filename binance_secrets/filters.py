@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding
 
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binance_secrets.baseline import Baseline
 

@@ -8,23 +8,36 @@ asked for `--show-secrets`.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
 
+# typing.TYPE_CHECKING without importing typing (and hashlib below only when something is hashed): the
+# pre-commit hook imports this module on every commit, and a clean run needs neither (README "Performance").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binance_secrets.rules import Kind
-
-Confidence = Literal["low", "medium", "high"]
-VerificationStatus = Literal["live", "rejected", "unknown"]
-Risk = Literal["critical", "high", "medium", "low"]
-# Where a key lives: Binance mainnet, spot testnet, USD-M futures testnet, spot demo trading, Binance.US.
-Realm = Literal["binance", "testnet", "futures-testnet", "demo", "binance-us"]
+    from binance_secrets.vocabulary import Confidence as Confidence
+    from binance_secrets.vocabulary import Realm as Realm
+    from binance_secrets.vocabulary import Risk as Risk
+    from binance_secrets.vocabulary import VerificationStatus as VerificationStatus
 
 CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 
+# The Literal types of a finding's fields live in `vocabulary` (which imports typing); importing them
+# from here still works, and loads that module then.
+_VOCABULARY = frozenset({"Confidence", "Realm", "Risk", "VerificationStatus"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _VOCABULARY:
+        from binance_secrets import vocabulary
+
+        return getattr(vocabulary, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def sha256_hex(value: str) -> str:
+    import hashlib
+
     return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -122,6 +135,8 @@ class Finding:
     def fingerprint(self) -> str:
         # No line, commit or verification in it: the identity of a leak survives edits and re-checks.
         # surrogateescape: a file name that is not UTF-8 is hashed as its bytes instead of raising.
+        import hashlib
+
         identity = f"{self.rule_id}:{self.path}:{self.secret_sha256}".encode("utf-8", "surrogateescape")
         return hashlib.sha256(identity).hexdigest()
 

@@ -15,13 +15,15 @@ import codecs
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
 
 from binance_secrets.finding import ScanError
 from binance_secrets.sources import Chunk
 
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import zipfile
+    from typing import IO
 
 BINARY_SNIFF_BYTES = 8192
 # Content is cut into blocks of about this size (a block holds whole lines where it can).
