@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from binance_secrets.errors import UsageError
-from binance_secrets.finding import CONFIDENCE_ORDER
+from binance_secrets.filters import CONFIDENCE_ORDER
 
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False

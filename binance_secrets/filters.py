@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from binance_secrets.finding import CONFIDENCE_ORDER, Finding
-
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binance_secrets.baseline import Baseline
+    from binance_secrets.finding import Finding
 
+CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 DEFAULT_MIN_CONFIDENCE = "medium"
 
 

@@ -8,36 +8,29 @@ asked for `--show-secrets`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
-# typing.TYPE_CHECKING without importing typing (and hashlib below only when something is hashed): the
-# pre-commit hook imports this module on every commit, and a clean run needs neither (README "Performance").
-TYPE_CHECKING = False
+# Re-exported: what a scan returns is `result.py`, the confidence threshold `filters.py` (the pre-commit hook
+# imports both without this module, whose four dataclasses a clean run never needs).
+from binance_secrets.filters import CONFIDENCE_ORDER as CONFIDENCE_ORDER
+from binance_secrets.result import ScanError as ScanError
+from binance_secrets.result import ScanResult as ScanResult
+from binance_secrets.result import ScanStats as ScanStats
+from binance_secrets.result import report_order as report_order
+
 if TYPE_CHECKING:
     from binance_secrets.rules import Kind
-    from binance_secrets.vocabulary import Confidence as Confidence
-    from binance_secrets.vocabulary import Realm as Realm
-    from binance_secrets.vocabulary import Risk as Risk
-    from binance_secrets.vocabulary import VerificationStatus as VerificationStatus
 
-CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
-
-# The Literal types of a finding's fields live in `vocabulary` (which imports typing); importing them
-# from here still works, and loads that module then.
-_VOCABULARY = frozenset({"Confidence", "Realm", "Risk", "VerificationStatus"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _VOCABULARY:
-        from binance_secrets import vocabulary
-
-        return getattr(vocabulary, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+Confidence = Literal["low", "medium", "high"]
+VerificationStatus = Literal["live", "rejected", "unknown"]
+Risk = Literal["critical", "high", "medium", "low"]
+# Where a key lives: Binance mainnet, spot testnet, USD-M futures testnet, spot demo trading, Binance.US.
+Realm = Literal["binance", "testnet", "futures-testnet", "demo", "binance-us"]
 
 
 def sha256_hex(value: str) -> str:
-    import hashlib
-
     return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -135,8 +128,6 @@ class Finding:
     def fingerprint(self) -> str:
         # No line, commit or verification in it: the identity of a leak survives edits and re-checks.
         # surrogateescape: a file name that is not UTF-8 is hashed as its bytes instead of raising.
-        import hashlib
-
         identity = f"{self.rule_id}:{self.path}:{self.secret_sha256}".encode("utf-8", "surrogateescape")
         return hashlib.sha256(identity).hexdigest()
 
@@ -152,48 +143,3 @@ class Finding:
 
     def with_changes(self, **changes: object) -> Finding:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class ScanError:
-    path: str
-    message: str
-    # True when something the user asked to scan was not scanned (unreadable, missing, over a limit):
-    # a result holding one is incomplete and is never reported as clean. False for notices about what
-    # lies outside the scan by design (a submodule is another repository).
-    unscanned: bool = True
-    # Multi-repository audits: the repository the entry is about (as `Finding.repository`).
-    repository: str | None = None
-
-
-@dataclass(frozen=True)
-class ScanStats:
-    files: int = 0
-    commits: int = 0
-    blobs: int = 0
-    bytes: int = 0
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    findings: tuple[Finding, ...]
-    errors: tuple[ScanError, ...]
-    stats: ScanStats
-    # True when nothing at all could be scanned (exit code 3).
-    failed: bool = False
-
-    @property
-    def incomplete(self) -> bool:
-        """Something asked for was not scanned: without findings this is exit 3, never a clean 0."""
-        return any(error.unscanned for error in self.errors)
-
-    def in_report_order(self) -> ScanResult:
-        """The findings in the one order every source and format reports them in (see `report_order`)."""
-        return dataclasses.replace(self, findings=tuple(sorted(self.findings, key=report_order)))
-
-
-def report_order(finding: Finding) -> tuple[str, str, int, int, str]:
-    """By repository (multi-repository audits), by file, then position: history finds them blob by blob and
-    several workers at once, so the order they arrive in means nothing."""
-    return (finding.repository or "", finding.path, finding.line, finding.column, finding.rule_id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from binance_secrets.errors import UsageError, UserError
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import ScanResult
+from binance_secrets.result import ScanResult
 
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from binance_secrets.finding import ScanResult
+    from binance_secrets.result import ScanResult
 
 FORMATS = ("text", "json", "sarif", "github")
 

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from binance_secrets.finding import Finding, Permissions, ScanResult, Verification
+from binance_secrets.result import ScanResult
+
+# typing (for Protocol) without importing it: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from binance_secrets.finding import Finding, Permissions, Verification
+
+    class _Style(Protocol):
+        """Colours and bold for a terminal; the identity when colour is off."""
+
+        def __call__(self, text: str, fg: str | None = None, bold: bool = False) -> str: ...
+
 
 _ANSI_COLOURS = {"red": "31", "yellow": "33", "white": "37"}
 _PERMISSION_LABELS = (
@@ -23,17 +36,6 @@ _PERMISSION_LABELS = (
     ("internal_transfer", "internal transfer"),
     ("universal_transfer", "universal transfer"),
 )
-
-
-# typing (for Protocol) without importing it: the pre-commit hook loads this module (README "Performance").
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Protocol
-
-    class _Style(Protocol):
-        """Colours and bold for a terminal; the identity when colour is off."""
-
-        def __call__(self, text: str, fg: str | None = None, bold: bool = False) -> str: ...
 
 
 def render(result: ScanResult, *, show_secrets: bool = False, color: bool = False, quiet: bool = False) -> str:

@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from binance_secrets.finding import ScanError
+from binance_secrets.result import ScanError
 from binance_secrets.sources import Chunk
 
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").

@@ -12,8 +12,8 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from binance_secrets.finding import ScanError
 from binance_secrets.paths import PathFilter
+from binance_secrets.result import ScanError
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.content import BLOCK_BYTES, PEM_CARRY_BYTES, stream_chunks
 
