@@ -8,8 +8,6 @@ hashes alike in every one of those forms.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -122,6 +120,9 @@ def _clean_body(raw: bytes) -> bytes:
 
 
 def _decode(body: bytes) -> bytes | None:
+    import base64  # these two here, not at the top: a pre-commit run with no private key never loads them
+    import binascii
+
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
