@@ -136,16 +136,19 @@ def in_turns(commands: dict[str, tuple[list[str], dict[str, str]]], cwd: Path, r
     return samples
 
 
-def import_times(hook: Hook, names: list[str], cwd: Path, runs: int) -> tuple[float, float, list[tuple[str, int]]]:
-    """(all imports, binance_secrets imports) in ms, lowest totals of `runs`; the costliest package modules (us,
-    lowest of the runs)."""
-    totals: list[tuple[float, float]] = []
-    own: dict[str, int] = {}
-    command = [sys.executable, "-X", "importtime", str(BIN / "binance-secrets-hook"), *names]
-    for _ in range(runs):
-        completed = subprocess.run(command, cwd=cwd, env=hook.env(), capture_output=True, text=True, check=False)
+@dataclass
+class Profile:
+    """What the import and split runs of one hook measured: lowest totals, lowest per module."""
+
+    totals: list[tuple[float, float]] = field(default_factory=list)  # (all imports, binance_secrets) in ms
+    own: dict[str, int] = field(default_factory=dict)  # us, per binance_secrets module
+    split: list[list[float]] = field(default_factory=list)  # seconds: imports, scan (wall, then CPU)
+    findings: int = 0
+    built: list[str] = field(default_factory=list)
+
+    def add_importtime(self, stderr: str) -> None:
         everything = package = 0
-        for line in completed.stderr.splitlines():
+        for line in stderr.splitlines():
             match = _IMPORT_LINE.match(line)
             if match is None:
                 continue
@@ -153,22 +156,26 @@ def import_times(hook: Hook, names: list[str], cwd: Path, runs: int) -> tuple[fl
             everything += self_us
             if name.split(".")[0] == "binance_secrets":
                 package += self_us
-                own[name] = min(own.get(name, self_us), self_us)
-        totals.append((everything / 1000, package / 1000))
-    costliest = sorted(own.items(), key=lambda item: -item[1])[:8]
-    return min(total[0] for total in totals), min(total[1] for total in totals), costliest
+                self.own[name] = min(self.own.get(name, self_us), self_us)
+        self.totals.append((everything / 1000, package / 1000))
+
+    def add_split(self, stderr: str) -> None:
+        imports, scan, imports_cpu, scan_cpu, self.findings, self.built = json.loads(stderr.strip().splitlines()[-1])
+        self.split.append([imports, scan, imports_cpu, scan_cpu])
 
 
-def split(hook: Hook, names: list[str], cwd: Path, probe: Path, runs: int) -> tuple[list[float], int, list[str]]:
-    """Lowest of `runs`: [imports wall, scan wall, imports CPU, scan CPU] in ms; findings; dataclasses built."""
-    rows = []
+def profiles(hooks: list[Hook], names: list[str], cwd: Path, probe: Path, runs: int) -> list[Profile]:
+    """`python -X importtime` runs and split-probe runs of each hook, the hooks in turn."""
+    found = [Profile() for _ in hooks]
+    importtime = [sys.executable, "-X", "importtime", str(BIN / "binance-secrets-hook"), *names]
+    split = [sys.executable, str(probe), *names]
     for _ in range(runs):
-        completed = subprocess.run(
-            [sys.executable, str(probe), *names], cwd=cwd, env=hook.env(), capture_output=True, text=True, check=False
-        )
-        rows.append(json.loads(completed.stderr.strip().splitlines()[-1]))
-    lowest = [min(row[index] for row in rows) * 1000 for index in range(4)]
-    return lowest, rows[0][4], rows[0][5]
+        for hook, profile in zip(hooks, found, strict=True):
+            completed = subprocess.run(importtime, cwd=cwd, env=hook.env(), capture_output=True, text=True, check=False)
+            profile.add_importtime(completed.stderr)
+            completed = subprocess.run(split, cwd=cwd, env=hook.env(), capture_output=True, text=True, check=False)
+            profile.add_split(completed.stderr)
+    return found
 
 
 def package_of(revision: str, folder: Path) -> Path:
@@ -194,17 +201,18 @@ def peers(names: list[str], gitleaks: str | None) -> dict[str, tuple[list[str], 
     return commands
 
 
-def report_hook(hook: Hook, names: list[str], cwd: Path, probe: Path, runs: int) -> None:
-    everything, package, costliest = import_times(hook, names, cwd, runs)
-    (imports, scan, imports_cpu, scan_cpu), findings, built = split(hook, names, cwd, probe, runs)
-    print(f"\n{hook.label}:")
+def report_profile(label: str, profile: Profile, runs: int) -> None:
+    everything, package = (min(total[index] for total in profile.totals) for index in range(2))
+    imports, scan, imports_cpu, scan_cpu = (min(row[index] for row in profile.split) * 1000 for index in range(4))
+    costliest = sorted(profile.own.items(), key=lambda item: -item[1])[:8]
+    print(f"\n{label}:")
     print(f"  imports (python -X importtime, lowest of {runs}): {everything:.1f} ms, binance_secrets {package:.1f} ms")
     print("  costliest package modules (self, us): " + ", ".join(f"{name} {us}" for name, us in costliest))
     print(
         f"  in one process, lowest of {runs}: imports {imports:.1f} ms ({imports_cpu:.1f} CPU), "
-        f"reading and detecting the files {scan:.1f} ms ({scan_cpu:.1f} CPU), {findings} findings"
+        f"reading and detecting the files {scan:.1f} ms ({scan_cpu:.1f} CPU), {profile.findings} findings"
     )
-    print(f"  {len(built)} dataclasses built: {', '.join(built)}")
+    print(f"  {len(profile.built)} dataclasses built: {', '.join(profile.built)}")
 
 
 def main() -> int:
@@ -242,8 +250,8 @@ def main() -> int:
                 f"{label:44s} {min(wall):9.1f} {statistics.median(wall):8.1f} "
                 f"{min(cpu):9.1f} {statistics.median(cpu):8.1f}"
             )
-        for hook in hooks:
-            report_hook(hook, names, repo.path, probe, args.runs)
+        for hook, profile in zip(hooks, profiles(hooks, names, repo.path, probe, args.runs), strict=True):
+            report_profile(hook.label, profile, args.runs)
         print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     return 0
 
