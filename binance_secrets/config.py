@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from binance_secrets.errors import UsageError
-from binance_secrets.finding import CONFIDENCE_ORDER
+from binance_secrets.filters import CONFIDENCE_ORDER
+
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_FILE_NAMES = (".binance-secrets.toml", "pyproject.toml")
 _KNOWN_KEYS = frozenset({"exclude", "allow", "min-confidence", "max-file-size"})

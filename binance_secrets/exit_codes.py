@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
 
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from binance_secrets.finding import ScanResult
+    from binance_secrets.result import ScanResult
 
 
 class ExitCode(enum.IntEnum):

@@ -9,16 +9,19 @@ looks a secret up in the allow list.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from binance_secrets.finding import CONFIDENCE_ORDER, Finding
 from binance_secrets.paths import PathFilter
 
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from binance_secrets.baseline import Baseline
+    from collections.abc import Iterable
 
+    from binance_secrets.baseline import Baseline
+    from binance_secrets.finding import Finding
+
+CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 DEFAULT_MIN_CONFIDENCE = "medium"
 
 

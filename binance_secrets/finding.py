@@ -12,6 +12,14 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+# Re-exported: what a scan returns is `result.py`, the confidence threshold `filters.py` (the pre-commit hook
+# imports both without this module, whose four dataclasses a clean run never needs).
+from binance_secrets.filters import CONFIDENCE_ORDER as CONFIDENCE_ORDER
+from binance_secrets.result import ScanError as ScanError
+from binance_secrets.result import ScanResult as ScanResult
+from binance_secrets.result import ScanStats as ScanStats
+from binance_secrets.result import report_order as report_order
+
 if TYPE_CHECKING:
     from binance_secrets.rules import Kind
 
@@ -20,8 +28,6 @@ VerificationStatus = Literal["live", "rejected", "unknown"]
 Risk = Literal["critical", "high", "medium", "low"]
 # Where a key lives: Binance mainnet, spot testnet, USD-M futures testnet, spot demo trading, Binance.US.
 Realm = Literal["binance", "testnet", "futures-testnet", "demo", "binance-us"]
-
-CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 
 
 def sha256_hex(value: str) -> str:
@@ -137,48 +143,3 @@ class Finding:
 
     def with_changes(self, **changes: object) -> Finding:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class ScanError:
-    path: str
-    message: str
-    # True when something the user asked to scan was not scanned (unreadable, missing, over a limit):
-    # a result holding one is incomplete and is never reported as clean. False for notices about what
-    # lies outside the scan by design (a submodule is another repository).
-    unscanned: bool = True
-    # Multi-repository audits: the repository the entry is about (as `Finding.repository`).
-    repository: str | None = None
-
-
-@dataclass(frozen=True)
-class ScanStats:
-    files: int = 0
-    commits: int = 0
-    blobs: int = 0
-    bytes: int = 0
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    findings: tuple[Finding, ...]
-    errors: tuple[ScanError, ...]
-    stats: ScanStats
-    # True when nothing at all could be scanned (exit code 3).
-    failed: bool = False
-
-    @property
-    def incomplete(self) -> bool:
-        """Something asked for was not scanned: without findings this is exit 3, never a clean 0."""
-        return any(error.unscanned for error in self.errors)
-
-    def in_report_order(self) -> ScanResult:
-        """The findings in the one order every source and format reports them in (see `report_order`)."""
-        return dataclasses.replace(self, findings=tuple(sorted(self.findings, key=report_order)))
-
-
-def report_order(finding: Finding) -> tuple[str, str, int, int, str]:
-    """By repository (multi-repository audits), by file, then position: history finds them blob by blob and
-    several workers at once, so the order they arrive in means nothing."""
-    return (finding.repository or "", finding.path, finding.line, finding.column, finding.rule_id)

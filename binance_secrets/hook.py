@@ -14,11 +14,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from binance_secrets.errors import UserError
 from binance_secrets.exit_codes import ExitCode
 
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 

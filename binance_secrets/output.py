@@ -11,12 +11,15 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import IO
 
 from binance_secrets.errors import UsageError, UserError
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import ScanResult
-from binance_secrets.report.escaping import log_text, path_text
+from binance_secrets.result import ScanResult
+
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
 
 # What an ASCII stdout cannot take (see `_write_encoded`).
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -41,6 +44,8 @@ def warn(message: str) -> None:
     """A line on stderr. A warning that cannot be shown (stderr closed or full) must not change the result."""
     if sys.stderr is None:  # print(file=None) would write into the report on stdout
         return
+    from binance_secrets.report.escaping import log_text  # only when there is something to say
+
     # Warnings quote paths and messages from the scan: one line, no escape sequence, no workflow command.
     with contextlib.suppress(OSError):
         print(f"binance-secrets: {log_text(message)}", file=sys.stderr)
@@ -48,6 +53,10 @@ def warn(message: str) -> None:
 
 def warn_about_errors(result: ScanResult) -> None:
     """One warning line per input that was not scanned (or notice), before the report."""
+    if not result.errors:
+        return
+    from binance_secrets.report.escaping import path_text  # regexes compiled only when there are errors
+
     for error in result.errors:
         where = path_text(error.path)
         if error.repository is not None and error.repository != error.path:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from binance_secrets.exit_codes import ExitCode, for_result
-from binance_secrets.finding import ScanResult
 from binance_secrets.output import OutputOptions, render_report, warn, warn_about_errors, write_report
+from binance_secrets.result import ScanResult
 from binance_secrets.settings import ScanSettings
 
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binance_secrets.verification.batch import VerifySettings
 

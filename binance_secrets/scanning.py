@@ -8,10 +8,15 @@ from collections.abc import Iterable, Sequence
 
 from binance_secrets.detectors import detect
 from binance_secrets.filters import FindingFilter
-from binance_secrets.finding import Finding, ScanError, ScanResult, ScanStats
 from binance_secrets.paths import PathFilter
+from binance_secrets.result import ScanError, ScanResult, ScanStats
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.files import FileWalk, describe_os_error, read_chunks
+
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from binance_secrets.finding import Finding  # a clean run builds no Finding, nor its type
 
 
 def scan_files(

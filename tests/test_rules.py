@@ -137,3 +137,17 @@ def test_a_hook_run_with_findings_reads_the_rules_but_not_their_example_tables(
     )
     completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert "LOADED ['binance_secrets.rules'] 1" in completed.stdout, completed.stdout + completed.stderr
+
+
+def test_detection_names_rules_by_their_records_not_by_id_literals() -> None:
+    """Detection gives a finding its rule as `rules.API_KEY.id` and so on: no detector spells a rule id
+    itself (the example tables aside, which are data), so renaming a rule is one change in rules.py."""
+    detectors = Path(__file__).resolve().parents[1] / "binance_secrets" / "detectors"
+    spelled = {
+        f"{path.name}: {rule.id}"
+        for path in detectors.glob("*.py")
+        if path.name != "examples.py"
+        for rule in RULES
+        if f'"{rule.id}"' in path.read_text() or f"'{rule.id}'" in path.read_text()
+    }
+    assert spelled == set()

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from binance_secrets import rules
 from binance_secrets.allowlist import is_line_allowlisted
 from binance_secrets.detectors import MESSAGE_PATHS, PAIR_WINDOW_LINES, may_hold_credentials
 from binance_secrets.detectors.context import (
@@ -437,7 +438,7 @@ def _token_candidate(
         binance or facts.file_name_mentions_binance or (found.named and facts.path_mentions_binance)
     )
     return _Candidate(
-        rule_id="hardcoded-api-secret" if other_exchange else "binance-api-key",
+        rule_id=rules.CREDENTIAL.id if other_exchange else rules.API_KEY.id,
         start=start,
         end=end,
         secret=secret,
@@ -675,7 +676,7 @@ def _private_key_candidates(data: bytes, pems: list[PemMatch], facts: _FileFacts
         ) or _PRV_KEY_FILE in facts.base.lower()
         candidates.append(
             _Candidate(
-                rule_id="hardcoded-api-secret" if other_exchange else "binance-private-key",
+                rule_id=rules.CREDENTIAL.id if other_exchange else rules.PRIVATE_KEY.id,
                 start=pem.start,
                 end=pem.end,
                 secret=pem.canonical,
@@ -737,7 +738,7 @@ def _credential_candidates(
             other_exchange = True
         candidates.append(
             _Candidate(
-                rule_id="hardcoded-api-secret",
+                rule_id=rules.CREDENTIAL.id,
                 start=match.value_start,
                 end=match.value_end,
                 secret=match.value,
@@ -850,7 +851,7 @@ def _lines_apart(data: bytes, first: _Candidate, second: _Candidate) -> int:
 
 
 def _pair(candidates: list[_Candidate]) -> None:
-    pairable = [c for c in candidates if c.rule_id != "hardcoded-api-secret"]
+    pairable = [c for c in candidates if c.rule_id != rules.CREDENTIAL.id]
     for index, candidate in enumerate(pairable):
         if candidate.role == "key" and candidate.partner is None:
             _pair_with_nearest(pairable, index, wanted=("secret", "unknown"), window=PAIR_WINDOW_LINES)
@@ -866,8 +867,8 @@ def _pair(candidates: list[_Candidate]) -> None:
     for candidate in pairable:
         if candidate.role == "unknown":
             candidate.role = "key"
-        if candidate.rule_id == "binance-api-key" and candidate.role == "secret":
-            candidate.rule_id = "binance-secret-key"
+        if candidate.rule_id == rules.API_KEY.id and candidate.role == "secret":
+            candidate.rule_id = rules.SECRET_KEY.id
 
 
 def _pair_with_nearest(pairable: list[_Candidate], index: int, wanted: tuple[Role, ...], window: int) -> None:

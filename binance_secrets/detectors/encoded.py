@@ -43,8 +43,8 @@ through a manifest's `data:` blocks reads each line once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binance_secrets.detectors.encoded_values import DecodedView
 

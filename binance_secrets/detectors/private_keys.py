@@ -8,12 +8,9 @@ hashes alike in every one of those forms.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 # Any armoured block (private key, certificate, public key, PGP): its body is wrapped base64, whose
 # lines are no API keys. The literal `-----BEGIN ` prefix lets the engine skip ahead with a fast
@@ -43,7 +40,12 @@ _BODY_NOISE = re.compile(rb"\\[nrt]|[^A-Za-z0-9+/=]")
 _ED25519_OID = bytes.fromhex("06032b6570")
 _RSA_OID = bytes.fromhex("06092a864886f70d010101")
 
-Algorithm = Literal["ed25519", "rsa", "encrypted", "other"]
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Algorithm = Literal["ed25519", "rsa", "encrypted", "other"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,9 @@ def _clean_body(raw: bytes) -> bytes:
 
 
 def _decode(body: bytes) -> bytes | None:
+    import base64  # these two here, not at the top: a pre-commit run with no private key never loads them
+    import binascii
+
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):

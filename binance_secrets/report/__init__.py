@@ -6,10 +6,10 @@ each imported only when it is used (the pre-commit hook never loads SARIF or JSO
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+# typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from binance_secrets.finding import ScanResult
+    from binance_secrets.result import ScanResult
 
 FORMATS = ("text", "json", "sarif", "github")
 

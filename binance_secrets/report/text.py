@@ -8,10 +8,21 @@ cannot break a line, colour the terminal or issue a workflow command.
 from __future__ import annotations
 
 from itertools import groupby
-from typing import Protocol
 
-from binance_secrets.finding import Finding, Permissions, ScanResult, Verification
-from binance_secrets.report.escaping import log_path, log_text
+from binance_secrets.result import ScanResult
+
+# typing (for Protocol) without importing it: the pre-commit hook loads this module (README "Performance").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from binance_secrets.finding import Finding, Permissions, Verification
+
+    class _Style(Protocol):
+        """Colours and bold for a terminal; the identity when colour is off."""
+
+        def __call__(self, text: str, fg: str | None = None, bold: bool = False) -> str: ...
+
 
 _ANSI_COLOURS = {"red": "31", "yellow": "33", "white": "37"}
 _PERMISSION_LABELS = (
@@ -27,12 +38,6 @@ _PERMISSION_LABELS = (
 )
 
 
-class _Style(Protocol):
-    """Colours and bold for a terminal; the identity when colour is off."""
-
-    def __call__(self, text: str, fg: str | None = None, bold: bool = False) -> str: ...
-
-
 def render(result: ScanResult, *, show_secrets: bool = False, color: bool = False, quiet: bool = False) -> str:
     def style(text: str, fg: str | None = None, bold: bool = False) -> str:
         if not color:
@@ -44,7 +49,32 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
     live = [f for f in result.findings if f.verification is not None and f.verification.status == "live"]
     for finding in sorted(live, key=_test_realm_last):  # mainnet keys move real money: they come first
         lines.extend(_live_block(finding, show_secrets, style))
-    for (repository, path), group in groupby(result.findings, key=lambda f: (f.repository, f.path)):
+    if result.findings:
+        lines.extend(_file_blocks(result.findings, show_secrets, style))
+    if quiet:
+        return "\n".join(lines) + ("\n" if lines else "")
+    lines.append(_summary(result))
+    if result.findings:
+        # The rule texts only when something was found: a clean pre-commit run never imports them.
+        from binance_secrets.rules import REMEDIATION
+
+        lines.append("")
+        lines.append(style("What to do: ", bold=True) + REMEDIATION)
+        lines.append(
+            "False positive? Add `# pragma: allowlist secret` to the line, or its secret_sha256 "
+            "(shown by `-f json`) to `allow` in [tool.binance-secrets]."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _file_blocks(findings: tuple[Finding, ...], show_secrets: bool, style: _Style) -> list[str]:
+    """The findings grouped by file, each file's block ending with an empty line."""
+    # Escaping (and the regexes it compiles) only when there is something to print: a clean pre-commit
+    # run prints the summary alone.
+    from binance_secrets.report.escaping import log_path, log_text
+
+    lines: list[str] = []
+    for (repository, path), group in groupby(findings, key=lambda f: (f.repository, f.path)):
         heading = log_path(path) if repository is None else f"{log_text(repository)}  {log_path(path)}"
         lines.append(style(heading, bold=True))
         for finding in group:
@@ -63,23 +93,12 @@ def render(result: ScanResult, *, show_secrets: bool = False, color: bool = Fals
                     f"      verification: {finding.verification.status}: {log_text(finding.verification.reason)}"
                 )
         lines.append("")
-    if quiet:
-        return "\n".join(lines) + ("\n" if lines else "")
-    lines.append(_summary(result))
-    if result.findings:
-        # The rule texts only when something was found: a clean pre-commit run never imports them.
-        from binance_secrets.rules import REMEDIATION
-
-        lines.append("")
-        lines.append(style("What to do: ", bold=True) + REMEDIATION)
-        lines.append(
-            "False positive? Add `# pragma: allowlist secret` to the line, or its secret_sha256 "
-            "(shown by `-f json`) to `allow` in [tool.binance-secrets]."
-        )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _finding_line(finding: Finding, show_secrets: bool, style: _Style) -> str:
+    from binance_secrets.report.escaping import log_text
+
     secret = finding.shown(show_secrets)
     if finding.kind == "private_key" and show_secrets and finding.secret is not None:
         secret = secret.splitlines()[0] + " …"
@@ -95,6 +114,8 @@ def _finding_line(finding: Finding, show_secrets: bool, style: _Style) -> str:
 
 
 def _live_block(finding: Finding, show_secrets: bool, style: _Style) -> list[str]:
+    from binance_secrets.report.escaping import log_path, log_text
+
     verification = finding.verification
     assert verification is not None
     secret = log_text(finding.shown(show_secrets))
