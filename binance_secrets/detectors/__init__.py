@@ -9,6 +9,7 @@ most files, and most pre-commit runs, never load it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from binance_secrets.detectors.context import name_words
@@ -38,6 +39,11 @@ _CREDENTIAL_FILE_WORDS = frozenset(
 )  # fmt: skip
 # A cheap first test on the lower-cased path: most paths hold none of these stems.
 _CREDENTIAL_PATH_STEMS = re.compile(r"key|secret|cred|config|setting|env|token|auth|binance|\.pyc|\.pyo|^<")
+# Lock files and checksum lists hold hex digests by the thousand, never a testnet key.
+LOCK_FILE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", ".sha256", "sha256sums", ".md5")
+# What `split_literals` looks for first (`MIN_PIECE` alphanumerics and a quote, in the `run_marks` map):
+# without it a chunk holds no split key. Spelt out here so that `detect` need not import that module.
+_SPLIT_NEEDLE = b"a" * 24 + b"q"
 
 
 def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) -> list[Finding]:
@@ -49,11 +55,22 @@ def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) 
         return view.map_back(detect(view.data, path, first_line=first_line, decode=False))
     blocks = list(armoured_blocks(data))
     marks = run_marks(data)
+    lock_file = None
     runs: list[tuple[TokenSpan, bool]] = []
     for span in alphanumeric_runs(data, marks):
         reason = rejection_reason(data, span)
         hex_value = reason == HEX_REASON
         if hex_value:
+            # Only a lowercase hex run with a letter, outside lock files, can be a futures-testnet key
+            # (`candidates._hex_shape`): the digests of lock files and checksum lists, by the thousand,
+            # are let go here, before the checks that look around them.
+            raw = data[span.start : span.end]
+            if not raw.islower() or raw.isalpha():
+                continue
+            if lock_file is None:
+                lock_file = is_lock_file(path)
+            if lock_file:
+                continue
             reason = hex_rejection_reason(data, span)
         if reason is None:
             runs.append((span, hex_value))
@@ -61,8 +78,11 @@ def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) 
     matches = list(credential_assignments(data, secret_names))
     # No armour, no key: spares `private_keys` its pass over the data.
     pems = list(private_keys(data, blocks)) if blocks else []
-    if not (runs or secret_names or pems) and not may_hold_credentials(path):
-        return []
+    if not (runs or matches or pems) and not _compiled(path):
+        # Nothing left but keys split in pieces, looked for where a secret is named or the path says
+        # credentials may be (a commit message: every one of them); none without their first piece.
+        if not (secret_names or may_hold_credentials(path)) or marks.find(_SPLIT_NEEDLE) == -1:
+            return []
     from binance_secrets.detectors.candidates import findings
 
     return findings(
@@ -78,13 +98,33 @@ def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) 
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def may_hold_credentials(path: str) -> bool:
     """The path says keys may be here: `api_key.txt`, `.env`, `config.yaml`, `binance/…`, a commit
-    message, a compiled module (whose constants hold what the source held)."""
+    message, a compiled module (whose constants hold what the source held). Remembered per path: a
+    history asks it for every version of a file."""
+    return _may_hold_credentials(path)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_lock_file(path: str) -> bool:
+    """A lock file or checksum list (`uv.lock`, `package-lock.json`, `SHA256SUMS`): digests only."""
+    return file_name(path).lower().endswith(LOCK_FILE_SUFFIXES)
+
+
+def file_name(path: str) -> str:
+    """The name of the file at `path`; of the member, for an archive member (`a.zip!b/c.yaml`)."""
+    return path.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+
+
+def _compiled(path: str) -> bool:
+    return path.endswith((".pyc", ".pyo"))
+
+
+def _may_hold_credentials(path: str) -> bool:
     lowered = path.lower()
     if _CREDENTIAL_PATH_STEMS.search(lowered) is None:
         return False
     if path in MESSAGE_PATHS or lowered.endswith((".pyc", ".pyo")) or "binance" in lowered:
         return True
-    base = path.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
-    return not _CREDENTIAL_FILE_WORDS.isdisjoint(name_words(base))
+    return not _CREDENTIAL_FILE_WORDS.isdisjoint(name_words(file_name(path)))
