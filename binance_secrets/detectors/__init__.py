@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import NamedTuple
 
 from binance_secrets.detectors.context import name_words
 from binance_secrets.detectors.credentials import credential_assignments
@@ -46,18 +47,42 @@ LOCK_FILE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", ".sha256", "s
 _SPLIT_NEEDLE = b"a" * 24 + b"q"
 
 
-def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) -> list[Finding]:
-    """All Binance credentials in `data`, in order of position, unfiltered by confidence."""
+class Triggers(NamedTuple):
+    """What one native pass over a chunk found of `detect`'s triggers (`sources/prefilter.py`), so that
+    `detect` need not search the chunk for them again: the offset of every `ecret` and of every `ECRET`
+    (`credentials.SECRET_NEEDLES`), in order; whether it holds `-----BEGIN` (armour); whether it holds
+    a run of 64 alphanumerics."""
+
+    secret_hits: tuple[list[int], list[int]]
+    armour: bool
+    runs: bool
+
+    def found(self) -> bool:
+        """Any trigger at all (`Prefilter.may_match`)."""
+        return self.armour or self.runs or bool(self.secret_hits[0] or self.secret_hits[1])
+
+
+def detect(
+    data: bytes, path: str, *, first_line: int = 1, decode: bool = True, triggers: Triggers | None = None
+) -> list[Finding]:
+    """All Binance credentials in `data`, in order of position, unfiltered by confidence.
+
+    `triggers`, if given, are those of `data` itself (not of a decoding of it): the passes that would
+    find nothing are left out, and the secrets' names are taken from there.
+    """
     # Base64 values whose decoding is text are read decoded, and reported where they are encoded
     # (`detectors/encoded.py`); `decode=False` reads `data` as written.
     view = decoded_view(data, path, first_line) if decode else None
     if view is not None:
         return view.map_back(detect(view.data, path, first_line=first_line, decode=False))
-    blocks = list(armoured_blocks(data))
-    marks = run_marks(data)
+    compiled = _compiled(path)
+    blocks = list(armoured_blocks(data)) if triggers is None or triggers.armour else []
+    marks = None
     lock_file = None
     runs: list[tuple[TokenSpan, bool]] = []
-    for span in alphanumeric_runs(data, marks):
+    if triggers is None or triggers.runs or compiled:
+        marks = run_marks(data)
+    for span in alphanumeric_runs(data, marks) if marks is not None else ():
         reason = rejection_reason(data, span)
         hex_value = reason == HEX_REASON
         if hex_value:
@@ -75,14 +100,20 @@ def detect(data: bytes, path: str, *, first_line: int = 1, decode: bool = True) 
         if reason is None:
             runs.append((span, hex_value))
     secret_names: list[int] = []
-    matches = list(credential_assignments(data, secret_names))
+    matches = list(credential_assignments(data, secret_names, triggers.secret_hits if triggers else None))
     # No armour, no key: spares `private_keys` its pass over the data.
     pems = list(private_keys(data, blocks)) if blocks else []
-    if not (runs or matches or pems) and not _compiled(path):
+    if not (runs or matches or pems) and not compiled:
         # Nothing left but keys split in pieces, looked for where a secret is named or the path says
         # credentials may be (a commit message: every one of them); none without their first piece.
-        if not (secret_names or may_hold_credentials(path)) or marks.find(_SPLIT_NEEDLE) == -1:
+        if not (secret_names or may_hold_credentials(path)):
             return []
+        if marks is None:
+            marks = run_marks(data)
+        if marks.find(_SPLIT_NEEDLE) == -1:
+            return []
+    if marks is None:
+        marks = run_marks(data)
     from binance_secrets.detectors.candidates import findings
 
     return findings(

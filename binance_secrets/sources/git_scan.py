@@ -14,16 +14,18 @@ re-audit that the cache answers whole (`history --cache`) never needs them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import queue
 import signal
 import subprocess
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from binance_secrets.finding import Finding, ScanError
+from binance_secrets.sources import Chunk
 from binance_secrets.sources.git_objects import (
     READ_BUFFER_BYTES,
     CatFileBatch,
@@ -152,38 +154,73 @@ def blob_findings(
     `errors`. Each finding comes with the suffix of its archive member (`!member`), or "".
 
     Text and binary content (not a zip, not UTF-16, whose chunks are not bytes of the blob) is first
-    put to the `prefilter`, if any: a blob with no trigger of `detect` (in a file whose base64 values
-    are decoded, no base64 run either) at a path that does not say credentials may be there has no
-    finding, whatever its size. A blob under one block is the single
+    put to the `prefilter`, if any: a blob with no trigger of `detect` has no finding, unless its base64
+    values are decoded (`decodes_in`) or its path says credentials may be there: there it needs a
+    base64 run as well (the decoder's first need; and without one, even a path that says credentials
+    may be there holds no finding: `prefilter.may_hold_findings`). A blob under one block is the single
     chunk `blob_chunks` would make of it, made here without the stream machinery: most blobs of a
     history are small, and that machinery cost more than detecting in them.
     """
+    if not data:
+        return []  # `blob_chunks` makes no chunk of an empty blob
+    parts = _parts()
+    plain = not parts.is_zip(data) and not parts.is_utf16(data)
+    if plain and len(data) < parts.block_bytes:
+        triggers = None
+        if prefilter is not None:
+            triggers = prefilter.triggers(data)
+            if triggers is not None and _ruled_out(triggers.found(), data, path, prefilter, parts):
+                return []
+        # `printable_text` keeps every offset and every alphanumeric: the triggers are the text's too.
+        return [("", finding) for finding in parts.detect(parts.printable_text(data), path, triggers=triggers)]
+    if plain and prefilter is not None and _ruled_out(prefilter.may_match(data), data, path, prefilter, parts):
+        return []
+    results: list[tuple[str, Finding]] = []
+    for chunk in parts.blob_chunks(path, data, errors):
+        suffix = chunk.path[len(path) :]
+        results.extend(
+            (suffix, parts.placed(finding, chunk))
+            for finding in parts.detect(chunk.data, chunk.path, first_line=chunk.first_line)
+        )
+    return results
+
+
+def _ruled_out(triggered: bool, data: bytes, path: str, prefilter: Prefilter, parts: _Parts) -> bool:
+    """No finding can be in this text or binary blob: no trigger, and no base64 run where one counts."""
+    if triggered:
+        return False
+    return not (parts.may_hold_credentials(path) or parts.decodes_in(path)) or not prefilter.may_decode(data)
+
+
+class _Parts(NamedTuple):
+    """The detectors and content readers, imported on first use (see the module's docstring) and then
+    held here: a history calls them for every object, and an import statement in a function costs a
+    look-up each time."""
+
+    detect: Callable[..., list[Finding]]
+    may_hold_credentials: Callable[[str], bool]
+    decodes_in: Callable[[str], bool]
+    placed: Callable[[Finding, Chunk], Finding]
+    blob_chunks: Callable[[str, bytes, list[ScanError]], Iterator[Chunk]]
+    is_zip: Callable[[bytes], bool]
+    is_utf16: Callable[[bytes], bool]
+    printable_text: Callable[[bytes], bytes]
+    may_hold_findings: Callable[[bytes], bool]
+    block_bytes: int
+
+
+@functools.cache
+def _parts() -> _Parts:
     from binance_secrets.detectors import detect, may_hold_credentials
     from binance_secrets.detectors.encoded import decodes_in
     from binance_secrets.scanning import placed
     from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, is_utf16, is_zip, printable_text
+    from binance_secrets.sources.prefilter import may_hold_findings
 
-    if not data:
-        return []  # `blob_chunks` makes no chunk of an empty blob
-    plain = not is_zip(data) and not is_utf16(data)
-    if (
-        plain
-        and prefilter is not None
-        and not may_hold_credentials(path)
-        and not prefilter.may_match(data)
-        and not (decodes_in(path) and prefilter.may_decode(data))
-    ):
-        return []
-    if plain and len(data) < BLOCK_BYTES:
-        return [("", finding) for finding in detect(printable_text(data), path)]
-    results: list[tuple[str, Finding]] = []
-    for chunk in blob_chunks(path, data, errors):
-        suffix = chunk.path[len(path) :]
-        results.extend(
-            (suffix, placed(finding, chunk))
-            for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
-        )
-    return results
+    return _Parts(
+        detect, may_hold_credentials, decodes_in, placed, blob_chunks, is_zip, is_utf16, printable_text,
+        may_hold_findings, BLOCK_BYTES,
+    )  # fmt: skip
 
 
 def message_findings(raw: bytes, object_type: str) -> list[tuple[str, Finding]]:
@@ -196,10 +233,12 @@ def message_findings(raw: bytes, object_type: str) -> list[tuple[str, Finding]]:
 
 
 def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
-    from binance_secrets.detectors import detect
-    from binance_secrets.sources.content import printable_text
-
-    return [("", finding) for finding in detect(printable_text(message), path)]
+    parts = _parts()
+    text = parts.printable_text(message)
+    # Most messages hold no trigger and no base64 run at all: then there is nothing to find.
+    if not parts.may_hold_findings(text):
+        return []
+    return [("", finding) for finding in parts.detect(text, path)]
 
 
 def start_messages(repo: GitRepository, revisions: Sequence[str]) -> subprocess.Popen[bytes]:

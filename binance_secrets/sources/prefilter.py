@@ -27,13 +27,15 @@ import contextlib
 import os
 from typing import Any, Protocol
 
+from binance_secrets.detectors import Triggers
+from binance_secrets.detectors.credentials import SECRET_NEEDLES
 from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
 from binance_secrets.detectors.tokens import TOKEN_LENGTH
 
 # What `detect()` looks for before anything else (see its first lines): the names of secrets, armour
 # (`-----BEGIN ` with its space; without it here, so that a binary blob whose NUL becomes that space
 # when it is read as printable text is let through too), and key-length alphanumeric runs.
-TRIGGER_LITERALS = (b"ecret", b"ECRET", b"-----BEGIN")
+TRIGGER_LITERALS = (*SECRET_NEEDLES, b"-----BEGIN")
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _ALNUM_MARKS = bytes(ord("a") if byte in _ALNUM else ord(" ") for byte in range(256))
 _RUN = b"a" * TOKEN_LENGTH
@@ -47,6 +49,15 @@ _NATIVE_MAX_BYTES = 2**31
 ENVIRONMENT_VARIABLE = "BINANCE_SECRETS_PREFILTER"
 
 
+def may_hold_findings(data: bytes) -> bool:
+    """False only when `data` holds no trigger and no base64 run: then `detect` finds nothing in it, at
+    any path. (A key-length run is a base64 run too; a key split in pieces starts from a piece of 24
+    alphanumerics; a decoding needs a base64 run, or a `Secret` manifest, which holds `ecret`.) The
+    stdlib answer, for short texts such as commit messages, where a native call costs more than it saves.
+    """
+    return any(literal in data for literal in TRIGGER_LITERALS) or data.translate(_BASE64_MARKS).find(_BASE64_RUN) != -1
+
+
 class Prefilter(Protocol):
     name: str
 
@@ -56,6 +67,11 @@ class Prefilter(Protocol):
 
     def may_decode(self, data: bytes) -> bool:
         """False only when `data` holds no base64 run the decoder would look at."""
+        ...  # pragma: no cover - a protocol
+
+    def triggers(self, data: bytes) -> Triggers | None:
+        """Every trigger of `detect` in `data` (`detectors.Triggers`), or None when not known (`detect`
+        then looks for them itself)."""
         ...  # pragma: no cover - a protocol
 
 
@@ -72,18 +88,27 @@ class StdlibPrefilter:
     def may_decode(self, data: bytes) -> bool:
         return data.translate(_BASE64_MARKS).find(_BASE64_RUN) != -1
 
+    def triggers(self, data: bytes) -> Triggers | None:
+        return None  # `detect`'s own passes are this search in the standard library
+
 
 class HyperscanPrefilter:
-    """The triggers as a Hyperscan database, scanned in block mode; stops at the first match. The base64
-    run is a database of its own (in one database with the alphanumeric run, its overlapping class makes
-    compiling five times slower: 50 ms, paid again by every worker)."""
+    """The triggers as a Hyperscan database, scanned in block mode. `may_match` stops at the first
+    match; `triggers` reads on to the end, for the offset of every secret's name (their needles are
+    reported at every occurrence, armour and the alphanumeric run once). The base64 run is a database of
+    its own (in one database with the alphanumeric run, its overlapping class makes compiling five times
+    slower: 50 ms, paid again by every worker)."""
 
     name = "hyperscan"
 
     def __init__(self, hyperscan: Any) -> None:
         self._hyperscan = hyperscan
-        self._triggers = _database(hyperscan, [*TRIGGER_LITERALS, b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH])
-        self._base64 = _database(hyperscan, [b"[A-Za-z0-9+/]{%d}" % MIN_RUN_LENGTH])
+        single = hyperscan.HS_FLAG_SINGLEMATCH
+        patterns = [*TRIGGER_LITERALS, b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH]
+        # Pattern ids are their index here: the two secret needles, armour, the run (see `triggers`).
+        flags = [0, 0, single, single]
+        self._triggers = _database(hyperscan, patterns, flags)
+        self._base64 = _database(hyperscan, [b"[A-Za-z0-9+/]{%d}" % MIN_RUN_LENGTH], [single])
         # Scratch space belongs to one thread of one process: made here, in the process that scans.
         self._triggers_scratch = hyperscan.Scratch(self._triggers)
         self._base64_scratch = hyperscan.Scratch(self._base64)
@@ -94,6 +119,20 @@ class HyperscanPrefilter:
     def may_decode(self, data: bytes) -> bool:
         return len(data) >= _NATIVE_MAX_BYTES or self._found(self._base64, self._base64_scratch, data)
 
+    def triggers(self, data: bytes) -> Triggers | None:
+        if len(data) >= _NATIVE_MAX_BYTES:
+            return None
+        # One list per pattern (ids are their index in `patterns`): each needle's match ends, in order;
+        # one entry at most for armour and for the run. Most blobs have none: a shared answer for them.
+        found: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+        self._triggers.scan(data, match_event_handler=_collect, context=found, scratch=self._triggers_scratch)
+        lower, upper, armour, run = found
+        if not (lower or upper or armour or run):
+            return _NO_TRIGGERS
+        return Triggers(
+            ([end - _LOWER_WIDTH for end in lower], [end - _UPPER_WIDTH for end in upper]), bool(armour), bool(run)
+        )
+
     def _found(self, database: Any, scratch: Any, data: bytes) -> bool:
         found = [False]
         with contextlib.suppress(self._hyperscan.ScanTerminated):
@@ -101,20 +140,24 @@ class HyperscanPrefilter:
         return found[0]
 
 
-def _database(hyperscan: Any, patterns: list[bytes]) -> Any:
+_LOWER_WIDTH, _UPPER_WIDTH = (len(needle) for needle in SECRET_NEEDLES)
+_NO_TRIGGERS = Triggers(([], []), armour=False, runs=False)
+
+
+def _database(hyperscan: Any, patterns: list[bytes], flags: list[int]) -> Any:
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=patterns,
-        ids=list(range(len(patterns))),
-        elements=len(patterns),
-        flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(patterns),
-    )
+    database.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
     return database
 
 
 def _stop_at_first(pattern: int, start: int, end: int, flags: int, found: list[bool]) -> bool:
     found[0] = True
     return True  # stop scanning: one trigger is enough
+
+
+def _collect(pattern: int, start: int, end: int, flags: int, found: tuple[list[int], ...]) -> None:
+    # Called for every match: kept to one append.
+    found[pattern].append(end)
 
 
 def load_prefilter(environ: dict[str, str] | None = None) -> Prefilter | None:
