@@ -11,6 +11,7 @@ key files, lock files).
 
 from __future__ import annotations
 
+import base64
 import random
 import subprocess
 from pathlib import Path
@@ -73,6 +74,14 @@ def _near_misses() -> list[bytes]:
     ]
 
 
+def _encoded_only() -> list[tuple[bytes, str]]:
+    """Credentials whose trigger is in their base64 decoding only (README "Encoded values")."""
+    assignment = base64.b64encode(f'API_SECRET="{random_token(20)}"'.encode()).decode()
+    named = f"CONFIG_B64={assignment}\n".encode()
+    pem = f"PRIVATE_KEY_B64={base64.b64encode(ed25519_pem().encode()).decode()}\n".encode()
+    return [(named, "ci/run.sh"), (named, ".env"), (named, "notes.txt"), (pem, "deploy/values.yaml")]
+
+
 def _random_texts(count: int, seed: int) -> list[bytes]:
     """Random texts from an alphabet of the characters the detectors look at, with triggers spliced in."""
     rng = random.Random(seed)
@@ -100,7 +109,7 @@ def _inputs() -> list[tuple[bytes, str]]:
         f'api_key = "{random_hex()}"\napi_secret = "{random_hex()}"  # binance testnet\n'.encode(),
         f"PRIVATE_KEY = '''{ed25519_pem()}'''\n".encode(),
     ]
-    return cases + [(text, path) for text in extra for path in PATHS]
+    return cases + _encoded_only() + [(text, path) for text in extra for path in PATHS]
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +210,36 @@ def test_commit_messages_counted_in_bulk_are_scanned_as_one_by_one(tmp_path: Pat
     assert sorted(merged.scanned) == sorted(expected)
     assert merged.commits == len(records) == 41
     assert merged.bytes == sum(len(record) - 41 for record in records)
+
+
+def test_scan_with_the_native_prefilter_finds_what_it_finds_without(tmp_path: Path, native: Prefilter) -> None:
+    """README "Performance": `scan` of a folder rules chunks out, or hands them their triggers, with
+    the native prefilter; every example of every rule, written as a file where its path says (plus
+    UTF-16, zipped and larger-than-a-block files), is found alike without it."""
+    import io
+    import zipfile
+
+    from binance_secrets.filters import FindingFilter
+    from binance_secrets.paths import PathFilter
+    from binance_secrets.scanning import scan_files
+    from binance_secrets.sources.content import BLOCK_BYTES
+
+    for number, (data, path) in enumerate(_inputs()):
+        target = tmp_path / f"case{number:04}" / path.strip("<>").replace(" ", "_")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    key = api_key()
+    (tmp_path / "utf16.env").write_bytes(f"BINANCE_API_SECRET={secret_key()}\n".encode("utf-16"))
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("inner/settings.py", f'BINANCE_API_KEY = "{key}"\n')
+    (tmp_path / "bundle.zip").write_bytes(zipped.getvalue())
+    big = bytearray(b"# filler line\n" * (BLOCK_BYTES // 14 + 10))
+    big[-200:-200] = f'\nBINANCE_API_KEY = "{api_key()}"\n'.encode()
+    (tmp_path / "big.py").write_bytes(bytes(big))
+    everything = FindingFilter(min_confidence="low")
+    plain = scan_files([str(tmp_path)], PathFilter(), everything)
+    prefiltered = scan_files([str(tmp_path)], PathFilter(), everything, native)
+    assert prefiltered.findings == plain.findings
+    assert prefiltered.errors == plain.errors
+    assert len(plain.findings) > 100

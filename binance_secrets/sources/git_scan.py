@@ -153,11 +153,9 @@ def blob_findings(
     UTF-16 and binary handling, blocks with their first line and column); what is not read goes to
     `errors`. Each finding comes with the suffix of its archive member (`!member`), or "".
 
-    Text and binary content (not a zip, not UTF-16, whose chunks are not bytes of the blob) is first
-    put to the `prefilter`, if any: a blob with no trigger of `detect` has no finding, unless its base64
-    values are decoded (`decodes_in`) or its path says credentials may be there: there it needs a
-    base64 run as well (the decoder's first need; and without one, even a path that says credentials
-    may be there holds no finding: `prefilter.may_hold_findings`). A blob under one block is the single
+    Each chunk goes through the `prefilter`, if any (`prefilter.detect_with`): ruled out when it holds
+    no trigger and no base64 run where one counts, else handed its triggers. A text or binary blob
+    over one block is first ruled out whole, before it is cut. A blob under one block is the single
     chunk `blob_chunks` would make of it, made here without the stream machinery: most blobs of a
     history are small, and that machinery cost more than detecting in them.
     """
@@ -166,30 +164,17 @@ def blob_findings(
     parts = _parts()
     plain = not parts.is_zip(data) and not parts.is_utf16(data)
     if plain and len(data) < parts.block_bytes:
-        triggers = None
-        if prefilter is not None:
-            triggers = prefilter.triggers(data)
-            if triggers is not None and _ruled_out(triggers.found(), data, path, prefilter, parts):
-                return []
-        # `printable_text` keeps every offset and every alphanumeric: the triggers are the text's too.
-        return [("", finding) for finding in parts.detect(parts.printable_text(data), path, triggers=triggers)]
-    if plain and prefilter is not None and _ruled_out(prefilter.may_match(data), data, path, prefilter, parts):
+        return [("", finding) for finding in parts.detect_with(prefilter, parts.printable_text(data), path, 1)]
+    if plain and prefilter is not None and parts.ruled_out(prefilter, prefilter.may_match(data), data, path):
         return []
     results: list[tuple[str, Finding]] = []
     for chunk in parts.blob_chunks(path, data, errors):
         suffix = chunk.path[len(path) :]
         results.extend(
             (suffix, parts.placed(finding, chunk))
-            for finding in parts.detect(chunk.data, chunk.path, first_line=chunk.first_line)
+            for finding in parts.detect_with(prefilter, chunk.data, chunk.path, chunk.first_line)
         )
     return results
-
-
-def _ruled_out(triggered: bool, data: bytes, path: str, prefilter: Prefilter, parts: _Parts) -> bool:
-    """No finding can be in this text or binary blob: no trigger, and no base64 run where one counts."""
-    if triggered:
-        return False
-    return not (parts.may_hold_credentials(path) or parts.decodes_in(path)) or not prefilter.may_decode(data)
 
 
 class _Parts(NamedTuple):
@@ -197,29 +182,28 @@ class _Parts(NamedTuple):
     held here: a history calls them for every object, and an import statement in a function costs a
     look-up each time."""
 
+    detect_with: Callable[[Prefilter | None, bytes, str, int], list[Finding]]
+    ruled_out: Callable[[Prefilter, bool, bytes, str], bool]
+    may_hold_findings: Callable[[bytes], bool]
     detect: Callable[..., list[Finding]]
-    may_hold_credentials: Callable[[str], bool]
-    decodes_in: Callable[[str], bool]
     placed: Callable[[Finding, Chunk], Finding]
     blob_chunks: Callable[[str, bytes, list[ScanError]], Iterator[Chunk]]
     is_zip: Callable[[bytes], bool]
     is_utf16: Callable[[bytes], bool]
     printable_text: Callable[[bytes], bytes]
-    may_hold_findings: Callable[[bytes], bool]
     block_bytes: int
 
 
 @functools.cache
 def _parts() -> _Parts:
-    from binance_secrets.detectors import detect, may_hold_credentials
-    from binance_secrets.detectors.encoded import decodes_in
+    from binance_secrets.detectors import detect
     from binance_secrets.scanning import placed
     from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, is_utf16, is_zip, printable_text
-    from binance_secrets.sources.prefilter import may_hold_findings
+    from binance_secrets.sources.prefilter import detect_with, may_hold_findings, ruled_out
 
     return _Parts(
-        detect, may_hold_credentials, decodes_in, placed, blob_chunks, is_zip, is_utf16, printable_text,
-        may_hold_findings, BLOCK_BYTES,
+        detect_with, ruled_out, may_hold_findings, detect, placed, blob_chunks, is_zip, is_utf16, printable_text,
+        BLOCK_BYTES,
     )  # fmt: skip
 
 

@@ -27,10 +27,12 @@ import contextlib
 import os
 from typing import Any, Protocol
 
-from binance_secrets.detectors import Triggers
+from binance_secrets.detectors import Triggers, detect, may_hold_credentials
 from binance_secrets.detectors.credentials import SECRET_NEEDLES
+from binance_secrets.detectors.encoded import decodes_in
 from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
 from binance_secrets.detectors.tokens import TOKEN_LENGTH
+from binance_secrets.finding import Finding
 
 # What `detect()` looks for before anything else (see its first lines): the names of secrets, armour
 # (`-----BEGIN ` with its space; without it here, so that a binary blob whose NUL becomes that space
@@ -47,6 +49,28 @@ _BASE64_RUN = b"b" * MIN_RUN_LENGTH
 # (only with a raised --max-blob-size) go to `detect` unfiltered.
 _NATIVE_MAX_BYTES = 2**31
 ENVIRONMENT_VARIABLE = "BINANCE_SECRETS_PREFILTER"
+
+
+def detect_with(prefilter: Prefilter | None, text: bytes, path: str, first_line: int = 1) -> list[Finding]:
+    """`detect(text, path)` with the prefilter's help, if any: `text` (what `detect` reads, printable
+    text) is ruled out whole when it holds no trigger and no base64 run where one counts, and is
+    otherwise handed the triggers found in it, so that `detect` does not search for them again."""
+    if prefilter is None:
+        return detect(text, path, first_line=first_line)
+    triggers = prefilter.triggers(text)
+    if triggers is not None and ruled_out(prefilter, triggers.found(), text, path):
+        return []
+    return detect(text, path, first_line=first_line, triggers=triggers)
+
+
+def ruled_out(prefilter: Prefilter, triggered: bool, data: bytes, path: str) -> bool:
+    """No finding can be in `data`: no trigger (`triggered` is the prefilter's answer), and no base64
+    run where one counts: in a file whose values are decoded (`decodes_in`: the decoder's first need)
+    or at a path that says credentials may be there (there, without a trigger or a base64 run, nothing
+    is found either: `may_hold_findings`)."""
+    if triggered:
+        return False
+    return not (may_hold_credentials(path) or decodes_in(path)) or not prefilter.may_decode(data)
 
 
 def may_hold_findings(data: bytes) -> bool:
