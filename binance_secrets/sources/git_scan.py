@@ -273,9 +273,7 @@ def scan_messages(
             chunk = process.stdout.read(READ_BUFFER_BYTES)
             records = (tail + chunk).split(b"\0")
             tail = records.pop() if chunk else b""
-            if known or not _count_plain_records(records, result):
-                for record in records:
-                    _scan_message_record(record, result, known, flagged)
+            _scan_message_records(records, result, known, flagged)
             if result.commits >= MESSAGE_BATCH_COMMITS:
                 yield result
                 result = BatchResult()
@@ -290,23 +288,38 @@ def scan_messages(
         stop_process(process)  # abandoned or interrupted: git log goes with us
 
 
-def _count_plain_records(records: list[bytes], result: BatchResult) -> bool:
-    """Counts the records as scanned when none of their messages holds a trigger or a base64 run (most
-    read buffers: each holds a thousand messages or more); False, counting nothing, when one may.
+def _scan_message_records(
+    records: list[bytes], result: BatchResult, known: frozenset[str], flagged: frozenset[str]
+) -> None:
+    """The records of one read buffer. Most messages hold no trigger and no base64 run: they are
+    counted as scanned without going through `detect` (`prefilter.may_hold_findings`), all the
+    buffer's at once when none of them holds one (one test on the messages joined by NULs, which
+    no trigger or base64 run spans), else one by one.
 
-    One test on all the messages at once, NUL-separated (no trigger and no base64 run spans a NUL),
-    instead of one per message. A message is read as `printable_text` reads it, which changes only a
-    text with a NUL (binary) or a UTF-16 one, whose ASCII characters also come with NULs: a record
-    of the `-z` stream holds none, so the raw bytes hold every trigger the text would.
+    A message is read as `printable_text` reads it, which changes only a text with a NUL (binary) or a
+    UTF-16 one, whose ASCII characters also come with NULs: a record of the `-z` stream holds none, so
+    its raw bytes hold every trigger and every base64 run its text would.
     """
+    if known:  # a re-audit with a cache: some commits are only counted, some reported again
+        for record in records:
+            _scan_message_record(record, result, known, flagged)
+        return
+    may_hold_findings = _parts().may_hold_findings
     complete = [record for record in records if len(record) >= 41 and record[40:41] == b"\n"]
-    if _parts().may_hold_findings(b"\0".join([record[41:] for record in complete])):
-        return False
-    result.commits += len(complete)
-    result.objects += len(complete)
-    result.bytes += sum(map(len, complete)) - 41 * len(complete)
-    result.scanned.extend([record[:40].decode("ascii", "replace") for record in complete])
-    return True
+    if not may_hold_findings(b"\0".join([record[41:] for record in complete])):
+        result.commits += len(complete)
+        result.objects += len(complete)
+        result.bytes += sum(map(len, complete)) - 41 * len(complete)
+        result.scanned.extend([record[:40].decode("ascii", "replace") for record in complete])
+        return
+    for record in complete:
+        if may_hold_findings(record[41:]):
+            _scan_message_record(record, result, known, flagged)
+        else:
+            result.commits += 1
+            result.objects += 1
+            result.bytes += len(record) - 41
+            result.scanned.append(record[:40].decode("ascii", "replace"))
 
 
 def _scan_message_record(record: bytes, result: BatchResult, known: frozenset[str], flagged: frozenset[str]) -> None:
