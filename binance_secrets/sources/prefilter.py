@@ -1,4 +1,5 @@
-"""Which history blobs cannot hold a finding, told with one native pass over them where one is installed.
+"""Which chunks cannot hold a finding, and where the triggers of the others are, told with one native
+pass over them where one is installed.
 
 `detect()` looks further at a chunk only where one of its triggers is: a run of 64 alphanumerics (a
 key's shape), `ecret`/`ECRET` (a secret's name) or `-----BEGIN` (armour), or when the path itself says
@@ -6,19 +7,26 @@ credentials may be there (`may_hold_credentials`). A chunk with none of them has
 `detect` learns after a `translate` and four `find` passes over it: about 230 MB/s on this project's
 machine kind, most of a large history's time, since nearly every blob of a history has no trigger (98%
 of numpy's). Hyperscan (the optional `fast` extra: `pip install 'binance-secrets[fast]'`) answers the
-same question in one pass at about 1 GB/s, and only the blobs it cannot rule out go to `detect`.
+same question in one pass at about 1 GB/s, and only the chunks it cannot rule out go to `detect`,
+with what the pass found (`detectors.Triggers`: the offset of every secret's name, whether there is
+armour or a key-length run), so that `detect` leaves out its own searches for them. The history uses
+it for every blob, `scan` for every chunk of a file (not the pre-commit hook: loading it costs more
+than a few files take).
 
-The answer is only ever "maybe" or "certainly nothing": a blob the prefilter lets through is scanned
-exactly as without it, and one it stops holds none of the triggers, so the findings are the same
-either way (tests compare both paths on the same inputs, and every table case of the detectors).
-Without hyperscan, or with `BINANCE_SECRETS_PREFILTER=stdlib`, blobs go straight to `detect`, whose
-own first passes are this test in the standard library.
+The answer is only ever "maybe" or "certainly nothing", and the triggers are every occurrence the
+standard library would find: a chunk the prefilter lets through is scanned exactly as without it, and
+one it stops holds none of the triggers, so the findings are the same either way (tests compare both
+paths on the same inputs, and every table case of the detectors). Without hyperscan, or with
+`BINANCE_SECRETS_PREFILTER=stdlib`, chunks go straight to `detect`, whose own first passes are this
+test in the standard library.
 
 In the files whose base64 values `detect` decodes (`detectors/encoded.decodes_in`: configs, scripts,
-text), a trigger may sit in a decoding only (`CONFIG_B64=` of `API_SECRET="..."`), so there a blob is
+text), a trigger may sit in a decoding only (`CONFIG_B64=` of `API_SECRET="..."`), so there a chunk is
 also let through when it holds a run of `MIN_RUN_LENGTH` standard base64 characters (`may_decode`), the
 first thing the decoder looks for. Its other way in, a Kubernetes `Secret`'s short `data:` values, needs
-the word `Secret`, which holds the trigger `ecret`.
+the word `Secret`, which holds the trigger `ecret`. Without a trigger and without such a run, nothing
+is found even at a path that says credentials may be there (`may_hold_findings`, the same test in the
+standard library, for short texts such as commit messages).
 """
 
 from __future__ import annotations
