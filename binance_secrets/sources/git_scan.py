@@ -154,8 +154,8 @@ def blob_findings(
     `errors`. Each finding comes with the suffix of its archive member (`!member`), or "".
 
     Each chunk goes through the `prefilter`, if any (`prefilter.detect_with`): ruled out when it holds
-    no trigger and no base64 run where one counts, else handed its triggers. A text or binary blob
-    over one block is first ruled out whole, before it is cut. A blob under one block is the single
+    no trigger and no base64 run where one counts, else handed its triggers; a text or binary blob is
+    put to it whole, before it is converted or cut. A blob under one block is the single
     chunk `blob_chunks` would make of it, made here without the stream machinery: most blobs of a
     history are small, and that machinery cost more than detecting in them.
     """
@@ -164,7 +164,15 @@ def blob_findings(
     parts = _parts()
     plain = not parts.is_zip(data) and not parts.is_utf16(data)
     if plain and len(data) < parts.block_bytes:
-        return [("", finding) for finding in parts.detect_with(prefilter, parts.printable_text(data), path, 1)]
+        triggers = None
+        if prefilter is not None:
+            triggers = prefilter.triggers(data)
+            if triggers is not None and parts.ruled_out(prefilter, triggers.found(), data, path):
+                return []
+        # Searched in the blob as it is, not in its printable text, so that a binary blob with nothing is
+        # never converted: `printable_text` keeps every offset and every alphanumeric, so the triggers
+        # (and the base64 runs) are the same in both.
+        return [("", finding) for finding in parts.detect(parts.printable_text(data), path, triggers=triggers)]
     if plain and prefilter is not None and parts.ruled_out(prefilter, prefilter.may_match(data), data, path):
         return []
     results: list[tuple[str, Finding]] = []
