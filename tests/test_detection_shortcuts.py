@@ -76,7 +76,8 @@ def _near_misses() -> list[bytes]:
 
 def _encoded_only() -> list[tuple[bytes, str]]:
     """Credentials whose trigger is in their base64 decoding only (README "Encoded values")."""
-    assignment = base64.b64encode(f'API_SECRET="{random_token(20)}"'.encode()).decode()
+    short = random_token(20)  # a hard-coded secret too short for a key's run
+    assignment = base64.b64encode(f'API_SECRET="{short}"'.encode()).decode()
     named = f"CONFIG_B64={assignment}\n".encode()
     pem = f"PRIVATE_KEY_B64={base64.b64encode(ed25519_pem().encode()).decode()}\n".encode()
     return [(named, "ci/run.sh"), (named, ".env"), (named, "notes.txt"), (pem, "deploy/values.yaml")]
@@ -99,6 +100,7 @@ def _random_texts(count: int, seed: int) -> list[bytes]:
 
 def _inputs() -> list[tuple[bytes, str]]:
     cases = _examples()
+    hex_key, hex_secret = random_hex(), random_hex()
     extra = [
         *_near_misses(),
         *_random_texts(150, 16),
@@ -106,7 +108,7 @@ def _inputs() -> list[tuple[bytes, str]]:
         adversarial.equals_quotes_and_secret(64 * 1024),
         adversarial.tokens(32 * 1024, b" "),
         f'BINANCE_API_KEY = "{api_key()}"\nBINANCE_API_SECRET = "{secret_key()}"\n'.encode(),
-        f'api_key = "{random_hex()}"\napi_secret = "{random_hex()}"  # binance testnet\n'.encode(),
+        f'api_key = "{hex_key}"\napi_secret = "{hex_secret}"  # binance testnet\n'.encode(),
         f"PRIVATE_KEY = '''{ed25519_pem()}'''\n".encode(),
     ]
     return cases + _encoded_only() + [(text, path) for text in extra for path in PATHS]
@@ -171,7 +173,8 @@ def _messages_repo(path: Path) -> Path:
     messages[3] = f"rotate\n\n{filler}BINANCE_API_KEY={api_key()}\nBINANCE_API_SECRET={secret_key()}"
     messages[5] = f"mention the secret manager\n\n{filler}"
     messages[6] = f"payload {random_token(30)}==\n\n{filler}"
-    messages[39] = f"testnet\n\napi_key = '{random_hex()}'\napi_secret = '{random_hex()}'  # binance"
+    hex_key, hex_secret = random_hex(), random_hex()
+    messages[39] = f"testnet\n\napi_key = '{hex_key}'\napi_secret = '{hex_secret}'  # binance"
     for number, message in enumerate(messages):
         commit_file(repo, "notes.txt", f"{number}\n", message)
     (repo / "notes.txt").write_text("last\n")
