@@ -4,7 +4,7 @@ and the files pipeline behind `scan` and the hook."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from binance_secrets.detectors import detect
 from binance_secrets.filters import FindingFilter
@@ -17,15 +17,28 @@ from binance_secrets.sources.files import FileWalk, describe_os_error, read_chun
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binance_secrets.finding import Finding  # a clean run builds no Finding, nor its type
+    from binance_secrets.sources.prefilter import Prefilter
 
 
 def scan_files(
-    targets: Sequence[str], path_filter: PathFilter, finding_filter: FindingFilter
+    targets: Sequence[str],
+    path_filter: PathFilter,
+    finding_filter: FindingFilter,
+    prefilter: Prefilter | None = None,
 ) -> ScanResult:
+    """`prefilter` (`scan` of a folder, not the hook, whose few files do not repay loading one): each
+    chunk is ruled out or handed its triggers by one native pass (`prefilter.detect_with`)."""
     started = time.perf_counter()
+    chunk_findings: Callable[[Chunk], list[Finding]] = _plain_findings
+    if prefilter is not None:
+        from binance_secrets.sources.prefilter import detect_with
+
+        def chunk_findings(chunk: Chunk) -> list[Finding]:
+            return detect_with(prefilter, chunk.data, chunk.path, chunk.first_line)
+
     errors: list[ScanError] = []
     walk = FileWalk(path_filter, errors)
-    scan = ChunkScan(finding_filter)
+    scan = ChunkScan(finding_filter, chunk_findings)
     files = unreadable = 0
     for target in walk.files(targets):
         files += 1
@@ -47,8 +60,11 @@ class ChunkScan:
     yielding chunks reaches the caller, with everything before it already counted and kept.
     """
 
-    def __init__(self, finding_filter: FindingFilter) -> None:
+    def __init__(
+        self, finding_filter: FindingFilter, chunk_findings: Callable[[Chunk], list[Finding]] | None = None
+    ) -> None:
         self.finding_filter = finding_filter
+        self.chunk_findings = chunk_findings or _plain_findings
         self.findings: list[Finding] = []
         self.bytes = 0
 
@@ -57,9 +73,13 @@ class ChunkScan:
             self.bytes += len(chunk.data)
             self.findings.extend(
                 self.finding_filter.apply(
-                    placed(finding, chunk) for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
+                    placed(finding, chunk) for finding in self.chunk_findings(chunk)
                 )
             )
+
+
+def _plain_findings(chunk: Chunk) -> list[Finding]:
+    return detect(chunk.data, chunk.path, first_line=chunk.first_line)
 
 
 def placed(finding: Finding, chunk: Chunk) -> Finding:

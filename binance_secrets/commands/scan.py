@@ -16,5 +16,7 @@ from binance_secrets.settings import resolve_settings
 def scan_command(paths: tuple[str, ...], options: RunOptions) -> int:
     """Scan files and folders of the working tree (default: the current folder)."""
     settings = resolve_settings(options.settings, Path.cwd())
-    result = scan_files(paths or (".",), settings.path_filter, settings.finding_filter)
+    from binance_secrets.sources.prefilter import load_prefilter  # the `fast` extra, if installed
+
+    result = scan_files(paths or (".",), settings.path_filter, settings.finding_filter, load_prefilter())
     return conclude(result, options)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from binance_secrets import rules
 from binance_secrets.allowlist import is_line_allowlisted
-from binance_secrets.detectors import MESSAGE_PATHS, PAIR_WINDOW_LINES, may_hold_credentials
+from binance_secrets.detectors import MESSAGE_PATHS, PAIR_WINDOW_LINES, is_lock_file, may_hold_credentials
 from binance_secrets.detectors.context import (
     NAME_WINDOW_BYTES,
     AssignedName,
@@ -79,8 +79,6 @@ _BARE_FILE_BYTES = 512
 _BARE_FILE_NOISE = b" \t\r\n\"'"
 # Quotes and commas separate the two values of a key file as blanks do.
 _PAIR_FILE_SEPARATORS = bytes.maketrans(b"\"',", b"   ")
-# Lock files and checksum lists hold hex digests by the thousand, never a testnet key.
-_LOCK_FILE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", ".sha256", "sha256sums", ".md5")
 # Every Google service-account key file (`gcloud iam service-accounts keys create`) holds these.
 _SERVICE_ACCOUNT_MARKERS = (b'"service_account"', b'"private_key_id"', b'"client_email"')
 # Random 64-digit hex has an empirical entropy of about 3.8 bits/char; a typed pattern far less.
@@ -174,7 +172,7 @@ class _FileFacts:
 
     @property
     def lock_file(self) -> bool:
-        return self.base.lower().endswith(_LOCK_FILE_SUFFIXES)
+        return is_lock_file(self._path)
 
     @property
     def may_hold_credentials(self) -> bool:

@@ -79,8 +79,10 @@ class AssignedName:
     positional: bool = False
 
 
+@functools.lru_cache(maxsize=4096)
 def name_words(name: str) -> tuple[str, ...]:
-    """`binanceApiSecret` / `BINANCE_API_SECRET` / `x-mbx-apikey` -> lower-case words."""
+    """`binanceApiSecret` / `BINANCE_API_SECRET` / `x-mbx-apikey` -> lower-case words. Remembered:
+    a history meets the same few names (`SECRET_KEY`, `api_secret`) in every version of every file."""
     return tuple(word.lower() for word in _CAMEL_OR_SEPARATED.findall(name))
 
 

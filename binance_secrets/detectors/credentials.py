@@ -6,8 +6,9 @@ on a bounded window, so a huge line costs a constant per occurrence.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from binance_secrets.detectors.context import name_words, shannon_entropy
@@ -103,12 +104,23 @@ class CredentialMatch:
     value: str
 
 
-def credential_assignments(data: bytes, names: list[int] | None = None) -> Iterator[CredentialMatch]:
+# What every secret's name holds: the prefilter of `detect` and of the history look for these too.
+SECRET_NEEDLES = (b"ecret", b"ECRET")
+
+
+def credential_assignments(
+    data: bytes, names: list[int] | None = None, hits: tuple[Sequence[int], Sequence[int]] | None = None
+) -> Iterator[CredentialMatch]:
     """Values assigned to secret-like names; `names`, if given, receives where every such name starts
-    (assigned or not: `detect` takes any of them as a sign that credentials may be near)."""
+    (assigned or not: `detect` takes any of them as a sign that credentials may be near).
+
+    `hits`, if given, holds the offset of every occurrence of each of `SECRET_NEEDLES` in `data`, in
+    order (a native pass found them, `detect.Triggers`): taken instead of searching the data again.
+    """
     seen_names: set[int] = set()
-    for needle in (b"ecret", b"ECRET"):
-        position = data.find(needle)
+    for index, needle in enumerate(SECRET_NEEDLES):
+        offsets = hits[index] if hits is not None else None
+        position = _next(data, needle, 0, offsets)
         examined_to = 0
         while position != -1:
             name_end = _name_end(data, position + len(needle))
@@ -122,7 +134,15 @@ def credential_assignments(data: bytes, names: list[int] | None = None) -> Itera
                     yield match
             # Later hits inside the name just examined (`secretsecret…`) would examine it again.
             examined_to = max(examined_to, name_end)
-            position = data.find(needle, max(position + len(needle), examined_to))
+            position = _next(data, needle, max(position + len(needle), examined_to), offsets)
+
+
+def _next(data: bytes, needle: bytes, start: int, offsets: Sequence[int] | None) -> int:
+    """`data.find(needle, start)`, from the list of every occurrence when there is one."""
+    if offsets is None:
+        return data.find(needle, start)
+    index = bisect.bisect_left(offsets, start)
+    return offsets[index] if index < len(offsets) else -1
 
 
 def _name_start(data: bytes, position: int) -> int:

@@ -43,6 +43,8 @@ through a manifest's `data:` blocks reads each line once.
 
 from __future__ import annotations
 
+import functools
+
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -67,11 +69,19 @@ _MANIFEST_TYPES = frozenset({"yaml", "yml", "json"})
 
 def decodes_in(path: str) -> bool:
     """Whether base64 values are decoded in the file at `path` (an archive member by its own name)."""
+    return _decoding(path)[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _decoding(path: str) -> tuple[bool, bool]:
+    """Whether values are decoded in the file at `path`, and whether it may be a Kubernetes manifest.
+    Remembered per path: a history asks for every version of a file, and for every commit message."""
     name = _file_name(path)
     if name in _NOT_DECODED_NAMES:
-        return False
+        return False, False
     parts = name.split(".")
-    return len(parts) == 1 or parts[0] in _DECODED_NAMES or not _DECODED_TYPES.isdisjoint(parts[1:])
+    decoded = len(parts) == 1 or parts[0] in _DECODED_NAMES or not _DECODED_TYPES.isdisjoint(parts[1:])
+    return decoded, decoded and not _MANIFEST_TYPES.isdisjoint(parts)
 
 
 def _file_name(path: str) -> str:
@@ -85,8 +95,9 @@ def decoded_view(data: bytes, path: str, first_line: int = 1) -> DecodedView | N
     The decoding is imported when a file it applies to is first scanned: the source files a pre-commit
     hook usually checks never pay for loading it.
     """
-    if not decodes_in(path):
+    decoded, manifest = _decoding(path)
+    if not decoded:
         return None
     from binance_secrets.detectors.encoded_values import view_of
 
-    return view_of(data, first_line, manifest=not _MANIFEST_TYPES.isdisjoint(_file_name(path).split(".")))
+    return view_of(data, first_line, manifest=manifest)

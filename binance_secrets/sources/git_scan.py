@@ -14,11 +14,12 @@ re-audit that the cache answers whole (`history --cache`) never needs them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import queue
 import signal
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -33,6 +34,7 @@ from binance_secrets.git.process import (
     widen_pipe,
 )
 from binance_secrets.git.repository import GitRepository
+from binance_secrets.sources import Chunk
 
 if TYPE_CHECKING:
     import multiprocessing
@@ -152,33 +154,68 @@ def blob_findings(
     same archive limits, UTF-16 and binary handling, blocks with their first line and column); what is
     not read goes to `errors`. Each finding comes with the suffix of its archive member (`!member`), or "".
 
-    Plain content (not a zip, not UTF-16, whose chunks are not bytes of the blob) is first put to the
-    `prefilter`, if any: a blob with no trigger of `detect` (in a file whose base64 values are decoded,
-    no base64 run either) at a path that does not say credentials may be there has no finding, whatever
-    its size.
+    Each chunk goes through the `prefilter`, if any (`prefilter.detect_with`): ruled out when it holds
+    no trigger and no base64 run where one counts, else handed its triggers; a text or binary blob is
+    put to it whole, before it is converted or cut. A plain blob under one block is one chunk of
+    `blob_chunks` (made there without the stream machinery), its triggers found in the blob as it is.
     """
-    from binance_secrets.detectors import detect, may_hold_credentials
-    from binance_secrets.detectors.encoded import decodes_in
-    from binance_secrets.scanning import placed
-    from binance_secrets.sources.content import blob_chunks, is_plain
-
-    if (
-        prefilter is not None
-        and data
-        and is_plain(data)
-        and not may_hold_credentials(path)
-        and not prefilter.may_match(data)
-        and not (decodes_in(path) and prefilter.may_decode(data))
-    ):
+    if not data:
+        return []  # `blob_chunks` makes no chunk of an empty blob
+    parts = _parts()
+    plain = parts.is_plain(data)
+    if plain and len(data) < parts.block_bytes:
+        triggers = None
+        if prefilter is not None:
+            triggers = prefilter.triggers(data)
+            if triggers is not None and parts.ruled_out(prefilter, triggers.found(), data, path):
+                return []
+        # Searched in the blob as it is, not in its printable text, so that a binary blob with nothing is
+        # never converted: `printable_text` keeps every offset and every alphanumeric, so the triggers
+        # (and the base64 runs) are the same in both.
+        return [
+            ("", finding)
+            for chunk in parts.blob_chunks(path, data, errors)
+            for finding in parts.detect(chunk.data, chunk.path, triggers=triggers)
+        ]
+    if plain and prefilter is not None and parts.ruled_out(prefilter, prefilter.may_match(data), data, path):
         return []
     results: list[tuple[str, Finding]] = []
-    for chunk in blob_chunks(path, data, errors):
+    for chunk in parts.blob_chunks(path, data, errors):
         suffix = chunk.path[len(path) :]
         results.extend(
-            (suffix, placed(finding, chunk))
-            for finding in detect(chunk.data, chunk.path, first_line=chunk.first_line)
+            (suffix, parts.placed(finding, chunk))
+            for finding in parts.detect_with(prefilter, chunk.data, chunk.path, chunk.first_line)
         )
     return results
+
+
+class _Parts(NamedTuple):
+    """The detectors and content readers, imported on first use (see the module's docstring) and then
+    held here: a history calls them for every object, and an import statement in a function costs a
+    look-up each time."""
+
+    detect_with: Callable[[Prefilter | None, bytes, str, int], list[Finding]]
+    ruled_out: Callable[[Prefilter, bool, bytes, str], bool]
+    may_hold_findings: Callable[[bytes], bool]
+    detect: Callable[..., list[Finding]]
+    placed: Callable[[Finding, Chunk], Finding]
+    blob_chunks: Callable[[str, bytes, list[ScanError]], Iterator[Chunk]]
+    is_plain: Callable[[bytes], bool]
+    printable_text: Callable[[bytes], bytes]
+    block_bytes: int
+
+
+@functools.cache
+def _parts() -> _Parts:
+    from binance_secrets.detectors import detect
+    from binance_secrets.scanning import placed
+    from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, is_plain, printable_text
+    from binance_secrets.sources.prefilter import detect_with, may_hold_findings, ruled_out
+
+    return _Parts(
+        detect_with, ruled_out, may_hold_findings, detect, placed, blob_chunks, is_plain, printable_text,
+        BLOCK_BYTES,
+    )  # fmt: skip
 
 
 def message_findings(raw: bytes, object_type: str) -> list[tuple[str, Finding]]:
@@ -191,10 +228,12 @@ def message_findings(raw: bytes, object_type: str) -> list[tuple[str, Finding]]:
 
 
 def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
-    from binance_secrets.detectors import detect
-    from binance_secrets.sources.content import printable_text
-
-    return [("", finding) for finding in detect(printable_text(message), path)]
+    parts = _parts()
+    text = parts.printable_text(message)
+    # Most messages hold no trigger and no base64 run at all: then there is nothing to find.
+    if not parts.may_hold_findings(text):
+        return []
+    return [("", finding) for finding in parts.detect(text, path)]
 
 
 def start_messages(repo: GitRepository, revisions: Sequence[str]) -> GitProcess:
@@ -232,8 +271,7 @@ def scan_messages(
             chunk = process.stdout.read(READ_BUFFER_BYTES)
             records = (tail + chunk).split(b"\0")
             tail = records.pop() if chunk else b""
-            for record in records:
-                _scan_message_record(record, result, known, flagged)
+            _scan_message_records(records, result, known, flagged)
             if result.commits >= MESSAGE_BATCH_COMMITS:
                 yield result
                 result = BatchResult()
@@ -246,6 +284,40 @@ def scan_messages(
         yield result
     finally:
         stop_process(process)  # abandoned or interrupted: git log goes with us
+
+
+def _scan_message_records(
+    records: list[bytes], result: BatchResult, known: frozenset[str], flagged: frozenset[str]
+) -> None:
+    """The records of one read buffer. Most messages hold no trigger and no base64 run: they are
+    counted as scanned without going through `detect` (`prefilter.may_hold_findings`), all the
+    buffer's at once when none of them holds one (one test on the messages joined by NULs, which
+    no trigger or base64 run spans), else one by one.
+
+    A message is read as `printable_text` reads it, which changes only a text with a NUL (binary) or a
+    UTF-16 one, whose ASCII characters also come with NULs: a record of the `-z` stream holds none, so
+    its raw bytes hold every trigger and every base64 run its text would.
+    """
+    if known:  # a re-audit with a cache: some commits are only counted, some reported again
+        for record in records:
+            _scan_message_record(record, result, known, flagged)
+        return
+    may_hold_findings = _parts().may_hold_findings
+    complete = [record for record in records if len(record) >= 41 and record[40:41] == b"\n"]
+    if not may_hold_findings(b"\0".join([record[41:] for record in complete])):
+        result.commits += len(complete)
+        result.objects += len(complete)
+        result.bytes += sum(map(len, complete)) - 41 * len(complete)
+        result.scanned.extend([record[:40].decode("ascii", "replace") for record in complete])
+        return
+    for record in complete:
+        if may_hold_findings(record[41:]):
+            _scan_message_record(record, result, known, flagged)
+        else:
+            result.commits += 1
+            result.objects += 1
+            result.bytes += len(record) - 41
+            result.scanned.append(record[:40].decode("ascii", "replace"))
 
 
 def _scan_message_record(record: bytes, result: BatchResult, known: frozenset[str], flagged: frozenset[str]) -> None:

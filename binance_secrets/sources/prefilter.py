@@ -1,4 +1,5 @@
-"""Which history blobs cannot hold a finding, told with one native pass over them where one is installed.
+"""Which chunks cannot hold a finding, and where the triggers of the others are, told with one native
+pass over them where one is installed.
 
 `detect()` looks further at a chunk only where one of its triggers is: a run of 64 alphanumerics (a
 key's shape), `ecret`/`ECRET` (a secret's name) or `-----BEGIN` (armour), or when the path itself says
@@ -6,19 +7,26 @@ credentials may be there (`may_hold_credentials`). A chunk with none of them has
 `detect` learns after a `translate` and four `find` passes over it: about 230 MB/s on this project's
 machine kind, most of a large history's time, since nearly every blob of a history has no trigger (98%
 of numpy's). Hyperscan (the optional `fast` extra: `pip install 'binance-secrets[fast]'`) answers the
-same question in one pass at about 1 GB/s, and only the blobs it cannot rule out go to `detect`.
+same question in one pass at about 1 GB/s, and only the chunks it cannot rule out go to `detect`,
+with what the pass found (`detectors.Triggers`: the offset of every secret's name, whether there is
+armour or a key-length run), so that `detect` leaves out its own searches for them. The history uses
+it for every blob, `scan` for every chunk of a file (not the pre-commit hook: loading it costs more
+than a few files take).
 
-The answer is only ever "maybe" or "certainly nothing": a blob the prefilter lets through is scanned
-exactly as without it, and one it stops holds none of the triggers, so the findings are the same
-either way (tests compare both paths on the same inputs, and every table case of the detectors).
-Without hyperscan, or with `BINANCE_SECRETS_PREFILTER=stdlib`, blobs go straight to `detect`, whose
-own first passes are this test in the standard library.
+The answer is only ever "maybe" or "certainly nothing", and the triggers are every occurrence the
+standard library would find: a chunk the prefilter lets through is scanned exactly as without it, and
+one it stops holds none of the triggers, so the findings are the same either way (tests compare both
+paths on the same inputs, and every table case of the detectors). Without hyperscan, or with
+`BINANCE_SECRETS_PREFILTER=stdlib`, chunks go straight to `detect`, whose own first passes are this
+test in the standard library.
 
 In the files whose base64 values `detect` decodes (`detectors/encoded.decodes_in`: configs, scripts,
-text), a trigger may sit in a decoding only (`CONFIG_B64=` of `API_SECRET="..."`), so there a blob is
+text), a trigger may sit in a decoding only (`CONFIG_B64=` of `API_SECRET="..."`), so there a chunk is
 also let through when it holds a run of `MIN_RUN_LENGTH` standard base64 characters (`may_decode`), the
 first thing the decoder looks for. Its other way in, a Kubernetes `Secret`'s short `data:` values, needs
-the word `Secret`, which holds the trigger `ecret`.
+the word `Secret`, which holds the trigger `ecret`. Without a trigger and without such a run, nothing
+is found even at a path that says credentials may be there (`may_hold_findings`, the same test in the
+standard library, for short texts such as commit messages).
 """
 
 from __future__ import annotations
@@ -27,13 +35,17 @@ import contextlib
 import os
 from typing import Any, Protocol
 
+from binance_secrets.detectors import Triggers, detect, may_hold_credentials
+from binance_secrets.detectors.credentials import SECRET_NEEDLES
+from binance_secrets.detectors.encoded import decodes_in
 from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
 from binance_secrets.detectors.tokens import TOKEN_LENGTH
+from binance_secrets.finding import Finding
 
 # What `detect()` looks for before anything else (see its first lines): the names of secrets, armour
 # (`-----BEGIN ` with its space; without it here, so that a binary blob whose NUL becomes that space
 # when it is read as printable text is let through too), and key-length alphanumeric runs.
-TRIGGER_LITERALS = (b"ecret", b"ECRET", b"-----BEGIN")
+TRIGGER_LITERALS = (*SECRET_NEEDLES, b"-----BEGIN")
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _ALNUM_MARKS = bytes(ord("a") if byte in _ALNUM else ord(" ") for byte in range(256))
 _RUN = b"a" * TOKEN_LENGTH
@@ -47,6 +59,37 @@ _NATIVE_MAX_BYTES = 2**31
 ENVIRONMENT_VARIABLE = "BINANCE_SECRETS_PREFILTER"
 
 
+def detect_with(prefilter: Prefilter | None, text: bytes, path: str, first_line: int = 1) -> list[Finding]:
+    """`detect(text, path)` with the prefilter's help, if any: `text` (what `detect` reads, printable
+    text) is ruled out whole when it holds no trigger and no base64 run where one counts, and is
+    otherwise handed the triggers found in it, so that `detect` does not search for them again."""
+    if prefilter is None:
+        return detect(text, path, first_line=first_line)
+    triggers = prefilter.triggers(text)
+    if triggers is not None and ruled_out(prefilter, triggers.found(), text, path):
+        return []
+    return detect(text, path, first_line=first_line, triggers=triggers)
+
+
+def ruled_out(prefilter: Prefilter, triggered: bool, data: bytes, path: str) -> bool:
+    """No finding can be in `data`: no trigger (`triggered` is the prefilter's answer), and no base64
+    run where one counts: in a file whose values are decoded (`decodes_in`: the decoder's first need)
+    or at a path that says credentials may be there (there, without a trigger or a base64 run, nothing
+    is found either: `may_hold_findings`)."""
+    if triggered:
+        return False
+    return not (may_hold_credentials(path) or decodes_in(path)) or not prefilter.may_decode(data)
+
+
+def may_hold_findings(data: bytes) -> bool:
+    """False only when `data` holds no trigger and no base64 run: then `detect` finds nothing in it, at
+    any path. (A key-length run is a base64 run too; a key split in pieces starts from a piece of 24
+    alphanumerics; a decoding needs a base64 run, or a `Secret` manifest, which holds `ecret`.) The
+    stdlib answer, for short texts such as commit messages, where a native call costs more than it saves.
+    """
+    return any(literal in data for literal in TRIGGER_LITERALS) or data.translate(_BASE64_MARKS).find(_BASE64_RUN) != -1
+
+
 class Prefilter(Protocol):
     name: str
 
@@ -56,6 +99,11 @@ class Prefilter(Protocol):
 
     def may_decode(self, data: bytes) -> bool:
         """False only when `data` holds no base64 run the decoder would look at."""
+        ...  # pragma: no cover - a protocol
+
+    def triggers(self, data: bytes) -> Triggers | None:
+        """Every trigger of `detect` in `data` (`detectors.Triggers`), or None when not known (`detect`
+        then looks for them itself)."""
         ...  # pragma: no cover - a protocol
 
 
@@ -72,18 +120,27 @@ class StdlibPrefilter:
     def may_decode(self, data: bytes) -> bool:
         return data.translate(_BASE64_MARKS).find(_BASE64_RUN) != -1
 
+    def triggers(self, data: bytes) -> Triggers | None:
+        return None  # `detect`'s own passes are this search in the standard library
+
 
 class HyperscanPrefilter:
-    """The triggers as a Hyperscan database, scanned in block mode; stops at the first match. The base64
-    run is a database of its own (in one database with the alphanumeric run, its overlapping class makes
-    compiling five times slower: 50 ms, paid again by every worker)."""
+    """The triggers as a Hyperscan database, scanned in block mode. `may_match` stops at the first
+    match; `triggers` reads on to the end, for the offset of every secret's name (their needles are
+    reported at every occurrence, armour and the alphanumeric run once). The base64 run is a database of
+    its own (in one database with the alphanumeric run, its overlapping class makes compiling five times
+    slower: 50 ms, paid again by every worker)."""
 
     name = "hyperscan"
 
     def __init__(self, hyperscan: Any) -> None:
         self._hyperscan = hyperscan
-        self._triggers = _database(hyperscan, [*TRIGGER_LITERALS, b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH])
-        self._base64 = _database(hyperscan, [b"[A-Za-z0-9+/]{%d}" % MIN_RUN_LENGTH])
+        single = hyperscan.HS_FLAG_SINGLEMATCH
+        patterns = [*TRIGGER_LITERALS, b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH]
+        # Pattern ids are their index here: the two secret needles, armour, the run (see `triggers`).
+        flags = [0, 0, single, single]
+        self._triggers = _database(hyperscan, patterns, flags)
+        self._base64 = _database(hyperscan, [b"[A-Za-z0-9+/]{%d}" % MIN_RUN_LENGTH], [single])
         # Scratch space belongs to one thread of one process: made here, in the process that scans.
         self._triggers_scratch = hyperscan.Scratch(self._triggers)
         self._base64_scratch = hyperscan.Scratch(self._base64)
@@ -94,6 +151,20 @@ class HyperscanPrefilter:
     def may_decode(self, data: bytes) -> bool:
         return len(data) >= _NATIVE_MAX_BYTES or self._found(self._base64, self._base64_scratch, data)
 
+    def triggers(self, data: bytes) -> Triggers | None:
+        if len(data) >= _NATIVE_MAX_BYTES:
+            return None
+        # One list per pattern (ids are their index in `patterns`): each needle's match ends, in order;
+        # one entry at most for armour and for the run. Most blobs have none: a shared answer for them.
+        found: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+        self._triggers.scan(data, match_event_handler=_collect, context=found, scratch=self._triggers_scratch)
+        lower, upper, armour, run = found
+        if not (lower or upper or armour or run):
+            return _NO_TRIGGERS
+        return Triggers(
+            ([end - _LOWER_WIDTH for end in lower], [end - _UPPER_WIDTH for end in upper]), bool(armour), bool(run)
+        )
+
     def _found(self, database: Any, scratch: Any, data: bytes) -> bool:
         found = [False]
         with contextlib.suppress(self._hyperscan.ScanTerminated):
@@ -101,20 +172,24 @@ class HyperscanPrefilter:
         return found[0]
 
 
-def _database(hyperscan: Any, patterns: list[bytes]) -> Any:
+_LOWER_WIDTH, _UPPER_WIDTH = (len(needle) for needle in SECRET_NEEDLES)
+_NO_TRIGGERS = Triggers(([], []), armour=False, runs=False)
+
+
+def _database(hyperscan: Any, patterns: list[bytes], flags: list[int]) -> Any:
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=patterns,
-        ids=list(range(len(patterns))),
-        elements=len(patterns),
-        flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(patterns),
-    )
+    database.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
     return database
 
 
 def _stop_at_first(pattern: int, start: int, end: int, flags: int, found: list[bool]) -> bool:
     found[0] = True
     return True  # stop scanning: one trigger is enough
+
+
+def _collect(pattern: int, start: int, end: int, flags: int, found: tuple[list[int], ...]) -> None:
+    # Called for every match: kept to one append.
+    found[pattern].append(end)
 
 
 def load_prefilter(environ: dict[str, str] | None = None) -> Prefilter | None:
