@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
 
 from binance_secrets.detectors.context import name_words
 from binance_secrets.detectors.credentials import credential_assignments
@@ -51,15 +50,21 @@ LOCK_FILE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", ".sha256", "s
 _SPLIT_NEEDLE = b"a" * 24 + b"q"
 
 
-class Triggers(NamedTuple):
+class Triggers:
     """What one native pass over a chunk found of `detect`'s triggers (`sources/prefilter.py`), so that
     `detect` need not search the chunk for them again: the offset of every `ecret` and of every `ECRET`
     (`credentials.SECRET_NEEDLES`), in order; whether it holds `-----BEGIN` (armour); whether it holds
-    a run of 64 alphanumerics."""
+    a run of 64 alphanumerics.
 
-    secret_hits: tuple[list[int], list[int]]
-    armour: bool
-    runs: bool
+    A plain class, not a NamedTuple or a dataclass: this module is on the hook's import path, and
+    neither `typing` nor building a record class belongs there (README "Performance")."""
+
+    __slots__ = ("armour", "runs", "secret_hits")
+
+    def __init__(self, secret_hits: tuple[list[int], list[int]], armour: bool, runs: bool) -> None:
+        self.secret_hits = secret_hits
+        self.armour = armour
+        self.runs = runs
 
     def found(self) -> bool:
         """Any trigger at all (`Prefilter.may_match`)."""
