@@ -80,8 +80,18 @@ def test_a_file_about_one_other_exchange_owns_its_hex_and_short_secrets() -> Non
         assert _summary(found[value]) == (OTHER, "low"), text
 
 
+def _reported_secret(length: int) -> str:
+    """A random secret that a plain Binance file reports above `low`: about one draw in 600 holds a
+    placeholder run (`xxx`) or another look-alike mark and is rightly silent wherever it stands."""
+    while True:
+        secret = random_token(length)
+        found = _by_secret(detect(f"BINANCE_API_SECRET={secret}\n".encode(), "notes.txt"))
+        if secret in found and found[secret].confidence != "low":
+            return secret
+
+
 def test_a_file_naming_two_other_exchanges_or_binance_says_nothing_of_its_own() -> None:
-    secret = random_token(40)
+    secret = _reported_secret(40)
     for head in ("Bybit and OKX bot", "Bybit bot, Binance next"):
         found = _by_secret(detect(f"{head}\n\n\n\n\n\n\n\nAPI_SECRET={secret}\n".encode(), "notes.txt"))
         assert found[secret].confidence != "low", head
