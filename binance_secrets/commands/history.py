@@ -6,9 +6,7 @@ import contextlib
 import os
 import re
 import signal
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -19,6 +17,7 @@ import click
 from binance_secrets.commands.common import ReportOptions, finish, report_options, resolve_settings, show_progress
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import ScanResult, ScanStats
+from binance_secrets.progress_line import ProgressLine
 from binance_secrets.sources.git_objects import open_repository
 from binance_secrets.sources.git_revisions import (
     all_tips,
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 # Redraw the progress line at most this often.
-PROGRESS_INTERVAL_SECONDS = 0.25
 
 
 def parse_size(text: str) -> int:
@@ -212,7 +210,7 @@ def _history(
     writer = plan.write if plan is not None else None
     if not revisions:
         return finish(ScanResult((), (), ScanStats()), options, writer)
-    bar = ProgressLine() if show_progress(options) else None
+    bar = HistoryProgressLine() if show_progress(options) else None
     try:
         result = audit_history(
             repository,
@@ -227,18 +225,13 @@ def _history(
     return finish(result, options, writer)
 
 
-class ProgressLine:
-    """One self-rewriting line on stderr: objects done, MB/s and, once the listing is complete, ETA."""
-
-    def __init__(self) -> None:
-        self._last = 0.0
-        self._drawn = False
+class HistoryProgressLine(ProgressLine):
+    """Objects done, MB/s and, once the listing is complete, ETA."""
 
     def update(self, progress: Progress) -> None:
-        now = time.perf_counter()
-        if now - self._last < PROGRESS_INTERVAL_SECONDS:
+        now = self.due()
+        if now is None:
             return
-        self._last = now
         elapsed = max(now - progress.started, 1e-6)
         rate = progress.bytes / elapsed
         total = f"/{progress.listed_objects}" if progress.listing_done else "/…"
@@ -249,11 +242,4 @@ class ProgressLine:
         if progress.listing_done and rate > 0:
             remaining = max(progress.listed_bytes - progress.bytes, 0) / rate
             line += f", ETA {remaining:.0f}s"
-        sys.stderr.write("\r\033[K" + line)
-        sys.stderr.flush()
-        self._drawn = True
-
-    def close(self) -> None:
-        if self._drawn:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+        self.draw(line)

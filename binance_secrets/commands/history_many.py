@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
-import time
 from typing import TYPE_CHECKING, Any
 
 from binance_secrets.audit import AuditProgress, AuditRequest, audit_repositories
@@ -12,6 +10,7 @@ from binance_secrets.commands.common import run_options_from
 from binance_secrets.errors import UsageError
 from binance_secrets.output import show_progress
 from binance_secrets.pipeline import conclude
+from binance_secrets.progress_line import ProgressLine
 from binance_secrets.settings import resolve_settings
 from binance_secrets.sources.repositories import MirrorStore, RepositorySource, parse_source, read_repos_file
 
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
     from binance_secrets.remediation import RemediationWriter
 
 # Redraw the progress line at most this often.
-PROGRESS_INTERVAL_SECONDS = 0.25
 
 
 def history_many(
@@ -86,21 +84,16 @@ def _origin(source: RepositorySource) -> str:
     return source.display if source.is_url else os.path.abspath(source.given)
 
 
-class AuditProgressLine:
-    """One self-rewriting line on stderr for the whole audit: repositories done, objects, MB/s, ETA.
+class AuditProgressLine(ProgressLine):
+    """The whole audit's line: repositories done, objects, MB/s, ETA.
 
     It shows counts only: no repository name (a URL could hold credentials), no path.
     """
 
-    def __init__(self) -> None:
-        self._last = 0.0
-        self._drawn = False
-
     def update(self, progress: AuditProgress) -> None:
-        now = time.perf_counter()
-        if now - self._last < PROGRESS_INTERVAL_SECONDS and progress.done < progress.repositories:
+        now = self.due(force=progress.done >= progress.repositories)
+        if now is None:
             return
-        self._last = now
         elapsed = max(now - progress.started, 1e-6)
         line = (
             f"history: {progress.done}/{progress.repositories} repositories, {progress.objects} objects, "
@@ -109,11 +102,4 @@ class AuditProgressLine:
         eta = progress.eta_seconds()
         if eta is not None:
             line += f", ETA {eta:.0f}s"
-        sys.stderr.write("\r\033[K" + line)
-        sys.stderr.flush()
-        self._drawn = True
-
-    def close(self) -> None:
-        if self._drawn:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+        self.draw(line)
