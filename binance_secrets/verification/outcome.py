@@ -6,6 +6,7 @@ reads "rejected" as "safe" unless told otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -159,36 +160,39 @@ def from_api_restrictions(body: dict[str, Any], endpoint: str, realm: Realm = "b
 def from_account(body: dict[str, Any], endpoint: str, realm: Realm = "binance") -> Verification:
     # /api/v3/account carries balances and the uid: only the three capability flags are read here,
     # and the rest of the body is dropped on the floor.
-    if not _shaped_like(body, ("canTrade", "canWithdraw", "canDeposit")):
-        return result("unknown", UNEXPECTED_SHAPE, endpoint)
-    permissions = Permissions(
-        reading=True,
-        spot_margin_trading=body.get("canTrade") is True,
-        withdrawals=body.get("canWithdraw") is True,
-    )
-    reason = _live_reason(
+    return _from_capability_flags(
+        body,
+        endpoint,
         realm,
+        Permissions(reading=True, spot_margin_trading=body.get("canTrade") is True),
         "This realm has no per-key restrictions endpoint, so permissions are the account-level flags of "
         "/api/v3/account and the IP restriction is unknown.",
     )
-    return result("live", reason, endpoint, permissions=permissions, ip_restricted=None, environment=realm)
 
 
 def from_futures_account(body: dict[str, Any], endpoint: str, realm: Realm = "futures-testnet") -> Verification:
     # /fapi/v2/account carries assets and positions: only the capability flags are read.
-    if not _shaped_like(body, ("canTrade", "canWithdraw", "canDeposit")):
-        return result("unknown", UNEXPECTED_SHAPE, endpoint)
-    permissions = Permissions(
-        reading=True,
-        futures=body.get("canTrade") is True,
-        withdrawals=body.get("canWithdraw") is True,
-    )
-    reason = _live_reason(
+    return _from_capability_flags(
+        body,
+        endpoint,
         realm,
+        Permissions(reading=True, futures=body.get("canTrade") is True),
         "Permissions are the account-level flags of /fapi/v2/account (canTrade is futures trading); the IP "
         "restriction is unknown.",
     )
-    return result("live", reason, endpoint, permissions=permissions, ip_restricted=None, environment=realm)
+
+
+def _from_capability_flags(
+    body: dict[str, Any], endpoint: str, realm: Realm, trading: Permissions, note: str
+) -> Verification:
+    """A live answer from an account endpoint's flags: `trading` says what canTrade grants there; the
+    IP restriction is unknown (only /sapi/v1/account/apiRestrictions tells it)."""
+    if not _shaped_like(body, ("canTrade", "canWithdraw", "canDeposit")):
+        return result("unknown", UNEXPECTED_SHAPE, endpoint)
+    permissions = dataclasses.replace(trading, withdrawals=body.get("canWithdraw") is True)
+    return result(
+        "live", _live_reason(realm, note), endpoint, permissions=permissions, ip_restricted=None, environment=realm
+    )
 
 
 INTERPRETERS = {
