@@ -8,20 +8,17 @@ documentation keys, which must never be flagged, are kept as 16-character pieces
 from __future__ import annotations
 
 import base64
-import datetime
 import json
 import re
 import secrets
 import string
 import uuid
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.x509.oid import NameOID
 
 from binance_secrets.detectors.examples import PLACEHOLDERS
-from testing.keys import ed25519_pem, random_hex, random_token, rsa_pem
+from testing.keys import ed25519_pem, key_and_self_signed_certificate, random_hex, random_token, rsa_pem
 
 # Binance API documentation examples (rest-api.md HMAC/RSA/Ed25519 keys, faqs/api_key_types.md),
 # split so that no 64-character run is written down.
@@ -128,19 +125,7 @@ def _b64(data: bytes) -> str:
 
 def certificate_pem() -> str:
     """A self-signed certificate (EC P-256), PEM: what a TLS `Secret` or a CA bundle holds."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "proxy.example.invalid")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
+    _, certificate = key_and_self_signed_certificate("proxy.example.invalid")
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 

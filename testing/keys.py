@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import string
+from collections.abc import Sequence
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 
@@ -50,3 +54,25 @@ def _pem(key: ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey, passphrase: bytes |
         serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
+
+
+def key_and_self_signed_certificate(
+    common_name: str, extensions: Sequence[tuple[x509.ExtensionType, bool]] = ()
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """An EC P-256 key and a self-signed certificate for it, valid from five minutes ago for 30 days;
+    each extension comes with whether it is critical."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical)
+    return key, builder.sign(key, hashes.SHA256())
