@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from binance_secrets.detectors.context import assigned_name
+from binance_secrets.detectors.names import assigned_name
 
 # How far back on the line a name or a URL path is looked for.
 _LINE_WINDOW_BYTES = 160
