@@ -1,6 +1,6 @@
 """The record of one candidate value, as the steps of the analysis fill it in.
 
-`candidates` creates it with what `classify` decided (rule, role, Binance context, the flags below),
+`classify` creates it for each value `candidates` finds (rule, role, Binance context, the flags below),
 `positions` gives it a line and columns, `pairing` a partner (and the role the pair settles), and
 `findings` turns it into a `Finding`. Imported with the analysis only: the hook's usual files never
 build one.

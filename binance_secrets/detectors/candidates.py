@@ -107,7 +107,6 @@ def _checked(data: bytes, spans: Iterable[TokenSpan]) -> Iterator[tuple[TokenSpa
 # code, often a letter (`N` for None, `T`, `F`, `i`, `r`, `z`...): a 64-character constant is `@`
 # (64), the text, and one to four more alphanumerics glued to it.
 _MARSHAL_LENGTH_64 = ord("@")
-
 _MARSHAL_GLUE = 4
 
 
@@ -191,7 +190,6 @@ def _credential_candidates(
 
 # Lines above and below a credential where the key of the same documentation example would stand.
 _DOCUMENTATION_NEIGHBOUR_LINES = 3
-
 _DOCUMENTATION_NEIGHBOUR_BYTES = 512
 
 

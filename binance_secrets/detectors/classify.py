@@ -17,6 +17,7 @@ from binance_secrets.detectors.binance_words import binance_context, context_bou
 from binance_secrets.detectors.candidate import Candidate
 from binance_secrets.detectors.doc_shapes import placeholder_marked
 from binance_secrets.detectors.names import assigned_name
+from binance_secrets.detectors.testnet_hex import plain_credential_name, testnet_switches
 from binance_secrets.detectors.value_context import value_context
 from binance_secrets.finding import CONFIDENCE_ORDER, Confidence
 
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from binance_secrets.detectors.file_facts import FileFacts
     from binance_secrets.detectors.private_keys import PemMatch
 
-# `exchanges` (through `FileFacts.attributor`) and `testnet_hex` are imported where first needed: most
-# chunks (and most hook runs) have no candidate and never need them.
+# `exchanges` is imported where first needed (`FileFacts.attributor`): many chunks that reach the
+# analysis have no candidate and never need it.
 BINANCE = "binance"  # the name `exchanges` gives Binance
 
 # How far back a line is searched for its start when only a bounded window is needed.
@@ -74,16 +75,14 @@ def token_candidate(
         )
         if strong:
             binance = True
+        elif (
+            not facts.mentions_binance
+            or not plain_credential_name(found.name_words)
+            or facts.testnet_off
+            or _other_exchange_file(exchange, facts)
+        ):
+            return None
         else:
-            from binance_secrets.detectors.testnet_hex import plain_credential_name
-
-            if (
-                not facts.mentions_binance
-                or not plain_credential_name(found.name_words)
-                or facts.testnet_off
-                or _other_exchange_file(exchange, facts)
-            ):
-                return None
             # Plainly named in a file that speaks of Binance: a testnet key, reported at `medium` at
             # most. A generic name (`secret`, `key`) needs a hex partner as well (checked once every
             # candidate is known).
@@ -210,8 +209,6 @@ def _testnet_nearby(data: bytes, start: int, end: int, facts: FileFacts) -> bool
     switch turned off says the opposite."""
     if not strong_binance_context(data, start, end):
         return False
-    from binance_secrets.detectors.testnet_hex import testnet_switches
-
     low, high = context_bounds(data, start, end)
     on, off = testnet_switches(data[low:high])
     if off and not on:

@@ -18,6 +18,7 @@ from binance_secrets.detectors.file_kinds import (
 )
 from binance_secrets.detectors.names import AssignedName
 from binance_secrets.detectors.roles import role_of_name
+from binance_secrets.detectors.testnet_hex import testnet_switched_off
 from binance_secrets.detectors.words import name_words
 
 if TYPE_CHECKING:
@@ -104,8 +105,6 @@ class FileFacts:
     def testnet_off(self) -> bool:
         """The file sets a testnet switch to false: its hex values are no futures-testnet keys."""
         if self._testnet_off is None:
-            from binance_secrets.detectors.testnet_hex import testnet_switched_off
-
             self._testnet_off = testnet_switched_off(self._data)
         return self._testnet_off
 

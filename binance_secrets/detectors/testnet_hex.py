@@ -113,9 +113,7 @@ def hex_shape(data: bytes, span: TokenSpan, lock_file: bool) -> bool:
 
 
 _SEQUENCE_REASON = "repeated or sequential run"
-
 _HEX_SEQUENCE = 7
-
 _NEXT_BYTE = bytes((byte + 1) % 256 for byte in range(256))
 
 
@@ -132,7 +130,6 @@ def _hex_sequence(raw: bytes) -> bool:
 
 # How far apart the key and the secret of a named hex pair may be (`apiKey='…'` / `secret='…'`).
 _HEX_PAIR_LINES = 3
-
 _HEX_PAIR_BYTES = 1024
 
 

@@ -40,12 +40,10 @@ if TYPE_CHECKING:
 # Where a key/secret word gives a role to a value in prose (commit and tag messages) and compiled
 # code (a `.pyc` lists the names after the constants, so it looks further ahead).
 _MESSAGE_WORD_WINDOW = (160, 48)
-
 _COMPILED_WORD_WINDOW = (256, 1024)
 
 # A file holding nothing but one key (`api_key.txt`, `secret.key`) is at most this long.
 _BARE_FILE_BYTES = 512
-
 _BARE_FILE_NOISE = b" \t\r\n\"'"
 
 # Quotes and commas separate the two values of a key file as blanks do.
