@@ -16,10 +16,11 @@ from binance_secrets.detectors import detect
 from testing.keys import api_key, secret_key
 
 DETECTORS = Path(__file__).resolve().parents[1] / "binance_secrets" / "detectors"
-# The steps `detect()` imports only when the passes leave something to analyse, and what only they use.
+# The steps `detect()` imports only when the passes leave something to analyse, and what only they use
+# (`names` also when a run has a listenKey-like word before it, `doc_shapes`).
 ANALYSIS_MODULES = (
     "candidate", "candidates", "classify", "file_facts", "value_context", "positions", "pairing", "findings",
-    "roles", "binance_words", "testnet_hex", "exchanges", "environment", "split_literals",
+    "roles", "names", "binance_words", "testnet_hex", "exchanges", "environment", "split_literals",
 )  # fmt: skip
 
 
