@@ -2,7 +2,7 @@
 
 The USD-M futures testnet issues hex keys and secrets; everything else that is 64 hex digits (SHA-256
 digests, HMAC signatures, transaction hashes, wallet keys) is no Binance credential. Besides Binance
-named around the value (`candidates` checks that), two weaker signs are taken:
+named around the value (`classify` checks that), two weaker signs are taken:
 
 - `testnet` near the value where the word is a switch turned on (`Client(…, testnet=True)`); the
   word alone counts only in a file that names Binance (TON, Sepolia and others have testnets too);
