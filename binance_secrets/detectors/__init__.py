@@ -10,9 +10,7 @@ most files, and most pre-commit runs, never load it.
 from __future__ import annotations
 
 import functools
-import re
 
-from binance_secrets.detectors.context import name_words
 from binance_secrets.detectors.credentials import credential_assignments
 from binance_secrets.detectors.encoded import decoded_view
 from binance_secrets.detectors.private_keys import armoured_blocks, private_keys
@@ -24,6 +22,8 @@ from binance_secrets.detectors.tokens import (
     rejection_reason,
     run_marks,
 )
+from binance_secrets.triggers import MESSAGE_PATHS as MESSAGE_PATHS
+from binance_secrets.triggers import credential_path, file_name
 
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False
@@ -32,17 +32,6 @@ if TYPE_CHECKING:
 
 # Lines within which an API key and a secret are taken to belong together.
 PAIR_WINDOW_LINES = 12
-# Paths of the history's commit and tag messages (`sources.git_scan`): prose, where a key is named
-# by a word near it.
-MESSAGE_PATHS = frozenset({"<commit message>", "<tag message>"})
-# Words of a file's name that say credentials may be in it, so that split literals are looked for
-# even when nothing else in the file hints at a key.
-_CREDENTIAL_FILE_WORDS = frozenset(
-    {"key", "keys", "apikey", "secret", "secrets", "cred", "creds", "credential", "credentials", "config",
-     "configs", "settings", "setting", "env", "token", "tokens", "auth", "binance"}
-)  # fmt: skip
-# A cheap first test on the lower-cased path: most paths hold none of these stems.
-_CREDENTIAL_PATH_STEMS = re.compile(r"key|secret|cred|config|setting|env|token|auth|binance|\.pyc|\.pyo|^<")
 # Lock files and checksum lists hold hex digests by the thousand, never a testnet key.
 LOCK_FILE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", ".sha256", "sha256sums", ".md5")
 # What `split_literals` looks for first (`MIN_PIECE` alphanumerics and a quote, in the `run_marks` map):
@@ -53,7 +42,7 @@ _SPLIT_NEEDLE = b"a" * 24 + b"q"
 class Triggers:
     """What one native pass over a chunk found of `detect`'s triggers (`sources/prefilter.py`), so that
     `detect` need not search the chunk for them again: the offset of every `ecret` and of every `ECRET`
-    (`credentials.SECRET_NEEDLES`), in order; whether it holds `-----BEGIN` (armour); whether it holds
+    (`triggers.SECRET_NEEDLES`), in order; whether it holds `-----BEGIN` (armour); whether it holds
     a run of 64 alphanumerics.
 
     A plain class, not a NamedTuple or a dataclass: this module is on the hook's import path, and
@@ -142,8 +131,9 @@ def detect(
 def may_hold_credentials(path: str) -> bool:
     """The path says keys may be here: `api_key.txt`, `.env`, `config.yaml`, `binance/…`, a commit
     message, a compiled module (whose constants hold what the source held). Remembered per path: a
-    history asks it for every version of a file."""
-    return _may_hold_credentials(path)
+    history asks it for every version of a file. Which paths these are is told in `triggers.py`, which
+    the pre-commit hook's clean runs read too."""
+    return credential_path(path)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -152,19 +142,5 @@ def is_lock_file(path: str) -> bool:
     return file_name(path).lower().endswith(LOCK_FILE_SUFFIXES)
 
 
-def file_name(path: str) -> str:
-    """The name of the file at `path`; of the member, for an archive member (`a.zip!b/c.yaml`)."""
-    return path.rsplit("/", 1)[-1].rsplit("!", 1)[-1]
-
-
 def _compiled(path: str) -> bool:
     return path.endswith((".pyc", ".pyo"))
-
-
-def _may_hold_credentials(path: str) -> bool:
-    lowered = path.lower()
-    if _CREDENTIAL_PATH_STEMS.search(lowered) is None:
-        return False
-    if path in MESSAGE_PATHS or lowered.endswith((".pyc", ".pyo")) or "binance" in lowered:
-        return True
-    return not _CREDENTIAL_FILE_WORDS.isdisjoint(name_words(file_name(path)))

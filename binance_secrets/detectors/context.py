@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from binance_secrets.triggers import name_words as split_name_words
+
 # How far (bytes) around a candidate we look for a Binance keyword or an assignment name. Bounded so
 # that candidates on one huge line cost a constant each.
 CONTEXT_WINDOW_BYTES = 600
@@ -40,7 +42,6 @@ _MAX_UNSEPARATED_NAME = 40
 # Assignment punctuation between a name and its value: quotes closing a key, `=`, `:`, `=>`, `:=`,
 # `,`, `(`, `[`, `{`, whitespace, escaped quotes of JSON strings, the `?`/`&` of a query string.
 _ASSIGNMENT_PUNCT = b" \t\"'`:=,>({[\\?&<-"
-_CAMEL_OR_SEPARATED = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # A C# auto-property body between the name and its initialiser: `ApiSecret { get; set; } = "…"`.
 _AUTO_PROPERTY = re.compile(rb"\{[ \t\w;]{0,40}\}[ \t]*$")
 # Words between a name and its value that are not the name: type annotations (`apiKey: string =`,
@@ -83,7 +84,7 @@ class AssignedName:
 def name_words(name: str) -> tuple[str, ...]:
     """`binanceApiSecret` / `BINANCE_API_SECRET` / `x-mbx-apikey` -> lower-case words. Remembered:
     a history meets the same few names (`SECRET_KEY`, `api_secret`) in every version of every file."""
-    return tuple(word.lower() for word in _CAMEL_OR_SEPARATED.findall(name))
+    return split_name_words(name)
 
 
 def assigned_name(data: bytes, value_start: int, line_start: int) -> AssignedName | None:
