@@ -12,6 +12,7 @@ Every key is generated at run time; every archive is built at run time.
 from __future__ import annotations
 
 import ast
+import inspect
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from binance_secrets.baseline import Baseline
 from binance_secrets.filters import FindingFilter
 from binance_secrets.finding import Confidence, Finding, ScanError
 from binance_secrets.paths import PathFilter
+from binance_secrets.pipeline import RunOptions
 from binance_secrets.scanning import ChunkScan
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, stream_chunks
@@ -147,3 +149,21 @@ def test_chunk_scan_keeps_what_a_source_gave_before_it_failed() -> None:
     assert {f.line for f in scan.findings} == {1, 2}
     # The second chunk starts in the middle of line 2: its finding is placed on the line, not the chunk.
     assert [f.column for f in scan.findings if f.line == 2] == [5 + len('BINANCE_API_SECRET = "')]
+
+
+def test_every_scanning_command_takes_one_typed_run_options_not_a_keyword_bag() -> None:
+    """Issue #15 items 3 and 6: settings apart from output options, no `**kwargs: Any` option bags between
+    commands. `scan`, `staged` and `history` (one repository or several) receive click's common options as
+    one `RunOptions`; nothing passes click's keyword arguments on."""
+    from binance_secrets.commands.history import history_command
+    from binance_secrets.commands.history_many import history_many
+    from binance_secrets.commands.scan import scan_command
+    from binance_secrets.commands.staged import staged_command
+
+    functions = [command.callback for command in (scan_command, staged_command, history_command)]
+    for function in [*functions, history_many]:
+        assert function is not None
+        parameters = inspect.signature(function).parameters  # follows functools.wraps to the command itself
+        assert parameters["options"].annotation in ("RunOptions", RunOptions), function
+        assert not [p for p in parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD], function
+        assert not [p for p in parameters.values() if "Any" in str(p.annotation)], function
