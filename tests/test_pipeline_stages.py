@@ -110,13 +110,17 @@ def test_filter_stage_drops_findings_below_threshold_allowed_or_in_the_baseline_
 
 
 def test_filter_stage_excludes_reported_paths_only_when_asked() -> None:
-    """README `--exclude GLOB`: history and merged reports drop findings under an excluded path
-    (members of an archive included); sources that list files leave excluded files unread instead."""
+    """README "Suppressing a finding" (excludes): every driver drops findings reported under an excluded
+    path, members of an archive included; the archive is a folder above its members."""
     member, plain = _finding("vendor/lib.zip!conf/keys.py", "high"), _finding("app.py", "high")
+    at_root = _finding("vendor/lib.zip!keys.py", "high")
     stage = FindingFilter(min_confidence="low")
-    assert stage.apply([member, plain]) == [member, plain]
-    assert stage.excluding(PathFilter.of(["keys.py"])).apply([member, plain]) == [plain]
-    assert stage.excluding(PathFilter.of(["vendor"])).apply([member, plain]) == [plain]
+    assert stage.apply([member, at_root, plain]) == [member, at_root, plain]
+    assert stage.excluding(PathFilter.of(["keys.py"])).apply([member, at_root, plain]) == [plain]
+    assert stage.excluding(PathFilter.of(["vendor"])).apply([member, at_root, plain]) == [plain]
+    assert stage.excluding(PathFilter.of(["vendor/*.zip"])).apply([member, at_root, plain]) == [plain]
+    assert stage.excluding(PathFilter.of(["conf/*"])).apply([member, at_root, plain]) == [member, at_root, plain]
+    assert stage.excluding(PathFilter.of(["*!conf/*"])).apply([member, at_root, plain]) == [at_root, plain]
 
 
 @pytest.mark.parametrize("threshold", ["low", "medium", "high"])
