@@ -103,3 +103,16 @@ def test_multi_repository_audit_lists_the_refused_one_and_audits_the_others(
         f"{named} belongs to another user and git refuses to read it (dubious ownership); if you trust it: "
         f"git config --global --add safe.directory {named}"
     ]
+
+
+def test_staged_refuses_a_repository_of_another_user_with_the_same_one_line_reason(
+    others: dict[str, tuple[Path, Path]], tmp_path: Path
+) -> None:
+    """`staged` (the plain git hook's scan) names git's remedy as `history` does, in one line."""
+    given, named = others["work tree"]
+    result = run_subprocess(["staged", str(given)], tmp_path, env=git_env())
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        f"binance-secrets: error: {named} belongs to another user and git refuses to read it (dubious "
+        f"ownership); if you trust it: git config --global --add safe.directory {named}"
+    ]

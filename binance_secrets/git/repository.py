@@ -94,13 +94,13 @@ def find_git_dir(path: str) -> tuple[str, str | None]:
     found = _discover(path)
     if found is not None:
         return found
-    _refuse_distrusted_owner(path)
+    refuse_distrusted_owner(path)
     git_dir, work_tree = _discover_with_gitpython(path)
-    _refuse_distrusted_owner(git_dir)  # found from inside a `.git` folder: git checks the git dir's owner
+    refuse_distrusted_owner(git_dir)  # found from inside a `.git` folder: git checks the git dir's owner
     return git_dir, work_tree
 
 
-def _refuse_distrusted_owner(path: str) -> None:
+def refuse_distrusted_owner(path: str) -> None:
     """`ScanFailure` (exit 3) when git refuses the repository at `path` for its owner alone: discovery
     fails as configured and succeeds once every directory is trusted (`-c safe.directory=*`, on this
     probe only: nothing is read with it). Asked of git rather than re-implemented, and without reading
