@@ -1,5 +1,5 @@
 """The filter stage: what is reported of what was found (the confidence threshold, the allow list, the
-baseline and, where a source could not apply them before reading, the excludes).
+baseline and the excludes, matched against the path a finding is reported under).
 
 Every driver (`scan` and the hook in `scanning.py`, `staged`, the history audit, `merge-reports`) passes
 its findings through `FindingFilter.apply` once; nothing else compares a confidence to the threshold or
@@ -30,11 +30,10 @@ class FindingFilter:
     min_confidence: str = DEFAULT_MIN_CONFIDENCE
     allow: frozenset[str] = frozenset()
     baseline: Baseline | None = None  # None: no --baseline (and baseline.py is never imported)
-    # Excludes matched against the path a finding is reported under (an archive member's included).
-    # Only for sources that cannot leave an excluded path unread: the history audit reads a blob once,
-    # under one of its paths, and reports it under each; a merged report was scanned elsewhere. Sources
-    # that list files (`scan`, `staged`, the hook) leave an excluded file unread and this empty, as
-    # before issue #15: a member of an archive they read is reported whatever its name.
+    # Excludes matched against the path a finding is reported under, an archive member's (`a.zip!x.env`)
+    # included, in every driver: sources that list files leave an excluded file unread, but only this
+    # stage sees the members of an archive they read; the history audit reads a blob once, under one of
+    # its paths, and reports it under each; a merged report was scanned elsewhere.
     excluded: PathFilter = field(default_factory=PathFilter)
 
     def excluding(self, paths: PathFilter) -> FindingFilter:

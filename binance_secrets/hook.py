@@ -7,21 +7,22 @@ pre-commit runs `entry args... FILE...`: the file names, which anyone who sends 
 after the user's `args:` with nothing in between. So an argument that names an existing path is always a
 file, whatever it looks like (`--help`, `-h`, `--exclude=*`): such a file is scanned, never obeyed. Only
 the other arguments are options, and `--` ends them.
+
+A run without options whose files hold none of detection's triggers is answered by `clean_shortcut`
+before the scanner is imported at all; any other run is the full scan (README "Performance").
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-
-from binance_secrets.errors import UserError
-from binance_secrets.exit_codes import ExitCode
+import time
 
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
 
     from binance_secrets.pipeline import RunOptions
     from binance_secrets.verification.batch import VerifySettings
@@ -33,11 +34,16 @@ VALUE_OPTIONS = frozenset({"--baseline", "--min-confidence", "--config", "--excl
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    started = time.perf_counter()
     option_arguments, filenames = split_arguments(list(sys.argv[1:] if argv is None else argv))
     # argparse (and its help, gettext, shutil) only when there is an option to parse.
     args = _parser().parse_args(option_arguments) if option_arguments else None
     if not filenames:
-        return ExitCode.CLEAN
+        return 0  # ExitCode.CLEAN, without importing enum for it
+    if args is None and _answered_clean(filenames, started):
+        return 0
+    from binance_secrets.errors import UserError
+
     try:
         options = _run_options(args)
         from binance_secrets.pipeline import conclude
@@ -53,6 +59,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The message may quote an `args:` value (a path): one line, no escape sequence (README).
         print(f"binance-secrets-hook: error: {log_text(str(error))}", file=sys.stderr)
         return int(error.exit_code)
+
+
+def _answered_clean(filenames: list[str], started: float) -> bool:
+    """Whether the files were found clean without the scanner, and the clean report written."""
+    from binance_secrets.clean_shortcut import clean_file_count, clean_summary
+
+    files = clean_file_count(filenames, os.getcwd())
+    if files is None or sys.stdout is None:
+        return False  # the full run decides, and reports a closed stdout as it reports it
+    try:
+        sys.stdout.write(clean_summary(files, time.perf_counter() - started) + "\n")
+        sys.stdout.flush()
+    except OSError:
+        return False
+    return True
 
 
 def _run_options(args: argparse.Namespace | None) -> RunOptions:

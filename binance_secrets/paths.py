@@ -16,16 +16,22 @@ class PathFilter:
         return cls(tuple(glob.rstrip("/") for glob in globs if glob.strip()))
 
     def is_excluded(self, path: str) -> bool:
-        """True when the glob matches the path, its file name, or any folder above it.
+        """True when a glob matches the path, its file name, or any folder above it.
 
-        `tests/*`, `*.lock`, `node_modules` and `docs/**/*.md` all mean what a user expects.
+        `tests/*`, `*.lock`, `node_modules` and `docs/**/*.md` all mean what a user expects. A member of a
+        zip archive is named `ARCHIVE!MEMBER` (`dist/app.zip!conf/keys.py`), and `!` is read as one more
+        folder separator: the archive is a folder above its members (`*.zip`, `dist`, `dist/app.zip`
+        exclude them all), a glob without `/` matches a member's file name (`keys.py`, `*.py`) as it
+        matches a file's at any depth, and a glob with `/` stays anchored at the scanned root, so `conf/*`
+        does not reach into an archive (`*!conf/*` or `dist/app.zip!conf/*` does).
         """
         if not self.globs:
             return False
-        parts = path.split("/")
-        prefixes = ["/".join(parts[: index + 1]) for index in range(len(parts))]
+        cuts = [index for index, char in enumerate(path) if char in "/!"]
+        prefixes = [path[:cut] for cut in cuts] + [path]
+        name = path[cuts[-1] + 1 :] if cuts else path
         for glob in self.globs:
-            if fnmatch.fnmatchcase(parts[-1], glob):
+            if fnmatch.fnmatchcase(name, glob):
                 return True
             if any(fnmatch.fnmatchcase(prefix, glob) for prefix in prefixes):
                 return True

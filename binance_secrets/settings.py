@@ -41,8 +41,13 @@ def resolve_settings(settings: ScanSettings, config_directory: str | os.PathLike
 
         baseline = load_baseline(settings.baseline)
     min_confidence = settings.min_confidence or config.min_confidence or DEFAULT_MIN_CONFIDENCE
+    path_filter = PathFilter.of([*config.exclude, *settings.exclude])
     return ResolvedSettings(
         config=config,
-        path_filter=PathFilter.of([*config.exclude, *settings.exclude]),
-        finding_filter=FindingFilter(min_confidence=min_confidence, allow=config.allow, baseline=baseline),
+        path_filter=path_filter,
+        # The excludes twice: sources leave an excluded file unread, and the filter stage drops what a file
+        # they read reports under an excluded name (an archive member), the same in every driver.
+        finding_filter=FindingFilter(
+            min_confidence=min_confidence, allow=config.allow, baseline=baseline, excluded=path_filter
+        ),
     )

@@ -96,8 +96,9 @@ def test_a_clean_hook_run_imports_only_what_scanning_needs(tmp_path: Path) -> No
     """README "Performance": a commit with nothing to report loads no option parser, no config reader (no
     config file), no baseline or report code it does not use, no rules or their examples, nothing of verification;
     nor the Finding type and its records (nothing is found), typing (type names are for mypy), hashlib (OpenSSL:
-    nothing is hashed) or the escaping of reported text (nothing is reported)."""
-    (tmp_path / "app.py").write_text("import os\n\nprint(os.getcwd())\n")
+    nothing is hashed) or the escaping of reported text (nothing is reported). The file names a secret, so
+    the full scan runs (trigger-free files take the shortcut: tests/test_hook_clean_shortcut.py)."""
+    (tmp_path / "app.py").write_text("import os\n\nsecret_word = os.getcwd()\n")
     unwanted = (
         "argparse", "tomllib", "tomli", "json", "click", "binance_secrets.baseline", "binance_secrets.rules",
         "binance_secrets.detectors.examples", "binance_secrets.report.json_report", "binance_secrets.verification",

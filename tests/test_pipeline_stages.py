@@ -12,6 +12,7 @@ Every key is generated at run time; every archive is built at run time.
 from __future__ import annotations
 
 import ast
+import inspect
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from binance_secrets.baseline import Baseline
 from binance_secrets.filters import FindingFilter
 from binance_secrets.finding import Confidence, Finding, ScanError
 from binance_secrets.paths import PathFilter
+from binance_secrets.pipeline import RunOptions
 from binance_secrets.scanning import ChunkScan
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, stream_chunks
@@ -108,13 +110,17 @@ def test_filter_stage_drops_findings_below_threshold_allowed_or_in_the_baseline_
 
 
 def test_filter_stage_excludes_reported_paths_only_when_asked() -> None:
-    """README `--exclude GLOB`: history and merged reports drop findings under an excluded path
-    (members of an archive included); sources that list files leave excluded files unread instead."""
+    """README "Suppressing a finding" (excludes): every driver drops findings reported under an excluded
+    path, members of an archive included; the archive is a folder above its members."""
     member, plain = _finding("vendor/lib.zip!conf/keys.py", "high"), _finding("app.py", "high")
+    at_root = _finding("vendor/lib.zip!keys.py", "high")
     stage = FindingFilter(min_confidence="low")
-    assert stage.apply([member, plain]) == [member, plain]
-    assert stage.excluding(PathFilter.of(["keys.py"])).apply([member, plain]) == [plain]
-    assert stage.excluding(PathFilter.of(["vendor"])).apply([member, plain]) == [plain]
+    assert stage.apply([member, at_root, plain]) == [member, at_root, plain]
+    assert stage.excluding(PathFilter.of(["keys.py"])).apply([member, at_root, plain]) == [plain]
+    assert stage.excluding(PathFilter.of(["vendor"])).apply([member, at_root, plain]) == [plain]
+    assert stage.excluding(PathFilter.of(["vendor/*.zip"])).apply([member, at_root, plain]) == [plain]
+    assert stage.excluding(PathFilter.of(["conf/*"])).apply([member, at_root, plain]) == [member, at_root, plain]
+    assert stage.excluding(PathFilter.of(["*!conf/*"])).apply([member, at_root, plain]) == [at_root, plain]
 
 
 @pytest.mark.parametrize("threshold", ["low", "medium", "high"])
@@ -147,3 +153,21 @@ def test_chunk_scan_keeps_what_a_source_gave_before_it_failed() -> None:
     assert {f.line for f in scan.findings} == {1, 2}
     # The second chunk starts in the middle of line 2: its finding is placed on the line, not the chunk.
     assert [f.column for f in scan.findings if f.line == 2] == [5 + len('BINANCE_API_SECRET = "')]
+
+
+def test_every_scanning_command_takes_one_typed_run_options_not_a_keyword_bag() -> None:
+    """Issue #15 items 3 and 6: settings apart from output options, no `**kwargs: Any` option bags between
+    commands. `scan`, `staged` and `history` (one repository or several) receive click's common options as
+    one `RunOptions`; nothing passes click's keyword arguments on."""
+    from binance_secrets.commands.history import history_command
+    from binance_secrets.commands.history_many import history_many
+    from binance_secrets.commands.scan import scan_command
+    from binance_secrets.commands.staged import staged_command
+
+    functions = [command.callback for command in (scan_command, staged_command, history_command)]
+    for function in [*functions, history_many]:
+        assert function is not None
+        parameters = inspect.signature(function).parameters  # follows functools.wraps to the command itself
+        assert parameters["options"].annotation in ("RunOptions", RunOptions), function
+        assert not [p for p in parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD], function
+        assert not [p for p in parameters.values() if "Any" in str(p.annotation)], function

@@ -3,41 +3,24 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
-from binance_secrets.output import OutputOptions, write_report
-from binance_secrets.output import show_progress as _show_progress
-from binance_secrets.pipeline import RunOptions, conclude
+from binance_secrets.output import OutputOptions
+from binance_secrets.pipeline import RunOptions
 from binance_secrets.report import FORMATS
-from binance_secrets.settings import ResolvedSettings, ScanSettings
-from binance_secrets.settings import resolve_settings as _resolve_settings
+from binance_secrets.settings import ScanSettings
 from binance_secrets.verification.endpoints import API_URL_ENV, ENDPOINT_CHOICES
 
 if TYPE_CHECKING:
     from binance_secrets.verification.batch import VerifySettings
 
-__all__ = [
-    "OUTPUT_FORMATS",
-    "ReportOptions",
-    "ResolvedSettings",
-    "RunOptions",
-    "endpoint_options",
-    "finish",
-    "report_options",
-    "resolve_settings",
-    "run_options",
-    "run_options_from",
-    "show_progress",
-    "write_report",
-]
+__all__ = ["RunOptions", "endpoint_options", "report_options", "run_options", "run_options_from"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-OUTPUT_FORMATS = FORMATS
 # The click parameter names `report_options` adds, by the part of `RunOptions` they belong to.
 _SETTINGS_NAMES = ("baseline", "min_confidence", "config", "exclude")
 _OUTPUT_NAMES = ("format", "output", "show_secrets", "quiet", "no_progress")
@@ -82,11 +65,8 @@ def _endpoints_checked_first(command: Callable[P, R]) -> Callable[P, R]:
 
 
 def report_options(command: Callable[P, R]) -> Callable[P, R]:
-    """The common options of the README, in the order `--help` shows them, passed on as keyword arguments.
-
-    `run_options` hands them over as one `RunOptions` instead; `commands/history.py` still takes them as
-    keyword arguments until it moves to the one scan pipeline (issue #15, item 2).
-    """
+    """The common options of the README, in the order `--help` shows them, as click's keyword arguments:
+    `run_options` gathers them into the one `RunOptions` every scanning command takes."""
     command = endpoint_options(_endpoints_checked_first(command))
     decorators = [
         click.option(
@@ -150,20 +130,3 @@ def _verify_settings(values: Mapping[str, object]) -> VerifySettings:
     # click's types (Choice, str, FloatRange) guarantee these; the check documents it for mypy.
     assert isinstance(endpoint, str) and isinstance(api_url, (str, type(None))) and isinstance(timeout, float)
     return verify_settings(endpoint, api_url, timeout)
-
-
-class ReportOptions:
-    """How `commands/history.py` (owned by the history work until it lands) spells `run_options_from`."""
-
-    from_kwargs = staticmethod(run_options_from)
-
-
-def resolve_settings(options: RunOptions, config_directory: str | os.PathLike[str]) -> ResolvedSettings:
-    return _resolve_settings(options.settings, config_directory)
-
-
-def show_progress(options: RunOptions) -> bool:
-    return _show_progress(options.output)
-
-
-finish = conclude

@@ -10,14 +10,17 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from binance_secrets.commands.common import ReportOptions, finish, report_options, resolve_settings, show_progress
+from binance_secrets.commands.common import RunOptions, run_options
 from binance_secrets.errors import UsageError
 from binance_secrets.finding import ScanResult, ScanStats
+from binance_secrets.output import show_progress
+from binance_secrets.pipeline import conclude
 from binance_secrets.progress_line import ProgressLine
+from binance_secrets.settings import resolve_settings
 from binance_secrets.sources.git_objects import open_repository
 from binance_secrets.sources.git_revisions import (
     all_tips,
@@ -75,7 +78,7 @@ def parse_size(text: str) -> int:
     "--remediation", metavar="DIR",
     help="Write REMEDIATION.md and replacements.txt (it holds the secrets, mode 0600) for git filter-repo to DIR.",
 )
-@report_options
+@run_options
 def history_command(
     repo: tuple[str, ...],
     since_commit: str | None,
@@ -88,7 +91,7 @@ def history_command(
     keep_clones: str | None,
     cache: str | None,
     remediation: str | None,
-    **kwargs: Any,
+    options: RunOptions,
 ) -> int:
     """Audit git history: every commit of every ref (default), or a range.
 
@@ -106,10 +109,10 @@ def history_command(
 
                 return history_many(
                     repo, repos_file, keep_clones, since_commit, range_, branch, from_env, jobs, max_blob_size,
-                    kwargs, plan,
+                    options, plan,
                 )  # fmt: skip
             return _history(
-                repo[0] if repo else ".", since_commit, range_, branch, from_env, jobs, max_blob_size, kwargs, plan,
+                repo[0] if repo else ".", since_commit, range_, branch, from_env, jobs, max_blob_size, options, plan,
                 cache,
             )  # fmt: skip
     except _Stopped as stopped:
@@ -180,16 +183,15 @@ def _history(
     from_env: bool,
     jobs: int | None,
     max_blob_size: str | None,
-    kwargs: dict[str, Any],
+    options: RunOptions,
     plan: RemediationWriter | None = None,
     cache: str | None = None,
 ) -> int:
-    options = ReportOptions.from_kwargs(kwargs)
     chosen = [name for name, value in (("--range", range_), ("--from-env", from_env)) if value]
     if len(chosen) > 1 or (chosen and (since_commit or branch)):
         raise UsageError(f"{' and '.join(chosen or ['--range'])} cannot be combined with other range options")
     repository = open_repository(repo)
-    settings = resolve_settings(options, Path(repository.root))
+    settings = resolve_settings(options.settings, Path(repository.root))
     if range_:
         revisions = parse_range(repository, range_)
     elif from_env:
@@ -209,8 +211,8 @@ def _history(
         plan = plan.for_repositories({None: repository.root})
     writer = plan.write if plan is not None else None
     if not revisions:
-        return finish(ScanResult((), (), ScanStats()), options, writer)
-    bar = HistoryProgressLine() if show_progress(options) else None
+        return conclude(ScanResult((), (), ScanStats()), options, writer)
+    bar = HistoryProgressLine() if show_progress(options.output) else None
     try:
         result = audit_history(
             repository,
@@ -222,7 +224,7 @@ def _history(
     finally:
         if bar is not None:
             bar.close()
-    return finish(result, options, writer)
+    return conclude(result, options, writer)
 
 
 class HistoryProgressLine(ProgressLine):

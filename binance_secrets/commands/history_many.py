@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from binance_secrets.audit import AuditProgress, AuditRequest, audit_repositories
-from binance_secrets.commands.common import run_options_from
 from binance_secrets.errors import UsageError
 from binance_secrets.output import show_progress
-from binance_secrets.pipeline import conclude
+from binance_secrets.pipeline import RunOptions, conclude
 from binance_secrets.progress_line import ProgressLine
 from binance_secrets.settings import resolve_settings
 from binance_secrets.sources.repositories import MirrorStore, RepositorySource, parse_source, read_repos_file
@@ -30,10 +29,9 @@ def history_many(
     from_env: bool,
     jobs: int | None,
     max_blob_size: str | None,
-    kwargs: dict[str, Any],  # click's values: commands/history.py passes them on until it moves to RunOptions
+    options: RunOptions,
     plan: RemediationWriter | None,
 ) -> int:
-    options = run_options_from(kwargs)
     ranged = [name for name, value in (("--range", range_), ("--from-env", from_env), ("--since-commit", since_commit))
               if value]  # fmt: skip
     if ranged:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from binance_secrets.detectors.entropy import shannon_entropy
 from binance_secrets.detectors.words import name_words
+from binance_secrets.triggers import SECRET_NEEDLES as SECRET_NEEDLES
 
 _NAME_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 # Name characters -> `n`, anything else -> space: `find`/`rfind` of a space then bound a name in C.
@@ -103,10 +104,6 @@ class CredentialMatch:
     value_start: int
     value_end: int
     value: str
-
-
-# What every secret's name holds: the prefilter of `detect` and of the history look for these too.
-SECRET_NEEDLES = (b"ecret", b"ECRET")
 
 
 def credential_assignments(

@@ -45,26 +45,12 @@ from __future__ import annotations
 
 import functools
 
+from binance_secrets.triggers import decoding
+
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binance_secrets.detectors.encoded_values import DecodedView
-
-# File types whose base64 values are decoded: any dot-separated part of the name (`values.yaml.j2`,
-# `.env.production`, `app.env`, `.env.b64` from `base64 -w 0 .env > .env.b64`), or the first part for
-# files named by their role (`Dockerfile.prod`).
-_DECODED_TYPES = frozenset(
-    {
-        "yaml", "yml", "json", "json5", "jsonc", "env", "envrc", "toml", "ini", "cfg", "conf", "cnf",
-        "config", "properties", "xml", "tpl", "tmpl", "tf", "tfvars", "hcl", "sh", "bash", "zsh", "ksh",
-        "fish", "ps1", "psm1", "bat", "cmd", "txt", "secret", "secrets", "b64", "base64",
-    }
-)  # fmt: skip
-_DECODED_NAMES = frozenset({"dockerfile", "containerfile", "jenkinsfile", "procfile", "vagrantfile"})
-# Lock files hold digests only, and can be large.
-_NOT_DECODED_NAMES = frozenset({"package-lock.json", "npm-shrinkwrap.json"})
-# Kubernetes manifests: their short `data:` values are decoded too.
-_MANIFEST_TYPES = frozenset({"yaml", "yml", "json"})
 
 
 def decodes_in(path: str) -> bool:
@@ -75,18 +61,9 @@ def decodes_in(path: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _decoding(path: str) -> tuple[bool, bool]:
     """Whether values are decoded in the file at `path`, and whether it may be a Kubernetes manifest.
-    Remembered per path: a history asks for every version of a file, and for every commit message."""
-    name = _file_name(path)
-    if name in _NOT_DECODED_NAMES:
-        return False, False
-    parts = name.split(".")
-    decoded = len(parts) == 1 or parts[0] in _DECODED_NAMES or not _DECODED_TYPES.isdisjoint(parts[1:])
-    return decoded, decoded and not _MANIFEST_TYPES.isdisjoint(parts)
-
-
-def _file_name(path: str) -> str:
-    """The lower-case name of the file at `path`; of the member, for an archive member (`a.zip!b/c.yaml`)."""
-    return path.rsplit("/", 1)[-1].rsplit("!", 1)[-1].lower()
+    Remembered per path: a history asks for every version of a file, and for every commit message.
+    Which files these are is told in `triggers.py`, which the pre-commit hook's clean runs read too."""
+    return decoding(path)
 
 
 def decoded_view(data: bytes, path: str, first_line: int = 1) -> DecodedView | None:

@@ -15,17 +15,14 @@ from typing import NamedTuple
 from binance_secrets.allowlist import is_line_allowlisted
 from binance_secrets.detectors.private_keys import armoured_blocks
 from binance_secrets.finding import Finding
+from binance_secrets.triggers import MIN_RUN_LENGTH as MIN_RUN_LENGTH
 
 # The value types are NamedTuples: a hook run that stages a config file loads this module, and a
 # dataclass costs about a millisecond to create, a NamedTuple a fifth of that.
 
 # Longer values are left encoded: a credential or a config is far smaller, an image far larger.
 MAX_ENCODED_BYTES = 65_536
-# A random alphanumeric string (a plain credential that happens to be valid base64) of 24 characters
-# decoded to text in none of 400,000 draws (16 characters: 1 in 10,000): below this length a string is
-# left alone, or plain passwords would be "decoded" into noise. 24 characters hold 18 bytes; a Binance
-# key or secret encoded is 88.
-MIN_RUN_LENGTH = 24
+# `MIN_RUN_LENGTH` (`triggers.py`): the shortest value decoded.
 # A value found inside a decoded text is decoded too, once (a base64 `.env` that holds a `*_B64`).
 LEVELS = 2
 # "Text": valid UTF-8 with at most this share of control characters (none at all in a short value).

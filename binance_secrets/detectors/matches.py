@@ -38,7 +38,7 @@ _SPLIT_NEEDLE = b"a" * 24 + b"q"
 class Triggers:
     """What one native pass over a chunk found of `detect`'s triggers (`sources/prefilter.py`), so that
     `detect` need not search the chunk for them again: the offset of every `ecret` and of every `ECRET`
-    (`credentials.SECRET_NEEDLES`), in order; whether it holds `-----BEGIN` (armour); whether it holds
+    (`triggers.SECRET_NEEDLES`), in order; whether it holds `-----BEGIN` (armour); whether it holds
     a run of 64 alphanumerics.
 
     A plain class, not a NamedTuple or a dataclass: this module is on the hook's import path, and

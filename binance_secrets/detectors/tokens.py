@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from binance_secrets.detectors.doc_shapes import listen_key_reason
 from binance_secrets.detectors.documentation import is_documentation_example
 from binance_secrets.detectors.entropy import shannon_entropy
+from binance_secrets.triggers import TOKEN_LENGTH as TOKEN_LENGTH
 
-TOKEN_LENGTH = 64
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 # Quotes are marked apart (`q`) so that split literals can be found in the same map (`split_literals`).
 _RUN_MARKS = bytes(ord("a") if byte in _ALNUM else ord("q") if byte in b"\"'" else ord(" ") for byte in range(256))

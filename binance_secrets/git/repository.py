@@ -2,8 +2,12 @@
 
 GitPython is used for one thing, and only where plain git gives no answer: finding the repository at a
 path that `git rev-parse` does not resolve (a path inside a `.git` folder, a git dir without a config
-file, a repository git refuses to discover for its owner). Its answers are the ones the history audit
-has always used there; it is imported in that branch alone (about 0.1 s), never on a hook's path.
+file). Its answers are the ones the history audit has always used there; it is imported in that branch
+alone (about 0.1 s), never on a hook's path.
+
+A repository git refuses for its owner ("dubious ownership": it belongs to another user and no
+`safe.directory` setting trusts it) is refused here too, naming git's remedy, although `--git-dir`
+(which skips git's check) and GitPython would read it: the tool trusts no repository git does not.
 """
 
 from __future__ import annotations
@@ -88,7 +92,37 @@ def find_git_dir(path: str) -> tuple[str, str | None]:
     left to GitPython (see the module's docstring).
     """
     found = _discover(path)
-    return found if found is not None else _discover_with_gitpython(path)
+    if found is not None:
+        return found
+    refuse_distrusted_owner(path)
+    git_dir, work_tree = _discover_with_gitpython(path)
+    refuse_distrusted_owner(git_dir)  # found from inside a `.git` folder: git checks the git dir's owner
+    return git_dir, work_tree
+
+
+def refuse_distrusted_owner(path: str) -> None:
+    """`ScanFailure` (exit 3) when git refuses the repository at `path` for its owner alone: discovery
+    fails as configured and succeeds once every directory is trusted (`-c safe.directory=*`, on this
+    probe only: nothing is read with it). Asked of git rather than re-implemented, and without reading
+    its translated messages: git's own rules apply (whose work tree or git dir it is, root under sudo,
+    the user's `safe.directory` entries)."""
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    where = GitFolder(folder, callers_repository=False)
+    asked = ("rev-parse", "--absolute-git-dir", "--is-bare-repository", "--is-inside-git-dir", "--show-toplevel")
+    if run_git(where, *asked[:2]).returncode == 0:
+        return
+    trusting = run_git(where, "-c", "safe.directory=*", *asked)
+    lines = trusting.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 3:
+        return  # not a repository even when trusted: not an ownership question
+    import shlex  # only on this error's path
+
+    # What safe.directory names: the work tree, or the git dir of a bare repository (or when inside it).
+    trusted = lines[3] if len(lines) == 4 and lines[1:3] == ["false", "false"] else lines[0]
+    raise ScanFailure(
+        f"{trusted} belongs to another user and git refuses to read it (dubious ownership); if you trust it: "
+        f"git config --global --add safe.directory {shlex.quote(trusted)}"
+    )
 
 
 def _discover(path: str) -> tuple[str, str | None] | None:

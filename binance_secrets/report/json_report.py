@@ -121,7 +121,8 @@ def schema_path() -> Path:
 # (`verify --report`; json.dumps with indent recurses per level) would fail.
 MAX_REPORT_DEPTH = 64
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# A full commit id (SHA-1 or SHA-256 repositories): what a report may hand to git, and nothing else.
+COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _CONFIDENCES = ("low", "medium", "high")
 _REALMS = ("binance", "testnet", "futures-testnet", "demo", "binance-us")
 _STATUSES = ("live", "rejected", "unknown")
@@ -292,7 +293,7 @@ def _commit(raw: object, where: str) -> CommitInfo | None:
         raise _Bad(f"{where} must be an object or null")
     values = {name: _text(raw, name, where) for name in CommitInfo.__dataclass_fields__}
     # The id is later handed to git (`verify --report` reads the blob back): a commit id and nothing else.
-    if not _COMMIT_ID.fullmatch(values["sha"]):
+    if not COMMIT_ID.fullmatch(values["sha"]):
         raise _Bad(f"{where}.sha must be a commit id")
     return CommitInfo(**values)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from binance_secrets.clean_shortcut import clean_summary
 from binance_secrets.result import ScanResult
 
 # typing (for Protocol) without importing it: the pre-commit hook loads this module (README "Performance").
@@ -163,6 +164,8 @@ def _summary(result: ScanResult) -> str:
             f"Scan incomplete: nothing found in what could be read ({scope}, {stats.seconds:.2f}s); "
             "see the warnings."
         )
+    if not result.findings and not stats.commits:
+        return clean_summary(stats.files, stats.seconds)  # also what the hook's clean shortcut prints
     if not result.findings:
         return f"No Binance credentials found ({scope}, {stats.seconds:.2f}s)."
     files = len({(f.repository, f.path) for f in result.findings})

@@ -36,23 +36,19 @@ import os
 from typing import Any, Protocol
 
 from binance_secrets.detectors import Triggers, detect, may_hold_credentials
-from binance_secrets.detectors.credentials import SECRET_NEEDLES
 from binance_secrets.detectors.encoded import decodes_in
-from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
-from binance_secrets.detectors.tokens import TOKEN_LENGTH
 from binance_secrets.finding import Finding
+from binance_secrets.triggers import (
+    MIN_RUN_LENGTH,
+    SECRET_NEEDLES,
+    TOKEN_LENGTH,
+    TRIGGER_LITERALS,
+    has_base64_run,
+    has_trigger,
+    may_hold_findings,
+)
 
-# What `detect()` looks for before anything else (see its first lines): the names of secrets, armour
-# (`-----BEGIN ` with its space; without it here, so that a binary blob whose NUL becomes that space
-# when it is read as printable text is let through too), and key-length alphanumeric runs.
-TRIGGER_LITERALS = (*SECRET_NEEDLES, b"-----BEGIN")
-_ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_ALNUM_MARKS = bytes(ord("a") if byte in _ALNUM else ord(" ") for byte in range(256))
-_RUN = b"a" * TOKEN_LENGTH
-# The decoder's candidates (`encoded_values._run_spans`): runs of the standard base64 alphabet.
-_BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_BASE64_MARKS = bytes(ord("b") if byte in _BASE64 else ord(" ") for byte in range(256))
-_BASE64_RUN = b"b" * MIN_RUN_LENGTH
+__all__ = ["TRIGGER_LITERALS", "may_hold_findings"]  # what the history's commit-message scan reads here
 # Hyperscan's block mode takes at most this many bytes in one call (an unsigned int); longer blobs
 # (only with a raised --max-blob-size) go to `detect` unfiltered.
 _NATIVE_MAX_BYTES = 2**31
@@ -81,15 +77,6 @@ def ruled_out(prefilter: Prefilter, triggered: bool, data: bytes, path: str) -> 
     return not (may_hold_credentials(path) or decodes_in(path)) or not prefilter.may_decode(data)
 
 
-def may_hold_findings(data: bytes) -> bool:
-    """False only when `data` holds no trigger and no base64 run: then `detect` finds nothing in it, at
-    any path. (A key-length run is a base64 run too; a key split in pieces starts from a piece of 24
-    alphanumerics; a decoding needs a base64 run, or a `Secret` manifest, which holds `ecret`.) The
-    stdlib answer, for short texts such as commit messages, where a native call costs more than it saves.
-    """
-    return any(literal in data for literal in TRIGGER_LITERALS) or data.translate(_BASE64_MARKS).find(_BASE64_RUN) != -1
-
-
 class Prefilter(Protocol):
     name: str
 
@@ -113,12 +100,10 @@ class StdlibPrefilter:
     name = "stdlib"
 
     def may_match(self, data: bytes) -> bool:
-        if any(literal in data for literal in TRIGGER_LITERALS):
-            return True
-        return data.translate(_ALNUM_MARKS).find(_RUN) != -1
+        return has_trigger(data)
 
     def may_decode(self, data: bytes) -> bool:
-        return data.translate(_BASE64_MARKS).find(_BASE64_RUN) != -1
+        return has_base64_run(data)
 
     def triggers(self, data: bytes) -> Triggers | None:
         return None  # `detect`'s own passes are this search in the standard library

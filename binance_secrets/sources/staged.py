@@ -23,7 +23,7 @@ from binance_secrets.errors import ScanFailure, UsageError
 from binance_secrets.finding import ScanError
 from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import git_message, run_git
-from binance_secrets.git.repository import GitFolder
+from binance_secrets.git.repository import GitFolder, refuse_distrusted_owner
 from binance_secrets.paths import PathFilter
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.content import blob_chunks
@@ -50,6 +50,7 @@ def repository_root(directory: str) -> Path:
     # The folder is the working directory of git, never an argument: no name can become an option.
     completed = run_git(GitFolder(str(folder)), "rev-parse", "--show-toplevel")
     if completed.returncode != 0:
+        refuse_distrusted_owner(str(folder))  # the one-line reason and remedy `history` gives
         raise ScanFailure(f"{directory} is not a git repository with a work tree ({git_message(completed.stderr)})")
     top = completed.stdout[:-1] if completed.stdout.endswith(b"\n") else completed.stdout
     return Path(os.fsdecode(top))

@@ -4,6 +4,10 @@ A report is redacted by default, so it holds `secret_sha256` rather than the sec
 `report.json_report`, gives such a finding `secret` None). The secret is recovered by scanning the same
 place again (the file under `root`, or the blob of the finding's commit) and keeping the detected value
 whose SHA-256 matches. A report made with `--show-secrets` needs no recovery.
+
+A report is user input: the reader refuses a commit id that is not one (`json_report.COMMIT_ID`), and the
+recovery checks again before it hands one to git, so that an empty or abbreviated id can never make git
+read the index (`:path`) or resolve a prefix, nor a commit-less read fall back to the working tree.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from binance_secrets.finding import Finding
-from binance_secrets.report.json_report import ReadReport
+from binance_secrets.report.json_report import COMMIT_ID, ReadReport
 
 
 def recover_secrets(report: ReadReport, root: Path) -> list[tuple[int, Finding]]:
@@ -35,7 +39,7 @@ def _secrets_at(root: Path, path: str, commit: str | None) -> dict[str, str]:
     """secret_sha256 -> secret for everything the detectors find at that place today."""
     from binance_secrets.detectors import detect
 
-    data = _read_blob(root, path, commit) if commit else _read_file(root, path)
+    data = _read_file(root, path) if commit is None else _read_blob(root, path, commit)
     if data is None:
         return {}
     return {finding.secret_sha256: finding.secret for finding in detect(data, path) if finding.secret is not None}
@@ -51,11 +55,12 @@ def _read_file(root: Path, path: str) -> bytes | None:
 
 
 def _read_blob(root: Path, path: str, commit: str) -> bytes | None:
-    if not all(c in "0123456789abcdef" for c in commit.lower()):
-        return None
+    if not COMMIT_ID.fullmatch(commit):
+        return None  # not a commit: nothing is read, the secret stays unrecovered
     from binance_secrets.git.process import run_git
     from binance_secrets.git.repository import GitFolder
 
-    # `<commit>:<path>` is one argument that starts with hex digits: a path in a report never becomes an option.
+    # `<commit>:<path>` is one argument that starts with a full commit id (checked above): a path in
+    # a report never becomes an option, and the id never names the index (`:path`) or an abbreviation.
     completed = run_git(GitFolder(str(root)), "cat-file", "blob", f"{commit}:{path}")
     return completed.stdout if completed.returncode == 0 else None
