@@ -3,9 +3,14 @@
     detect-secrets scan --plugin "$(binance-secrets detect-secrets-plugin-path)" > .secrets.baseline
 
 One detector class per rule, each with the rule's own `secret_type` (`binance_secrets.rules`), so a
-baseline says which rule found a secret and `detect-secrets audit` can re-find it. Every class calls
-`binance_secrets.detectors.detect`, the same code as `binance-secrets scan`, and reports the same lines at
-the same default threshold.
+baseline says which rule found a secret and `detect-secrets audit` can re-find it. Every class reads the
+file through the same pipeline as `binance-secrets scan`: its chunks (`sources.files.read_chunks`, with
+the same expansion) through the one chunk loop, `scanning.ChunkScan` (detect, place, filter), and
+reports the same lines at the same default threshold. Two things differ, both because detect-secrets
+does them itself: the loop's filter keeps every confidence (each class applies its own `min_confidence`;
+detect-secrets applies its baseline and its filters), and the members of an archive are left out (their
+lines are not the file's, and detect-secrets never asks about them). Where there is no file to read
+(`scan --string`, a diff), the lines detect-secrets hands over go to `detect()` as they are.
 
 detect-secrets imports this file by path (`import_file_as_module`), not as
 `binance_secrets.detect_secrets_plugin`, so every import here is absolute, and every public name of
@@ -51,7 +56,10 @@ from detect_secrets.settings import get_filters, get_settings
 
 from binance_secrets import rules as _rules
 from binance_secrets.detectors import detect
+from binance_secrets.filters import FindingFilter
 from binance_secrets.finding import CONFIDENCE_ORDER, Finding
+from binance_secrets.scanning import ChunkScan
+from binance_secrets.sources import Chunk
 from binance_secrets.sources.files import FileTarget, display_path, read_chunks
 
 # What a one-line shim committed to a repository re-exports (`from binance_secrets.detect_secrets_plugin
@@ -263,13 +271,18 @@ def _load_file(filename: str) -> bool:
     if key == _last_file.key:
         return True
     shown = display_path(filename)
-    findings: list[Finding] = []
+
+    def file_findings(chunk: Chunk) -> list[Finding]:
+        # Archive members have lines of their own, which detect-secrets never asks about.
+        return detect(chunk.data, chunk.path, first_line=chunk.first_line) if chunk.path == shown else []
+
+    # Every confidence kept: each detector class applies its own threshold, detect-secrets the rest.
+    scan = ChunkScan(FindingFilter(min_confidence="low"), file_findings)
     try:
-        for chunk in read_chunks(FileTarget(filename, shown)):
-            if chunk.path == shown:  # zip members have lines of their own, which detect-secrets never sees
-                findings.extend(detect(chunk.data, chunk.path, first_line=chunk.first_line))
+        scan.chunks(read_chunks(FileTarget(filename, shown)))
     except OSError:
         return False
+    findings = scan.findings
     by_line: dict[int, list[Finding]] = {}
     for finding in findings:
         by_line.setdefault(finding.line, []).append(finding)

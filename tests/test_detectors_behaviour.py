@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from binance_secrets.detectors import PAIR_WINDOW_LINES, detect
+from binance_secrets.detectors import detect
+from binance_secrets.detectors.pairing import PAIR_WINDOW_LINES
 from binance_secrets.finding import Finding
 from testing.keys import api_key, ed25519_pem, random_token, secret_key
 

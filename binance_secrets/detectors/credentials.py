@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from binance_secrets.detectors.context import name_words, shannon_entropy
+from binance_secrets.detectors.entropy import shannon_entropy
+from binance_secrets.detectors.words import name_words
 from binance_secrets.triggers import SECRET_NEEDLES as SECRET_NEEDLES
 
 _NAME_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"

@@ -20,8 +20,6 @@ from __future__ import annotations
 import itertools
 import re
 
-from binance_secrets.detectors.context import assigned_name
-
 # How far back on the line a name or a URL path is looked for.
 _LINE_WINDOW_BYTES = 160
 # How far around the value on its line a placeholder marker is looked for.
@@ -65,6 +63,10 @@ def listen_key_reason(data: bytes, start: int, end: int) -> str | None:
     line_start = data.rfind(b"\n", max(0, start - _LINE_WINDOW_BYTES), start) + 1
     if data[max(line_start, start - 16) : start].endswith(_STREAM_PATH_ENDINGS):
         return "listenKey in a stream URL"
+    # Imported here: this module is on the hook's import path (through `tokens`), `names` and its record
+    # class are not, and only a run with a listenKey-like word or a `/` before it gets this far.
+    from binance_secrets.detectors.names import assigned_name
+
     name = assigned_name(data, start, line_start)
     if name is None or not name.adjacent:
         return None

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from binance_secrets.detectors.context import name_words
+from binance_secrets.detectors.words import name_words
 from binance_secrets.finding import Finding, Realm
 
 CONTEXT_LINES = 8

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-BINANCE = "binance"  # also spelt out in `detectors/__init__`, which imports this module lazily
+BINANCE = "binance"  # also spelt out in `detectors/classify` (`file_facts` imports this module lazily)
 
 # Words distinctive enough to count inside identifiers (`bybitApiKey`, `KucoinClient`, `BYBIT_KEY`).
 _LONG_WORDS: dict[str, str] = {

@@ -10,7 +10,8 @@ import functools
 import re
 from typing import Literal
 
-from binance_secrets.detectors.context import AssignedName, callee_name, context_bounds, name_words
+from binance_secrets.detectors.names import AssignedName, callee_name
+from binance_secrets.detectors.words import name_words
 
 # Client constructors that take (api_key, api_secret) positionally: python-binance `Client`,
 # `AsyncClient`; binance-connector `Spot`, `UMFutures`, `CMFutures`; go-binance `NewClient`,
@@ -221,21 +222,6 @@ def enclosing_call(data: bytes, value_start: int) -> CallArgument | None:
             continue
         return CallArgument(callee, commas)
     return None
-
-
-# Words that make a 64-character hex value a Binance credential rather than a digest: the futures
-# testnet (`testnet.binancefuture.com`, `testnet=True`) issues lowercase hex keys. `bnb` is left out:
-# BNB Smart Chain projects hold hex wallet keys and transaction hashes beside the word.
-_STRONG_BINANCE_WORDS = (b"binance", b"x-mbx-", b"testnet")
-
-
-def strong_binance_context(data: bytes, start: int, end: int, *, testnet: bool = True) -> bool:
-    """`binance`, `X-MBX-` (and, for hex values, `testnet`) around [start, end)."""
-    window_start, window_end = context_bounds(data, start, end)
-    before = data[window_start:start].lower()
-    after = data[end:window_end].lower()
-    words = _STRONG_BINANCE_WORDS if testnet else _STRONG_BINANCE_WORDS[:2]
-    return any(word in before or word in after for word in words)
 
 
 _LETTERS_ONLY = bytes(byte | 0x20 if chr(byte).isascii() and chr(byte).isalpha() else 32 for byte in range(256))

@@ -2,7 +2,7 @@
 
 The USD-M futures testnet issues hex keys and secrets; everything else that is 64 hex digits (SHA-256
 digests, HMAC signatures, transaction hashes, wallet keys) is no Binance credential. Besides Binance
-named around the value (`candidates` checks that), two weaker signs are taken:
+named around the value (`classify` checks that), two weaker signs are taken:
 
 - `testnet` near the value where the word is a switch turned on (`Client(…, testnet=True)`); the
   word alone counts only in a file that names Binance (TON, Sepolia and others have testnets too);
@@ -14,14 +14,26 @@ named around the value (`candidates` checks that), two weaker signs are taken:
 The second does not hold when the file switches the testnet off (`TESTNET=false`, `testnet: False`):
 hex keys are testnet keys, so a file set for mainnet holds another exchange's or service's hex values.
 
-Imported with the candidate analysis, only when a chunk holds a named hex value.
+Besides, what makes a 64-digit run a hex candidate at all (`hex_shape`: lowercase, random, not in a
+lock file), and the partner a generically named one needs (`with_hex_partners`). Imported with the
+candidate analysis (`candidates`), only when a chunk has something to analyse.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
+from typing import TYPE_CHECKING
 
+from binance_secrets.detectors.entropy import shannon_entropy
+from binance_secrets.detectors.pairing import PAIR_SEARCH_LIMIT
 from binance_secrets.detectors.roles import is_secret_word
+from binance_secrets.detectors.tokens import neighbour_rejection_reason, value_rejection_reason
+
+if TYPE_CHECKING:
+    from binance_secrets.detectors.candidate import Candidate
+    from binance_secrets.detectors.tokens import TokenSpan
 
 # Words a plain credential name is made of, besides the key and secret words themselves.
 _PLAIN_NAME_WORDS = frozenset(
@@ -80,3 +92,73 @@ def testnet_switches(data: bytes) -> tuple[bool, bool]:
                 off = True
         position = lowered.find(b"testnet", name_end)
     return on, off
+
+
+# Random 64-digit hex has an empirical entropy of about 3.8 bits/char; a typed pattern far less.
+MIN_HEX_ENTROPY = 3.3
+
+
+def hex_shape(data: bytes, span: TokenSpan, lock_file: bool) -> bool:
+    """A 64-digit hex run that could be a futures-testnet key: lowercase, random, not in a lock file."""
+    raw = data[span.start : span.end]
+    if lock_file or not raw.islower() or raw.isalpha():
+        return False
+    text = raw.decode("ascii")
+    reason = value_rejection_reason(text, check_entropy=False)
+    if reason == _SEQUENCE_REASON and not _hex_sequence(raw):
+        reason = None  # five in a row is one random hex key in 500; seven is a typed pattern
+    if reason is not None or shannon_entropy(text) < MIN_HEX_ENTROPY:
+        return False
+    return neighbour_rejection_reason(data, span) is None
+
+
+_SEQUENCE_REASON = "repeated or sequential run"
+_HEX_SEQUENCE = 7
+_NEXT_BYTE = bytes((byte + 1) % 256 for byte in range(256))
+
+
+def _hex_sequence(raw: bytes) -> bool:
+    """Seven equal or ascending hex digits in a row (`0000000`, `abcdef0`... `1234567`)."""
+    run_same = run_up = 1
+    for previous, current in itertools.pairwise(raw):
+        run_same = run_same + 1 if current == previous else 1
+        run_up = run_up + 1 if current == _NEXT_BYTE[previous] else 1
+        if run_same >= _HEX_SEQUENCE or run_up >= _HEX_SEQUENCE:
+            return True
+    return False
+
+
+# How far apart the key and the secret of a named hex pair may be (`apiKey='…'` / `secret='…'`).
+_HEX_PAIR_LINES = 3
+_HEX_PAIR_BYTES = 1024
+
+
+def with_hex_partners(data: bytes, candidates: list[Candidate]) -> list[Candidate]:
+    """Drops the hex values that needed a partner and have none: a hex value of the other role,
+    itself a candidate, within a few lines."""
+    if not any(c.hex_partner_needed for c in candidates):
+        return candidates
+    hex_candidates = sorted((c for c in candidates if c.hex_value and not c.other_exchange), key=lambda c: c.start)
+    starts = [c.start for c in hex_candidates]
+    kept = []
+    for candidate in candidates:
+        if candidate.hex_partner_needed:
+            # The hex candidates around it in position order: a bounded slice, for linear cost.
+            index = bisect.bisect_left(starts, candidate.start)
+            neighbours = hex_candidates[max(0, index - PAIR_SEARCH_LIMIT) : index + PAIR_SEARCH_LIMIT]
+            if not any(
+                other is not candidate
+                and other.role not in (candidate.role, "unknown")
+                and _lines_apart(data, candidate, other) <= _HEX_PAIR_LINES
+                for other in neighbours
+            ):
+                continue
+        kept.append(candidate)
+    return kept
+
+
+def _lines_apart(data: bytes, first: Candidate, second: Candidate) -> int:
+    low, high = sorted((first.start, second.start))
+    if high - low > _HEX_PAIR_BYTES:
+        return _HEX_PAIR_LINES + 1
+    return data.count(b"\n", low, high)

@@ -14,9 +14,9 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from binance_secrets.detectors.context import shannon_entropy
 from binance_secrets.detectors.doc_shapes import listen_key_reason
 from binance_secrets.detectors.documentation import is_documentation_example
+from binance_secrets.detectors.entropy import shannon_entropy
 from binance_secrets.triggers import TOKEN_LENGTH as TOKEN_LENGTH
 
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -1,33 +1,22 @@
-"""What the text around a candidate says about it: the name it is assigned to, Binance context.
+"""The name a value is written after: `API_SECRET = "…"`, `"apiKey": "…"`, `Client("…"`, a label in prose.
 
-Everything here works on bytes and on bounded windows, so that a single 10 MB line costs the same
-per candidate as a short one.
+Also the call shapes that put the name on another line (`Client(\n    "…"`, `apiKey:\n  "…"`) and the
+name of a called function (`callee_name`). Everything here reads a bounded window before the value,
+so that a single 10 MB line costs the same per candidate as a short one.
 """
 
 from __future__ import annotations
 
-import functools
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
-from binance_secrets.triggers import name_words as split_name_words
+from binance_secrets.detectors.words import name_words
 
-# How far (bytes) around a candidate we look for a Binance keyword or an assignment name. Bounded so
-# that candidates on one huge line cost a constant each.
-CONTEXT_WINDOW_BYTES = 600
-CONTEXT_WINDOW_LINES = 5
+# How far (bytes) before a candidate we look for the name it is assigned to. Bounded so that
+# candidates on one huge line cost a constant each.
 NAME_WINDOW_BYTES = 120
 # At most this much punctuation, type annotation or wrapper call between a name and its value.
 NAME_GAP_BYTES = 24
-
-# Words that tie nearby text to Binance. `mbx` covers the X-MBX-APIKEY header; `ccxt` is the
-# multi-exchange library whose config is the commonest place keys are pasted.
-BINANCE_KEYWORDS: tuple[bytes, ...] = (b"binance", b"bnb", b"ccxt", b"mbx")
-
-# Bounded window, fixed alternatives, one-character look-arounds: linear.
-_SHORT_KEYWORD = re.compile(rb"(?<![a-z0-9])(?:bnb|ccxt|mbx)(?![a-z0-9])")
 
 # The identifier (or dotted/dashed name, as in YAML keys and HTTP headers) at the end of a prefix,
 # once trailing assignment punctuation has been stripped. Found with `translate` + `rfind` (a regex
@@ -78,13 +67,6 @@ class AssignedName:
     # An unquoted name and a comma before the value (`Client(API_KEY, "…")`): the name is the previous
     # argument, not this value's.
     positional: bool = False
-
-
-@functools.lru_cache(maxsize=4096)
-def name_words(name: str) -> tuple[str, ...]:
-    """`binanceApiSecret` / `BINANCE_API_SECRET` / `x-mbx-apikey` -> lower-case words. Remembered:
-    a history meets the same few names (`SECRET_KEY`, `api_secret`) in every version of every file."""
-    return split_name_words(name)
 
 
 def assigned_name(data: bytes, value_start: int, line_start: int) -> AssignedName | None:
@@ -196,70 +178,6 @@ def is_generic_name(name: AssignedName) -> bool:
     # camelCase `secretKey` is Binance's own term (its docs, the Java and JS connectors); Django and
     # Flask write `SECRET_KEY` / `secret_key`.
     return not (words == ("secret", "key") and not text.isupper() and "_" not in text)
-
-
-def name_has_binance_word(name: AssignedName) -> bool:
-    return any(word in {"binance", "bnb", "mbx", "ccxt"} for word in name.words)
-
-
-def line_bounds(data: bytes, position: int) -> tuple[int, int]:
-    start = data.rfind(b"\n", 0, position) + 1
-    end = data.find(b"\n", position)
-    return start, (len(data) if end == -1 else end)
-
-
-def context_window(data: bytes, start: int, end: int) -> bytes:
-    """A few lines around [start, end), clipped to a byte budget on each side."""
-    low, high = context_bounds(data, start, end)
-    return data[low:high]
-
-
-def context_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
-    low = start
-    for _ in range(CONTEXT_WINDOW_LINES + 1):
-        previous = data.rfind(b"\n", max(0, start - CONTEXT_WINDOW_BYTES), low - 1 if low > 0 else 0)
-        if previous == -1:
-            low = max(0, start - CONTEXT_WINDOW_BYTES)
-            break
-        low = previous
-    high = end
-    for _ in range(CONTEXT_WINDOW_LINES + 1):
-        following = data.find(b"\n", high + 1, end + CONTEXT_WINDOW_BYTES)
-        if following == -1:
-            high = min(len(data), end + CONTEXT_WINDOW_BYTES)
-            break
-        high = following
-    return low, high
-
-
-def binance_context(data: bytes, start: int, end: int) -> bool:
-    """A Binance keyword around [start, end), not inside it: a random key contains `bnb` now and then."""
-    window_start, window_end = context_bounds(data, start, end)
-    return has_binance_keyword(data[window_start:start]) or has_binance_keyword(data[end:window_end])
-
-
-def has_binance_keyword(text: bytes) -> bool:
-    # `binance` is long enough to be distinctive anywhere (`binanceApiKey`); the short words must stand
-    # alone, or every base64 blob (which holds `bnb` or `mbx` by chance) would look like Binance context.
-    lowered = text.lower()
-    if b"binance" in lowered or b"x-mbx-" in lowered:
-        return True
-    # The plain substring tests are C memmem; the look-around regex runs only when one of them hits.
-    if b"bnb" not in lowered and b"ccxt" not in lowered and b"mbx" not in lowered:
-        return False
-    return _SHORT_KEYWORD.search(lowered) is not None
-
-
-def shannon_entropy(value: str) -> float:
-    if not value:
-        return 0.0
-    return sum(map(_entropy_terms(len(value)).__getitem__, Counter(value).values()))
-
-
-@functools.lru_cache(maxsize=128)
-def _entropy_terms(length: int) -> tuple[float, ...]:
-    """-p*log2(p) for every count 0..length of a string of this length, computed once per length."""
-    return (0.0, *(-count / length * math.log2(count / length) for count in range(1, length + 1)))
 
 
 def callee_name(data: bytes, offset: int) -> AssignedName | None:
