@@ -66,6 +66,20 @@ def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     return run
 
 
+def modules_a_hook_run_loads(folder: Path, file_name: str, modules: tuple[str, ...]) -> tuple[list[str], int]:
+    """Which of `modules` a fresh interpreter has loaded after `binance-secrets-hook FILE` in `folder`,
+    and the hook's exit code."""
+    probe = (
+        "import sys\n"
+        "from binance_secrets.hook import main\n"
+        f"code = main([{file_name!r}])\n"
+        f"print(repr(([m for m in {modules!r} if m in sys.modules], int(code))))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True, check=True)
+    loaded, code = ast.literal_eval(completed.stdout.strip().splitlines()[-1])
+    return loaded, code
+
+
 def run_subprocess(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> CliRun:
     completed = subprocess.run(
         [sys.executable, "-m", "binance_secrets", *args],

@@ -15,8 +15,6 @@ import io
 import os
 import py_compile
 import re
-import subprocess
-import sys
 import sysconfig
 import zipfile
 from pathlib import Path
@@ -33,6 +31,7 @@ from binance_secrets.scanning import scan_files
 from binance_secrets.triggers import nothing_to_find
 from testing.examples import example_values, fill
 from testing.keys import api_key, ed25519_pem, secret_key
+from tests.conftest import modules_a_hook_run_loads
 
 _SECONDS = re.compile(r"\d+\.\d\ds\)")
 
@@ -242,11 +241,4 @@ def test_a_clean_run_of_trigger_free_files_loads_no_scanner(tmp_path: Path) -> N
         "binance_secrets.settings", "binance_secrets.output", "binance_secrets.result", "binance_secrets.errors",
         "binance_secrets.exit_codes", "binance_secrets.report.text", "binance_secrets.sources",
     )  # fmt: skip
-    probe = (
-        "import sys\n"
-        "from binance_secrets.hook import main\n"
-        "code = main(['app.py'])\n"
-        f"print('LOADED', [m for m in {unwanted!r} if m in sys.modules], code)\n"
-    )
-    completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
-    assert "LOADED [] 0" in completed.stdout, completed.stdout + completed.stderr
+    assert modules_a_hook_run_loads(tmp_path, "app.py", unwanted) == ([], 0)

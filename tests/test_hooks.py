@@ -13,7 +13,7 @@ import yaml
 
 from binance_secrets.hook import main as hook_main
 from testing.gitrepo import git, git_env, init_repo, repo_with_remote
-from tests.conftest import PROJECT_ROOT, KeyPair
+from tests.conftest import PROJECT_ROOT, KeyPair, modules_a_hook_run_loads
 
 # PyYAML and pre-commit come with the dev extra (`pytest --core` leaves this out).
 pytestmark = pytest.mark.dev_extra
@@ -105,14 +105,7 @@ def test_a_clean_hook_run_imports_only_what_scanning_needs(tmp_path: Path) -> No
         "binance_secrets.jsonfile", "binance_secrets.finding", "typing", "hashlib",
         "binance_secrets.report.escaping",
     )  # fmt: skip
-    probe = (
-        "import sys\n"
-        "from binance_secrets.hook import main\n"
-        "code = main(['app.py'])\n"
-        f"print('LOADED', [m for m in {unwanted!r} if m in sys.modules], code)\n"
-    )
-    completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
-    assert "LOADED [] 0" in completed.stdout, completed.stdout + completed.stderr
+    assert modules_a_hook_run_loads(tmp_path, "app.py", unwanted) == ([], 0)
 
 
 def test_the_hooks_value_options_are_the_parsers() -> None:
