@@ -5,6 +5,12 @@ remove those blobs (`log --find-object`, tree diffs only, no content), and the c
 once, parents before children, carrying for each commit the map path -> relevant blob. Commits that
 change nothing relevant share their parent's map, so memory grows with the commits that matter.
 
+Finding those commits means diffing the trees of every commit (inflating every tree again, after the
+listing did): as long as the scan itself on a history of many small commits. So an audit that finds a
+secret while it is still scanning starts the same walk then, beside the scan (`ChangeLog`): every
+change of every commit, read by a thread and kept compact, filtered once the blobs are known (the same
+filter `--find-object` applies: the old or the new blob is one of them).
+
 A secret is introduced at path P by commit C when C's blob at P holds it and no parent's blob at P
 does; the first such commit (parents first) is its commit for P, even when P loses it and gets it back
 later. Each (secret, path) is its own finding: a copy, or a rename (`git mv`), brings the secret to a
@@ -15,6 +21,10 @@ still holding the secret.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import struct
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
@@ -28,6 +38,12 @@ from binance_secrets.sources.git_objects import ZERO_SHA, present_objects
 FIND_OBJECT_CHUNK = 2000
 # Paths per `git ls-tree` run (partial clones), for the same reason.
 LS_TREE_CHUNK = 500
+# The tree diff of every commit against its first parent (merges too: the walk carries state from the
+# first parent), ids in full, no rename detection whatever the user's config says, NUL-separated.
+_LOG_ARGUMENTS = (
+    "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
+    "--no-renames", "--root", "-z", "--format=%x01%H",
+)  # fmt: skip
 
 State = dict[str, str]  # path -> sha of a relevant blob at that path
 SecretsOf = Callable[[str, str], frozenset[str]]  # (blob sha, path) -> secret_sha256 values
@@ -49,14 +65,21 @@ def attribute(
     blob_secrets: dict[str, frozenset[str]],
     secrets_of: SecretsOf,
     head: str | None,
+    started: ChangeLog | None = None,
 ) -> tuple[list[Attribution], list[str]]:
-    """Attributions for every secret introduced by the commits `revisions` select, and warnings."""
+    """Attributions for every secret introduced by the commits `revisions` select, and warnings.
+
+    `started`: the same walk begun beside the scan, for these revisions (its graph and its changes
+    are used, and it is closed here); without it, or when it could not be read, git is asked now.
+    """
     warnings: list[str] = []
     # Started first: rev-list sorts the whole graph before printing a line, and does so on the other
     # core while `git log` looks for the blobs.
-    graph = _start_rev_list(repo, revisions)
+    graph = started.take_graph() if started is not None else _start_rev_list(repo, revisions)
     try:
-        changes = _relevant_changes(repo, revisions, list(blob_secrets), warnings)
+        changes = started.changes(blob_secrets, warnings) if started is not None else None
+        if changes is None:
+            changes = _relevant_changes(repo, revisions, list(blob_secrets), warnings)
         paths = sorted({path for commit_changes in changes.values() for path, _ in commit_changes})
         walk = _GraphWalk(repo, blob_secrets, secrets_of, paths, warnings)
         for commit, parents in _commits_parents_first(graph, warnings):
@@ -64,7 +87,99 @@ def attribute(
         attributions = walk.attributions(head)
     finally:
         stop_process(graph)  # an interrupted walk leaves no git behind
+        if started is not None:
+            started.close()
     return attributions, warnings
+
+
+# One change of `ChangeLog`: the commit's index, the path's index, the old and the new object ids
+# (binary, `_ID_BYTES` each: SHA-1 ids are padded, so both hash kinds fit one layout).
+_ID_BYTES = 32
+_CHANGE = struct.Struct(f"<II{_ID_BYTES}s{_ID_BYTES}s")
+
+
+class ChangeLog:
+    """Every change, against the first parent, of every commit `revisions` select, and the commit graph
+    in the order the walk visits it: both started before the blobs that matter are known, beside the
+    scan, so that attribution does not begin with them once the scan has ended.
+
+    A thread reads `git log --raw` (what `_relevant_changes` asks for, without `--find-object`) as it
+    comes and keeps each change in a fixed-size record (two ids, a commit index, a path index: 72
+    bytes, some 35 MB for numpy's 487,000 changes) rather than in Python objects. `changes` waits for
+    it and keeps the changes `--find-object` would have kept. `rev-list --topo-order` sorts the graph
+    meanwhile and waits, its output unread, for the walk. `close` ends both, whatever state they are
+    in (an error or an interrupt mid-scan): nothing outlives the audit.
+    """
+
+    def __init__(self, repo: GitRepository, revisions: Sequence[str]) -> None:
+        self._graph: GitProcess | None = _start_rev_list(repo, revisions)
+        try:
+            self._log = start_git(repo, *_LOG_ARGUMENTS, lines=revisions)
+        except BaseException:
+            stop_process(self._graph)
+            raise
+        self._records = bytearray()
+        self._commits: list[str] = []
+        self._paths: dict[bytes, int] = {}
+        self._stderr = b""
+        self._failed = False
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def take_graph(self) -> GitProcess:
+        """The `rev-list --topo-order --reverse --parents` started here; the caller stops it."""
+        graph = self._graph
+        self._graph = None
+        assert graph is not None
+        return graph
+
+    def changes(self, blobs: Iterable[str], warnings: list[str]) -> dict[str, list[tuple[str, str | None]]] | None:
+        """`_relevant_changes` of `blobs`, from what was read; None when the stream could not be read
+        whole here (the caller then asks git again)."""
+        self._thread.join()
+        if self._failed:
+            return None
+        if self._log.wait() != 0:
+            warnings.append(f"git log failed: {git_message(self._stderr)}")
+        wanted = {_binary_id(blob) for blob in blobs}
+        wanted.discard(None)
+        zero = bytes(_ID_BYTES)
+        paths = list(self._paths)
+        changes: dict[str, list[tuple[str, str | None]]] = {}
+        for commit, path, old, new in _CHANGE.iter_unpack(self._records):
+            if old in wanted or new in wanted:
+                new_blob = None if new == zero else _hex_id(new)
+                changes.setdefault(self._commits[commit], []).append(
+                    (paths[path].decode("utf-8", "surrogateescape"), new_blob)
+                )
+        return changes
+
+    def close(self) -> None:
+        """git ends (killed if still running: the thread then reads the end of its output), the
+        thread is joined, and the graph is stopped unless the walk took it."""
+        if self._log.poll() is None:
+            with contextlib.suppress(OSError):
+                self._log.kill()
+        self._thread.join()
+        stop_process(self._log)
+        stop_process(self._graph)
+        self._graph = None
+        self._records = bytearray()
+
+    def _read(self) -> None:
+        """The thread: every change of the stream into `_records`; `_failed` when it stopped short."""
+        assert self._log.stdout is not None
+        try:
+            for commit, changes in _parse_raw_changes(_descriptor_fields(self._log.stdout.fileno())):
+                index = len(self._commits)
+                self._commits.append(commit)
+                for raw_path, old, new in changes:
+                    path = self._paths.setdefault(raw_path, len(self._paths))
+                    self._records += _CHANGE.pack(index, path, old, new)
+            if self._log.stderr is not None:
+                self._stderr = self._log.stderr.read()
+        except Exception:  # any failure here means asking git again, never a wrong answer
+            self._failed = True
 
 
 class _GraphWalk:
@@ -236,12 +351,7 @@ def _relevant_changes(
         ]
     changes: dict[str, list[tuple[str, str | None]]] = {}
     for find_objects, wanted in runs:
-        process = start_git(
-            repo,
-            "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
-            "--no-renames", "--root", "-z", "--format=%x01%H", *find_objects,
-            lines=revisions,
-        )  # fmt: skip
+        process = start_git(repo, *_LOG_ARGUMENTS, *find_objects, lines=revisions)
         try:
             assert process.stdout is not None
             for commit, commit_changes in _parse_raw_log(_fields(process.stdout), wanted):
@@ -298,6 +408,63 @@ def _parse_raw_log(
             commit, commit_changes = field[1:].decode("ascii"), []
     if commit is not None:
         yield commit, commit_changes
+
+
+def _descriptor_fields(descriptor: int) -> Iterator[bytes]:
+    """`_fields` of a pipe read with `os.read`: no buffered stream's lock, so `ChangeLog.close` can end
+    git (the read then returns the end of its output) while the thread is waiting in a read."""
+    tail = b""
+    while True:
+        block = os.read(descriptor, READ_BUFFER_BYTES)
+        if not block:
+            break
+        parts = (tail + block).split(b"\0")
+        tail = parts.pop()
+        yield from parts
+    if tail:
+        yield tail
+
+
+def _parse_raw_changes(fields: Iterable[bytes]) -> Iterator[tuple[str, list[tuple[bytes, bytes, bytes]]]]:
+    """`_parse_raw_log` keeping every change, each as (raw path, old id, new id), the ids binary and
+    padded to `_ID_BYTES`; read the same way (a path is the field after its status, whatever it holds).
+    An id that is not hex stops the stream with an error: the caller then asks git again."""
+    commit: str | None = None
+    commit_changes: list[tuple[bytes, bytes, bytes]] = []
+    iterator = iter(fields)
+    for raw in iterator:
+        field = raw.strip(b"\n")
+        if field.startswith(b":"):
+            raw_path = next(iterator, None)
+            parts = field.split()
+            if raw_path is None or commit is None or len(parts) < 5:
+                continue
+            old, new = _binary_id(parts[2].decode("ascii")), _binary_id(parts[3].decode("ascii"))
+            if old is None or new is None:
+                raise ValueError("an object id git log printed is not one")
+            commit_changes.append((raw_path, old, new))
+        elif field.startswith(b"\x01") and _is_hex(field[1:]):
+            if commit is not None:
+                yield commit, commit_changes
+            commit, commit_changes = field[1:].decode("ascii"), []
+    if commit is not None:
+        yield commit, commit_changes
+
+
+def _binary_id(sha: str) -> bytes | None:
+    """An object id as `ChangeLog` keeps it; None when it is not one (never equal to a kept id)."""
+    if len(sha) not in (40, 64):
+        return None
+    try:
+        return bytes.fromhex(sha).ljust(_ID_BYTES, b"\0")
+    except ValueError:
+        return None
+
+
+def _hex_id(value: bytes) -> str:
+    """The id `_binary_id` made, as git prints it (a SHA-1 id is the first 20 bytes)."""
+    text = value.hex()
+    return text[:40] if value[20:] == bytes(_ID_BYTES - 20) else text
 
 
 def _is_hex(value: bytes) -> bool:

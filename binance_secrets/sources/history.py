@@ -24,7 +24,7 @@ from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.paths import PathFilter
-from binance_secrets.sources.git_attribution import Attribution, SecretsOf, attribute
+from binance_secrets.sources.git_attribution import Attribution, ChangeLog, SecretsOf, attribute
 from binance_secrets.sources.git_objects import (
     ListedObject,
     ObjectListing,
@@ -173,8 +173,17 @@ class _Run:
         self.flagged_commits: set[str] = set()
         self.replayed: Listing | None = None
         self.shallow = False
+        # The attribution's walk, started beside the scan once it has found a secret in a blob.
+        self.change_log: ChangeLog | None = None
 
     def scan(self) -> None:
+        try:
+            self._scan()
+        finally:
+            if self.change_log is not None:
+                self.change_log.close()  # an error or an interrupt: its git processes end with the audit
+
+    def _scan(self) -> None:
         shallow = shallow_errors(self.repo, self.request.revisions)
         self.errors.extend(shallow)
         self.shallow = bool(shallow)
@@ -202,6 +211,8 @@ class _Run:
         if self.cache is not None and not self.shallow and self.repo.graft_file is None and not self.repo.partial:
             history.cache = self.cache  # the graph is the one its commit ids name: its walk may be kept
             history.listing_name = self._listing_name()
+        if listing.error is None:
+            history.change_log = self.change_log  # for the same revisions: complete only if the listing was
         findings = history.findings(found, self.cached)
         self.findings = self.finding_filter.apply(findings)
 
@@ -216,6 +227,10 @@ class _Run:
         # process end before the audit returns.
         with contextlib.closing(results), contextlib.closing(tasks), contextlib.closing(listing):
             for batch in results:
+                if self.change_log is None and self._reportable_in_blob(batch):
+                    # A blob holds a secret to report: the attribution's walk of the history can begin
+                    # now, beside the scan, rather than after it (see `ChangeLog`).
+                    self.change_log = ChangeLog(self.repo, self.request.revisions)
                 found.extend(batch.found)
                 self.errors.extend(batch.errors)
                 self.progress.commits += batch.commits
@@ -229,6 +244,15 @@ class _Run:
                 if self.on_progress is not None:
                     self.on_progress(self.progress)
         self.listing_error = listing.error
+
+    def _reportable_in_blob(self, batch: BatchResult) -> bool:
+        reportable = self.finding_filter.reportable
+        return any(
+            reportable(finding.secret_sha256, finding.confidence)
+            for item in batch.found
+            if item.type == "blob"
+            for _, finding in item.findings
+        )
 
     def _record(self, batch: BatchResult) -> None:
         """What a batch scanned, into the cache: secret digests and confidences only."""
@@ -455,6 +479,7 @@ class _History:
         self._cached_paths: dict[str, str] = {}  # cached blob -> the path it was scanned under
         self.cache: HistoryCache | None = None
         self.listing_name = ""
+        self.change_log: ChangeLog | None = None
 
     def findings(self, found: list[ObjectFindings], cached: Sequence[CachedObject] = ()) -> list[Finding]:
         if not found and not cached:
@@ -577,7 +602,8 @@ class _History:
             if kept is not None:
                 return [Attribution(*item) for item in kept], []
         errors_before = len(self.errors)
-        attributions, warnings = attribute(self.repo, self.request.revisions, blob_secrets, secrets_of, head)
+        started, self.change_log = self.change_log, None
+        attributions, warnings = attribute(self.repo, self.request.revisions, blob_secrets, secrets_of, head, started)
         # A blob it could not read (an error entry) must be reported again next time: not kept then.
         if self.cache is not None and not warnings and len(self.errors) == errors_before:
             paths = {attribution.path for attribution in attributions}
