@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Sequence
-from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # multiprocessing is imported where workers are started, not by importing this
+    from multiprocessing.process import BaseProcess
 
 # How long a worker may take to end after SIGTERM before it is killed.
 STOP_SECONDS = 5.0
