@@ -228,9 +228,7 @@ class _Run:
         with contextlib.closing(results), contextlib.closing(tasks), contextlib.closing(listing):
             for batch in results:
                 if self.change_log is None and self._reportable_in_blob(batch):
-                    # A blob holds a secret to report: the attribution's walk of the history can begin
-                    # now, beside the scan, rather than after it (see `ChangeLog`).
-                    self.change_log = ChangeLog(self.repo, self.request.revisions)
+                    self._begin_walk()
                 found.extend(batch.found)
                 self.errors.extend(batch.errors)
                 self.progress.commits += batch.commits
@@ -244,6 +242,12 @@ class _Run:
                 if self.on_progress is not None:
                     self.on_progress(self.progress)
         self.listing_error = listing.error
+
+    def _begin_walk(self) -> None:
+        """A blob holds a secret to report (scanned now, or known from the cache): the attribution's
+        walk of the history can begin now, beside the scan, rather than after it (see `ChangeLog`)."""
+        if self.change_log is None:
+            self.change_log = ChangeLog(self.repo, self.request.revisions)
 
     def _reportable_in_blob(self, batch: BatchResult) -> bool:
         reportable = self.finding_filter.reportable
@@ -411,6 +415,8 @@ class _Run:
             self.cached.append(CachedObject(listed.sha, kind, path, found))
             if kind == "blob":
                 self.flagged_blobs[listed.sha] = path
+                if any(self.finding_filter.reportable(secret, confidence) for secret, confidence in found):
+                    self._begin_walk()
             else:
                 self.flagged_tags.add(listed.sha)
 
