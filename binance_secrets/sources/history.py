@@ -173,8 +173,10 @@ class _Run:
         self.flagged_commits: set[str] = set()
         self.replayed: Listing | None = None
         self.shallow = False
-        # The attribution's walk, started beside the scan once it has found a secret in a blob.
+        # The attribution's walk, started beside the scan once it has found a secret in a blob (or
+        # met one the cache knows: `walk_wanted`).
         self.change_log: ChangeLog | None = None
+        self.walk_wanted = False
 
     def scan(self) -> None:
         try:
@@ -227,7 +229,7 @@ class _Run:
         # process end before the audit returns.
         with contextlib.closing(results), contextlib.closing(tasks), contextlib.closing(listing):
             for batch in results:
-                if self.change_log is None and self._reportable_in_blob(batch):
+                if self.change_log is None and (self.walk_wanted or self._reportable_in_blob(batch)):
                     self._begin_walk()
                 found.extend(batch.found)
                 self.errors.extend(batch.errors)
@@ -245,7 +247,8 @@ class _Run:
 
     def _begin_walk(self) -> None:
         """A blob holds a secret to report (scanned now, or known from the cache): the attribution's
-        walk of the history can begin now, beside the scan, rather than after it (see `ChangeLog`)."""
+        walk of the history can begin now, beside the scan, rather than after it (see `ChangeLog`).
+        Called with a batch's result in hand: the scanning processes, if any, have been started."""
         if self.change_log is None:
             self.change_log = ChangeLog(self.repo, self.request.revisions)
 
@@ -416,7 +419,9 @@ class _Run:
             if kind == "blob":
                 self.flagged_blobs[listed.sha] = path
                 if any(self.finding_filter.reportable(secret, confidence) for secret, confidence in found):
-                    self._begin_walk()
+                    # Begun with the next batch's result, not here: the listing may still be ahead of
+                    # the scanning processes' start, and they are forked from a process without threads.
+                    self.walk_wanted = True
             else:
                 self.flagged_tags.add(listed.sha)
 
