@@ -31,7 +31,15 @@ from dataclasses import dataclass
 from typing import IO
 
 from binance_secrets.git.cat_file import CatFileBatch
-from binance_secrets.git.process import READ_BUFFER_BYTES, GitProcess, git_message, run_git, start_git, stop_process
+from binance_secrets.git.process import (
+    READ_BUFFER_BYTES,
+    GitProcess,
+    git_message,
+    run_git,
+    start_git,
+    stop_process,
+    widen_pipe,
+)
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.sources.git_objects import ZERO_SHA, present_objects
 
@@ -119,6 +127,7 @@ class ChangeLog:
         except BaseException:
             stop_process(self._graph)
             raise
+        widen_pipe(self._log.stdout)  # git writes, and the thread reads, in fewer and larger steps
         self._records = bytearray()
         self._commits: list[str] = []
         self._paths: dict[bytes, int] = {}
