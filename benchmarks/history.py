@@ -1,7 +1,7 @@
 """Whole-process timing of `binance-secrets history` beside betterleaks and gitleaks, and of `--cache` re-audits.
 
     .venv/bin/python benchmarks/history.py [REPO ...] [--generated 20000] [--runs 3]
-        [--gitleaks PATH] [--betterleaks PATH] [--reaudit] [--jobs N]
+        [--gitleaks PATH] [--betterleaks PATH] [--reaudit] [--jobs N] [--against REV]
     .venv/bin/python benchmarks/history.py --worst-case [--commits 2000] [--file-kb 512]
 
 Without REPO (or with --generated N) it measures a generated repository of N commits (a few hundred
@@ -19,6 +19,11 @@ betterleaks binary in its wheel), never dependencies; a peer not found is left o
 
 The package is byte-compiled first (`compileall`), as `pip install` leaves it: an editable install
 under `PYTHONDONTWRITEBYTECODE` would otherwise compile every module on each run (about 0.2 s of CPU).
+
+`--against REV` also runs another revision of this repository's package in the same turns (a before and
+after of one change): `git archive REV binance_secrets` into a temporary folder, byte-compiled, run as
+`python -P -m binance_secrets` with this interpreter and its dependencies (as `compare_findings.py` runs
+it). Ratios stay relative to the fastest peer.
 
 `--reaudit` also measures `history --cache` on a clone of each repository: the first audit (which
 writes the cache), a re-audit with nothing new, and a re-audit after one new commit (a new commit is
@@ -46,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from testing.keys import api_key  # noqa: E402
 
 OURS = str(ROOT / ".venv" / "bin" / "binance-secrets")
+AGAINST = "binance-secrets (REV)"
 
 
 @dataclass(frozen=True)
@@ -152,11 +158,18 @@ def find_peer(explicit: str | None, variable: str, names: tuple[str, ...]) -> st
     return None
 
 
-def tools(repo: Path, gitleaks: str | None, betterleaks: str | None, jobs: int | None) -> dict[str, list[str]]:
-    ours = [OURS, "history", str(repo), "--no-progress", "-f", "json"]
-    if jobs:
-        ours += ["--jobs", str(jobs)]
-    chosen = {"binance-secrets": ours}
+def tools(
+    repo: Path, gitleaks: str | None, betterleaks: str | None, jobs: int | None, against: Path | None = None
+) -> dict[str, list[str]]:
+    arguments = ["history", str(repo), "--no-progress", "-f", "json", *(["--jobs", str(jobs)] if jobs else [])]
+    chosen = {"binance-secrets": [OURS, *arguments]}
+    if against is not None:
+        # A small launcher: PYTHONPATH would reach the peers too, so the other package is put first here.
+        launcher = (
+            f"import runpy, sys; sys.path.insert(0, {str(against)!r}); "
+            "runpy.run_module('binance_secrets', run_name='__main__')"
+        )
+        chosen[AGAINST] = [sys.executable, "-P", "-c", launcher, *arguments]
     if betterleaks:
         chosen["betterleaks"] = [betterleaks, "git", str(repo), "--no-banner", "--exit-code", "0"]
     if gitleaks:
@@ -164,12 +177,14 @@ def tools(repo: Path, gitleaks: str | None, betterleaks: str | None, jobs: int |
     return chosen
 
 
-def bench(repo: Path, runs: int, gitleaks: str | None, betterleaks: str | None, jobs: int | None) -> None:
+def bench(
+    repo: Path, runs: int, gitleaks: str | None, betterleaks: str | None, jobs: int | None, against: Path | None = None
+) -> None:
     report = json.loads(subprocess.run(tools(repo, None, None, jobs)["binance-secrets"], capture_output=True,
                                        text=True).stdout)  # fmt: skip
     megabytes = report["stats"]["bytes"] / 1e6
     commits = report["stats"]["commits"]
-    chosen = tools(repo, gitleaks, betterleaks, jobs)
+    chosen = tools(repo, gitleaks, betterleaks, jobs, against)
     for command in chosen.values():
         run_once(command)  # warm-up
     samples: dict[str, list[Sample]] = {name: [] for name in chosen}
@@ -177,15 +192,15 @@ def bench(repo: Path, runs: int, gitleaks: str | None, betterleaks: str | None, 
         for name, command in chosen.items():
             samples[name].append(run_once(command))
     results = {name: median(values) for name, values in samples.items()}
-    peers = [results[name] for name in results if name != "binance-secrets"]
+    peers = [results[name] for name in results if not name.startswith("binance-secrets")]
     fastest_wall = min((s.wall for s in peers), default=None)
     fastest_cpu = min((s.cpu for s in peers), default=None)
     print(f"\n{repo}: {commits} commits, {megabytes:.0f} MB of unique objects, {len(report['findings'])} findings")
-    print(f"{'tool':18} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'MB/s':>7} {'wall/fastest':>13} {'cpu/fastest':>12}")
+    print(f"{'tool':22} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'MB/s':>7} {'wall/fastest':>13} {'cpu/fastest':>12}")
     for name, result in results.items():
         wall_ratio = f"{result.wall / fastest_wall:.2f}x" if fastest_wall else "-"
         cpu_ratio = f"{result.cpu / fastest_cpu:.2f}x" if fastest_cpu else "-"
-        print(f"{name:18} {result.wall:7.2f} {result.cpu:7.2f} {result.peak_mb:8.0f} {megabytes / result.wall:7.1f} "
+        print(f"{name:22} {result.wall:7.2f} {result.cpu:7.2f} {result.peak_mb:8.0f} {megabytes / result.wall:7.1f} "
               f"{wall_ratio:>13} {cpu_ratio:>12}")  # fmt: skip
 
 
@@ -227,6 +242,7 @@ def main() -> int:
     parser.add_argument("--gitleaks")
     parser.add_argument("--betterleaks")
     parser.add_argument("--reaudit", action="store_true", help="also time --cache re-audits")
+    parser.add_argument("--against", metavar="REV", help="also time this revision's package, in the same turns")
     arguments = parser.parse_args()
     gitleaks = find_peer(arguments.gitleaks, "GITLEAKS", ("gitleaks",))
     betterleaks = find_peer(arguments.betterleaks, "BETTERLEAKS", ("betterleaks",))
@@ -237,6 +253,11 @@ def main() -> int:
     print(f"{os.cpu_count()} cores; " + "load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     with tempfile.TemporaryDirectory(prefix="history-bench-") as temporary:
         folder = Path(temporary)
+        against = None
+        if arguments.against:
+            from benchmarks.compare_findings import package_of
+
+            against = package_of(arguments.against, folder / "against")
         repos = list(arguments.repos)
         if arguments.worst_case:
             size = arguments.file_kb * 1024
@@ -244,7 +265,7 @@ def main() -> int:
         elif arguments.generated or not repos:
             repos.append(generate(folder / "generated", arguments.generated or 20_000))
         for repo in repos:
-            bench(repo, arguments.runs, gitleaks, betterleaks, arguments.jobs)
+            bench(repo, arguments.runs, gitleaks, betterleaks, arguments.jobs, against)
             if arguments.reaudit:
                 reaudit(repo, arguments.runs, folder, arguments.jobs)
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

@@ -17,7 +17,6 @@ import dataclasses
 import multiprocessing
 import os
 import queue
-import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,9 +27,8 @@ from binance_secrets.finding import ScanError, ScanResult, ScanStats
 from binance_secrets.settings import ScanSettings, resolve_settings
 from binance_secrets.sources.history import Progress as RepositoryProgress
 from binance_secrets.sources.repositories import MirrorStore, RepositorySource, scrub
+from binance_secrets.worker_processes import drop_queue, stop_workers, unwind_on_signals
 
-# How long a repository process may take to end after SIGTERM before it is killed.
-STOP_SECONDS = 5.0
 POLL_SECONDS = 0.1
 # Repository processes report their progress at most this often.
 PROGRESS_SECONDS = 0.25
@@ -247,11 +245,9 @@ def _in_processes(
                 results[index] = _failed(sources[index], str(payload))
                 _finished(progress, results[index], on_progress)
     finally:
-        _stop(workers)
-        task_queue.cancel_join_thread()
-        task_queue.close()
-        result_queue.cancel_join_thread()
-        result_queue.close()
+        stop_workers(workers)
+        drop_queue(task_queue)
+        drop_queue(result_queue)
 
 
 def _notice_deaths(
@@ -278,21 +274,6 @@ def _notice_deaths(
                 _finished(progress, results[index], on_progress)
 
 
-def _stop(workers: Sequence[multiprocessing.process.BaseProcess]) -> None:
-    for worker in workers:
-        if worker.is_alive():
-            worker.terminate()
-    for worker in workers:
-        worker.join(STOP_SECONDS)
-        if worker.is_alive():
-            worker.kill()
-            worker.join()
-
-
-def _exit_on_signal(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def _worker(
     sources: list[RepositorySource],
     request: AuditRequest,
@@ -302,8 +283,7 @@ def _worker(
 ) -> None:
     # SIGTERM from the parent, or Ctrl-C on the whole process group: unwind, so that every `finally`
     # below stops its scan processes and git.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    signal.signal(signal.SIGINT, _exit_on_signal)
+    unwind_on_signals()
     try:
         while True:
             index = task_queue.get()

@@ -5,6 +5,12 @@ remove those blobs (`log --find-object`, tree diffs only, no content), and the c
 once, parents before children, carrying for each commit the map path -> relevant blob. Commits that
 change nothing relevant share their parent's map, so memory grows with the commits that matter.
 
+Finding those commits means diffing the trees of every commit (inflating every tree again, after the
+listing did): as long as the scan itself on a history of many small commits. So an audit that finds a
+secret while it is still scanning starts the same walk then, beside the scan (`ChangeLog`): every
+change of every commit, read by a thread and kept compact, filtered once the blobs are known (the same
+filter `--find-object` applies: the old or the new blob is one of them).
+
 A secret is introduced at path P by commit C when C's blob at P holds it and no parent's blob at P
 does; the first such commit (parents first) is its commit for P, even when P loses it and gets it back
 later. Each (secret, path) is its own finding: a copy, or a rename (`git mv`), brings the secret to a
@@ -15,12 +21,25 @@ still holding the secret.
 
 from __future__ import annotations
 
+import binascii
+import contextlib
+import os
+import struct
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
 from binance_secrets.git.cat_file import CatFileBatch
-from binance_secrets.git.process import READ_BUFFER_BYTES, GitProcess, git_message, run_git, start_git, stop_process
+from binance_secrets.git.process import (
+    READ_BUFFER_BYTES,
+    GitProcess,
+    git_message,
+    run_git,
+    start_git,
+    stop_process,
+    widen_pipe,
+)
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.sources.git_objects import ZERO_SHA, present_objects
 
@@ -28,6 +47,12 @@ from binance_secrets.sources.git_objects import ZERO_SHA, present_objects
 FIND_OBJECT_CHUNK = 2000
 # Paths per `git ls-tree` run (partial clones), for the same reason.
 LS_TREE_CHUNK = 500
+# The tree diff of every commit against its first parent (merges too: the walk carries state from the
+# first parent), ids in full, no rename detection whatever the user's config says, NUL-separated.
+_LOG_ARGUMENTS = (
+    "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
+    "--no-renames", "--root", "-z", "--format=%x01%H",
+)  # fmt: skip
 
 State = dict[str, str]  # path -> sha of a relevant blob at that path
 SecretsOf = Callable[[str, str], frozenset[str]]  # (blob sha, path) -> secret_sha256 values
@@ -49,14 +74,21 @@ def attribute(
     blob_secrets: dict[str, frozenset[str]],
     secrets_of: SecretsOf,
     head: str | None,
+    started: ChangeLog | None = None,
 ) -> tuple[list[Attribution], list[str]]:
-    """Attributions for every secret introduced by the commits `revisions` select, and warnings."""
+    """Attributions for every secret introduced by the commits `revisions` select, and warnings.
+
+    `started`: the same walk begun beside the scan, for these revisions (its graph and its changes
+    are used, and it is closed here); without it, or when it could not be read, git is asked now.
+    """
     warnings: list[str] = []
     # Started first: rev-list sorts the whole graph before printing a line, and does so on the other
     # core while `git log` looks for the blobs.
-    graph = _start_rev_list(repo, revisions)
+    graph = started.take_graph() if started is not None else _start_rev_list(repo, revisions)
     try:
-        changes = _relevant_changes(repo, revisions, list(blob_secrets), warnings)
+        changes = started.changes(blob_secrets, warnings) if started is not None else None
+        if changes is None:
+            changes = _relevant_changes(repo, revisions, list(blob_secrets), warnings)
         paths = sorted({path for commit_changes in changes.values() for path, _ in commit_changes})
         walk = _GraphWalk(repo, blob_secrets, secrets_of, paths, warnings)
         for commit, parents in _commits_parents_first(graph, warnings):
@@ -64,7 +96,124 @@ def attribute(
         attributions = walk.attributions(head)
     finally:
         stop_process(graph)  # an interrupted walk leaves no git behind
+        if started is not None:
+            started.close()
     return attributions, warnings
+
+
+# One change of `ChangeLog`: the commit's index, the path's index, the old and the new object ids
+# (binary, `_ID_BYTES` each: SHA-1 ids are padded, so both hash kinds fit one layout).
+_ID_BYTES = 32
+_CHANGE = struct.Struct(f"<II{_ID_BYTES}s{_ID_BYTES}s")
+
+
+class ChangeLog:
+    """Every change, against the first parent, of every commit `revisions` select, and the commit graph
+    in the order the walk visits it: both started before the blobs that matter are known, beside the
+    scan, so that attribution does not begin with them once the scan has ended.
+
+    A thread reads `git log --raw` (what `_relevant_changes` asks for, without `--find-object`) as it
+    comes and keeps each change in a fixed-size record (two ids, a commit index, a path index: 72
+    bytes, some 35 MB for numpy's 487,000 changes) rather than in Python objects. `changes` waits for
+    it and keeps the changes `--find-object` would have kept. `rev-list --topo-order` sorts the graph
+    meanwhile and waits, its output unread, for the walk. `close` ends both, whatever state they are
+    in (an error or an interrupt mid-scan): nothing outlives the audit.
+    """
+
+    def __init__(self, repo: GitRepository, revisions: Sequence[str]) -> None:
+        self._graph: GitProcess | None = _start_rev_list(repo, revisions)
+        try:
+            self._log = start_git(repo, *_LOG_ARGUMENTS, lines=revisions)
+        except BaseException:
+            stop_process(self._graph)
+            raise
+        widen_pipe(self._log.stdout)  # git writes, and the thread reads, in fewer and larger steps
+        self._records = bytearray()
+        self._commits: list[str] = []
+        self._paths: dict[bytes, int] = {}
+        self._stderr = b""
+        self._failed = False
+        self._id_length = 0  # hex digits of the stream's object ids: 40 (SHA-1) or 64 (SHA-256)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def take_graph(self) -> GitProcess:
+        """The `rev-list --topo-order --reverse --parents` started here; the caller stops it."""
+        graph = self._graph
+        self._graph = None
+        assert graph is not None
+        return graph
+
+    def changes(self, blobs: Iterable[str], warnings: list[str]) -> dict[str, list[tuple[str, str | None]]] | None:
+        """`_relevant_changes` of `blobs`, from what was read; None when the stream could not be read
+        whole here (the caller then asks git again)."""
+        self._thread.join()
+        if self._failed:
+            return None
+        if self._log.wait() != 0:
+            warnings.append(f"git log failed: {git_message(self._stderr)}")
+        wanted = {_binary_id(blob) for blob in blobs}
+        wanted.discard(None)
+        zero = bytes(_ID_BYTES)
+        paths = list(self._paths)
+        changes: dict[str, list[tuple[str, str | None]]] = {}
+        for commit, path, old, new in _CHANGE.iter_unpack(self._records):
+            if old in wanted or new in wanted:
+                new_blob = None if new == zero else new.hex()[: self._id_length]
+                changes.setdefault(self._commits[commit], []).append(
+                    (paths[path].decode("utf-8", "surrogateescape"), new_blob)
+                )
+        return changes
+
+    def close(self) -> None:
+        """git ends (killed if still running: the thread then reads the end of its output), the
+        thread is joined, and the graph is stopped unless the walk took it."""
+        if self._log.poll() is None:
+            with contextlib.suppress(OSError):
+                self._log.kill()
+        self._thread.join()
+        stop_process(self._log)
+        stop_process(self._graph)
+        self._graph = None
+        self._records = bytearray()
+
+    def _read(self) -> None:
+        """The thread: every change of the stream into `_records`; `_failed` when it stopped short."""
+        assert self._log.stdout is not None
+        try:
+            self._keep(_descriptor_fields(self._log.stdout.fileno()))
+            if self._log.stderr is not None:
+                self._stderr = self._log.stderr.read()
+        except Exception:  # any failure here means asking git again, never a wrong answer
+            self._failed = True
+
+    def _keep(self, fields: Iterable[bytes]) -> None:
+        """`_parse_raw_log` of every change, each packed as it is read (one loop, no tuple per change:
+        numpy's 487,000 changes in under a second). A path is the field after its status, whatever it
+        holds; an id that is not one, or not as long as the others, raises (git is then asked again)."""
+        pack, unhexlify = _CHANGE.pack, binascii.unhexlify
+        records, commits, paths = self._records, self._commits, self._paths
+        index = -1
+        iterator = iter(fields)
+        for raw in iterator:
+            field = raw.strip(b"\n")
+            if field[:1] == b":":
+                raw_path = next(iterator, None)
+                parts = field.split()
+                if raw_path is None or index < 0 or len(parts) < 5:
+                    continue
+                old, new = parts[2], parts[3]
+                if self._id_length == 0:
+                    self._id_length = len(old)
+                if len(old) != self._id_length or len(new) != self._id_length or self._id_length not in (40, 64):
+                    raise ValueError("object ids of another length in the stream")
+                path = paths.get(raw_path)
+                if path is None:
+                    path = paths[raw_path] = len(paths)
+                records += pack(index, path, unhexlify(old), unhexlify(new))  # binascii.Error if not hex
+            elif field[:1] == b"\x01" and _is_hex(field[1:]):
+                commits.append(field[1:].decode("ascii"))
+                index += 1
 
 
 class _GraphWalk:
@@ -236,12 +385,7 @@ def _relevant_changes(
         ]
     changes: dict[str, list[tuple[str, str | None]]] = {}
     for find_objects, wanted in runs:
-        process = start_git(
-            repo,
-            "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
-            "--no-renames", "--root", "-z", "--format=%x01%H", *find_objects,
-            lines=revisions,
-        )  # fmt: skip
+        process = start_git(repo, *_LOG_ARGUMENTS, *find_objects, lines=revisions)
         try:
             assert process.stdout is not None
             for commit, commit_changes in _parse_raw_log(_fields(process.stdout), wanted):
@@ -300,8 +444,33 @@ def _parse_raw_log(
         yield commit, commit_changes
 
 
+def _descriptor_fields(descriptor: int) -> Iterator[bytes]:
+    """`_fields` of a pipe read with `os.read`: no buffered stream's lock, so `ChangeLog.close` can end
+    git (the read then returns the end of its output) while the thread is waiting in a read."""
+    tail = b""
+    while True:
+        block = os.read(descriptor, READ_BUFFER_BYTES)
+        if not block:
+            break
+        parts = (tail + block).split(b"\0")
+        tail = parts.pop()
+        yield from parts
+    if tail:
+        yield tail
+
+
+def _binary_id(sha: str) -> bytes | None:
+    """An object id as `ChangeLog` keeps it (binary, padded to `_ID_BYTES`); None when it is not one."""
+    if len(sha) not in (40, 64):
+        return None
+    try:
+        return binascii.unhexlify(sha).ljust(_ID_BYTES, b"\0")
+    except (ValueError, binascii.Error):
+        return None
+
+
 def _is_hex(value: bytes) -> bool:
-    return len(value) in (40, 64) and all(c in b"0123456789abcdef" for c in value)
+    return len(value) in (40, 64) and not value.strip(b"0123456789abcdef")
 
 
 def _start_rev_list(repo: GitRepository, revisions: Sequence[str]) -> GitProcess:

@@ -18,7 +18,6 @@ import functools
 import itertools
 import os
 import queue
-import signal
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -35,6 +34,7 @@ from binance_secrets.git.process import (
 )
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.sources import Chunk
+from binance_secrets.worker_processes import drop_queue, stop_workers, unwind_on_signals
 
 if TYPE_CHECKING:
     import multiprocessing
@@ -51,8 +51,6 @@ BATCH_BYTES = 4 * 1024 * 1024
 POLL_SECONDS = 0.1
 # Commit messages are reported in batches of this many commits, so progress moves while they stream.
 MESSAGE_BATCH_COMMITS = 5000
-# How long stopping waits for a worker to end after SIGTERM before it is killed.
-WORKER_STOP_SECONDS = 5.0
 # Below this many objects and bytes to read, the audit scans in its own process: starting workers
 # (each with its own `cat-file`) costs more than they would save (an incremental re-audit, a short range).
 INLINE_OBJECTS = 2 * BATCH_OBJECTS
@@ -435,7 +433,10 @@ def scan_in_parallel(
             else:
                 yield message
     finally:
-        _stop_workers(workers, task_queue)
+        # Every worker ends, and its git children with it, before the audit returns or is interrupted;
+        # tasks no worker will read are dropped rather than waited on at exit.
+        stop_workers(workers)
+        drop_queue(task_queue)
         result_queue.close()
 
 
@@ -474,26 +475,6 @@ def _message_results(repo: GitRepository, messages: MessageScan) -> Generator[Ba
     return scan_messages(repo, messages.revisions, messages.known, messages.flagged)
 
 
-def _stop_workers(
-    workers: list[multiprocessing.Process], task_queue: multiprocessing.Queue[Work | None]
-) -> None:
-    """Every worker ends, and its git children with it, before the audit returns or is interrupted.
-
-    SIGTERM makes a worker unwind (closing its `cat-file` and `git log`); one that does not end in
-    time is killed. Tasks no worker will read are dropped rather than waited on at exit.
-    """
-    for worker in workers:
-        if worker.is_alive():
-            worker.terminate()
-    task_queue.cancel_join_thread()
-    task_queue.close()
-    for worker in workers:
-        worker.join(WORKER_STOP_SECONDS)
-        if worker.is_alive():
-            worker.kill()
-            worker.join()
-
-
 def _chain_work(first: MessageScan, rest: Iterable[Work]) -> Iterator[Work]:
     yield first
     yield from rest
@@ -514,10 +495,6 @@ def _drain(
             yield message
 
 
-def _exit_on_signal(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def _check_alive(workers: list[multiprocessing.Process]) -> None:
     dead = [worker for worker in workers if worker.exitcode not in (None, 0)]
     if dead:
@@ -530,9 +507,8 @@ def _worker(
     result_queue: multiprocessing.Queue[BatchResult | str | None],
 ) -> None:
     # Stopped by the parent with SIGTERM (or by Ctrl-C on the whole process group): unwind, so that
-    # `with` and `finally` end the git children. The parent's own handlers are not for workers.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    signal.signal(signal.SIGINT, _exit_on_signal)
+    # `with` and `finally` end the git children.
+    unwind_on_signals()
     from binance_secrets.sources.prefilter import load_prefilter
 
     try:

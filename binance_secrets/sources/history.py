@@ -24,7 +24,7 @@ from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.paths import PathFilter
-from binance_secrets.sources.git_attribution import Attribution, SecretsOf, attribute
+from binance_secrets.sources.git_attribution import Attribution, ChangeLog, SecretsOf, attribute
 from binance_secrets.sources.git_objects import (
     ListedObject,
     ObjectListing,
@@ -173,8 +173,19 @@ class _Run:
         self.flagged_commits: set[str] = set()
         self.replayed: Listing | None = None
         self.shallow = False
+        # The attribution's walk, started beside the scan once it has found a secret in a blob (or
+        # met one the cache knows: `walk_wanted`).
+        self.change_log: ChangeLog | None = None
+        self.walk_wanted = False
 
     def scan(self) -> None:
+        try:
+            self._scan()
+        finally:
+            if self.change_log is not None:
+                self.change_log.close()  # an error or an interrupt: its git processes end with the audit
+
+    def _scan(self) -> None:
         shallow = shallow_errors(self.repo, self.request.revisions)
         self.errors.extend(shallow)
         self.shallow = bool(shallow)
@@ -202,6 +213,8 @@ class _Run:
         if self.cache is not None and not self.shallow and self.repo.graft_file is None and not self.repo.partial:
             history.cache = self.cache  # the graph is the one its commit ids name: its walk may be kept
             history.listing_name = self._listing_name()
+        if listing.error is None:
+            history.change_log = self.change_log  # for the same revisions: complete only if the listing was
         findings = history.findings(found, self.cached)
         self.findings = self.finding_filter.apply(findings)
 
@@ -216,6 +229,8 @@ class _Run:
         # process end before the audit returns.
         with contextlib.closing(results), contextlib.closing(tasks), contextlib.closing(listing):
             for batch in results:
+                if self.change_log is None and (self.walk_wanted or self._reportable_in_blob(batch)):
+                    self._begin_walk()
                 found.extend(batch.found)
                 self.errors.extend(batch.errors)
                 self.progress.commits += batch.commits
@@ -229,6 +244,22 @@ class _Run:
                 if self.on_progress is not None:
                     self.on_progress(self.progress)
         self.listing_error = listing.error
+
+    def _begin_walk(self) -> None:
+        """A blob holds a secret to report (scanned now, or known from the cache): the attribution's
+        walk of the history can begin now, beside the scan, rather than after it (see `ChangeLog`).
+        Called with a batch's result in hand: the scanning processes, if any, have been started."""
+        if self.change_log is None:
+            self.change_log = ChangeLog(self.repo, self.request.revisions)
+
+    def _reportable_in_blob(self, batch: BatchResult) -> bool:
+        reportable = self.finding_filter.reportable
+        return any(
+            reportable(finding.secret_sha256, finding.confidence)
+            for item in batch.found
+            if item.type == "blob"
+            for _, finding in item.findings
+        )
 
     def _record(self, batch: BatchResult) -> None:
         """What a batch scanned, into the cache: secret digests and confidences only."""
@@ -387,6 +418,10 @@ class _Run:
             self.cached.append(CachedObject(listed.sha, kind, path, found))
             if kind == "blob":
                 self.flagged_blobs[listed.sha] = path
+                if any(self.finding_filter.reportable(secret, confidence) for secret, confidence in found):
+                    # Begun with the next batch's result, not here: the listing may still be ahead of
+                    # the scanning processes' start, and they are forked from a process without threads.
+                    self.walk_wanted = True
             else:
                 self.flagged_tags.add(listed.sha)
 
@@ -455,6 +490,7 @@ class _History:
         self._cached_paths: dict[str, str] = {}  # cached blob -> the path it was scanned under
         self.cache: HistoryCache | None = None
         self.listing_name = ""
+        self.change_log: ChangeLog | None = None
 
     def findings(self, found: list[ObjectFindings], cached: Sequence[CachedObject] = ()) -> list[Finding]:
         if not found and not cached:
@@ -577,7 +613,8 @@ class _History:
             if kept is not None:
                 return [Attribution(*item) for item in kept], []
         errors_before = len(self.errors)
-        attributions, warnings = attribute(self.repo, self.request.revisions, blob_secrets, secrets_of, head)
+        started, self.change_log = self.change_log, None
+        attributions, warnings = attribute(self.repo, self.request.revisions, blob_secrets, secrets_of, head, started)
         # A blob it could not read (an error entry) must be reported again next time: not kept then.
         if self.cache is not None and not warnings and len(self.errors) == errors_before:
             paths = {attribution.path for attribution in attributions}
