@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from binance_secrets.errors import UserError
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import ScanResult, ScanStats
 from binance_secrets.git.process import run_git
 from binance_secrets.git.repository import GitFolder
 from binance_secrets.report import github, sarif
 from binance_secrets.report.escaping import log_text
+from binance_secrets.result import ScanResult, ScanStats
 
 if TYPE_CHECKING:
     from binance_secrets.report.json_report import ReadReport

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from binance_secrets.errors import UserError
-from binance_secrets.finding import ScanError, ScanResult, ScanStats
+from binance_secrets.result import ScanError, ScanResult, ScanStats
 from binance_secrets.settings import ScanSettings, resolve_settings
 from binance_secrets.sources.history import Progress as RepositoryProgress
 from binance_secrets.sources.repositories import MirrorStore, RepositorySource, scrub

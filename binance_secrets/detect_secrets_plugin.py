@@ -56,8 +56,8 @@ from detect_secrets.settings import get_filters, get_settings
 
 from binance_secrets import rules as _rules
 from binance_secrets.detectors import detect
-from binance_secrets.filters import FindingFilter
-from binance_secrets.finding import CONFIDENCE_ORDER, Finding
+from binance_secrets.filters import CONFIDENCE_ORDER, FindingFilter
+from binance_secrets.finding import Finding
 from binance_secrets.scanning import ChunkScan
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.files import FileTarget, display_path, read_chunks

@@ -12,14 +12,6 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-# Re-exported: what a scan returns is `result.py`, the confidence threshold `filters.py` (the pre-commit hook
-# imports both without this module, whose four dataclasses a clean run never needs).
-from binance_secrets.filters import CONFIDENCE_ORDER as CONFIDENCE_ORDER
-from binance_secrets.result import ScanError as ScanError
-from binance_secrets.result import ScanResult as ScanResult
-from binance_secrets.result import ScanStats as ScanStats
-from binance_secrets.result import report_order as report_order
-
 if TYPE_CHECKING:
     from binance_secrets.rules import Kind
 

@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from binance_secrets.filters import FindingFilter
-from binance_secrets.finding import Finding, ScanError, ScanResult, ScanStats
+from binance_secrets.finding import Finding
 from binance_secrets.paths import PathFilter
+from binance_secrets.result import ScanError, ScanResult, ScanStats
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ from datetime import datetime, timezone
 
 from binance_secrets.errors import UsageError, UserError
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import Finding, ScanResult
+from binance_secrets.finding import Finding
 from binance_secrets.report.escaping import log_text, path_text
+from binance_secrets.result import ScanResult
 from binance_secrets.rules import RULES_BY_ID
 
 PLAN_NAME = "REMEDIATION.md"

@@ -31,8 +31,7 @@ from detect_secrets.util.filetype import FileType, determine_file_type
 
 from binance_secrets.commands.plugin_path import plugin_path
 from binance_secrets.detectors.examples import RULE_EXAMPLES, Example, RuleExamples
-from binance_secrets.filters import DEFAULT_MIN_CONFIDENCE
-from binance_secrets.finding import CONFIDENCE_ORDER
+from binance_secrets.filters import CONFIDENCE_ORDER, DEFAULT_MIN_CONFIDENCE
 from testing import keys
 from testing.examples import example_values, fill
 from testing.gitrepo import GitRepo, git, git_env

@@ -19,13 +19,12 @@ from pathlib import Path
 import pytest
 
 from binance_secrets.detectors import detect
-from binance_secrets.detectors.credentials import SECRET_NEEDLES
-from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
 from binance_secrets.detectors.examples import RULE_EXAMPLES
 from binance_secrets.sources.content import printable_text
 from binance_secrets.sources.git_objects import READ_BUFFER_BYTES, open_repository
 from binance_secrets.sources.git_scan import BatchResult, message_record_findings, scan_messages
-from binance_secrets.sources.prefilter import HyperscanPrefilter, Prefilter, StdlibPrefilter, may_hold_findings
+from binance_secrets.sources.prefilter import HyperscanPrefilter, Prefilter, StdlibPrefilter
+from binance_secrets.triggers import MIN_RUN_LENGTH, SECRET_NEEDLES, may_hold_findings
 from testing import adversarial
 from testing.examples import example_values, fill
 from testing.gitrepo import commit_file, git, git_env, init_repo

@@ -8,7 +8,7 @@ and prints MB/s.
 from __future__ import annotations
 
 from binance_secrets.detectors import detect
-from binance_secrets.finding import CONFIDENCE_ORDER
+from binance_secrets.filters import CONFIDENCE_ORDER
 from testing import adversarial
 
 MB = 1024 * 1024

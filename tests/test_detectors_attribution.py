@@ -18,7 +18,8 @@ import pytest
 
 from binance_secrets.cli import main
 from binance_secrets.detectors import detect
-from binance_secrets.finding import CONFIDENCE_ORDER, Finding, sha256_hex
+from binance_secrets.filters import CONFIDENCE_ORDER
+from binance_secrets.finding import Finding, sha256_hex
 from binance_secrets.sources.content import printable_text
 from testing.gitrepo import commit_file, init_repo
 from testing.keys import api_key, ed25519_pem, random_hex, random_token, secret_key

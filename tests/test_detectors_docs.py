@@ -19,8 +19,8 @@ from binance_secrets.detectors import detect
 from binance_secrets.detectors.doc_shapes import listen_key_reason, placeholder_marked
 from binance_secrets.detectors.documentation import DOCUMENTATION_SHA256, is_documentation_example
 from binance_secrets.detectors.tokens import is_periodic
-from binance_secrets.filters import DEFAULT_MIN_CONFIDENCE
-from binance_secrets.finding import CONFIDENCE_ORDER, Finding
+from binance_secrets.filters import CONFIDENCE_ORDER, DEFAULT_MIN_CONFIDENCE
+from binance_secrets.finding import Finding
 from testing.examples import DOCUMENTATION_KEYS
 from testing.keys import random_hex, random_token
 

@@ -27,7 +27,8 @@ from binance_secrets.detectors import detect
 from binance_secrets.detectors.encoded import decodes_in
 from binance_secrets.detectors.encoded_values import MAX_ENCODED_BYTES
 from binance_secrets.detectors.examples import RULE_EXAMPLES
-from binance_secrets.finding import CONFIDENCE_ORDER, Finding, sha256_hex
+from binance_secrets.filters import CONFIDENCE_ORDER
+from binance_secrets.finding import Finding, sha256_hex
 from testing.examples import DOCUMENTATION_KEYS, certificate_pem, example_values, fill
 from testing.gitrepo import commit_file, git, init_repo
 from testing.keys import api_key, ed25519_pem, random_hex, random_token, secret_key

@@ -15,7 +15,8 @@ from __future__ import annotations
 import pytest
 
 from binance_secrets.detectors import detect
-from binance_secrets.finding import CONFIDENCE_ORDER, Finding, sha256_hex
+from binance_secrets.filters import CONFIDENCE_ORDER
+from binance_secrets.finding import Finding, sha256_hex
 from testing.examples import DOCUMENTATION_KEYS
 from testing.keys import api_key, ed25519_pem, random_hex, random_token, rsa_pem, secret_key
 

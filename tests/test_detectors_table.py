@@ -10,8 +10,8 @@ import pytest
 
 from binance_secrets.detectors import detect
 from binance_secrets.detectors.examples import RULE_EXAMPLES, Example, RuleExamples
-from binance_secrets.filters import DEFAULT_MIN_CONFIDENCE
-from binance_secrets.finding import CONFIDENCE_ORDER, Finding
+from binance_secrets.filters import CONFIDENCE_ORDER, DEFAULT_MIN_CONFIDENCE
+from binance_secrets.finding import Finding
 from binance_secrets.sources.content import printable_text
 from testing.examples import example_values, fill
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from binance_secrets.detectors import detect, may_hold_credentials
+from binance_secrets.detectors import detect
 from binance_secrets.detectors.encoded import decodes_in
-from binance_secrets.detectors.encoded_values import MIN_RUN_LENGTH
 from binance_secrets.detectors.examples import RULE_EXAMPLES
+from binance_secrets.detectors.file_kinds import may_hold_credentials
 from binance_secrets.finding import Finding
 from binance_secrets.scanning import placed
 from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, printable_text
@@ -34,6 +34,7 @@ from binance_secrets.sources.prefilter import (
     StdlibPrefilter,
     load_prefilter,
 )
+from binance_secrets.triggers import MIN_RUN_LENGTH
 from testing import adversarial
 from testing.examples import example_values, fill
 from testing.gitrepo import commit_file, init_repo

@@ -21,9 +21,10 @@ import pytest
 
 from binance_secrets.baseline import Baseline
 from binance_secrets.filters import FindingFilter
-from binance_secrets.finding import Confidence, Finding, ScanError
+from binance_secrets.finding import Confidence, Finding
 from binance_secrets.paths import PathFilter
 from binance_secrets.pipeline import RunOptions
+from binance_secrets.result import ScanError
 from binance_secrets.scanning import ChunkScan
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, stream_chunks

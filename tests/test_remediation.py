@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from binance_secrets.finding import Finding, ScanResult, ScanStats, Verification
+from binance_secrets.finding import Finding, Verification
 from binance_secrets.remediation import render_plan, replacement_lines
+from binance_secrets.result import ScanResult, ScanStats
 from testing.gitrepo import commit_file, git, git_env, init_repo
 from testing.keys import api_key, ed25519_pem, secret_key
 from tests.conftest import CliRun, run_subprocess

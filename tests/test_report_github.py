@@ -10,17 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from binance_secrets.finding import (
-    CommitInfo,
-    Finding,
-    Permissions,
-    ScanError,
-    ScanResult,
-    ScanStats,
-    Verification,
-)
+from binance_secrets.finding import CommitInfo, Finding, Permissions, Verification
 from binance_secrets.report import github
 from binance_secrets.report.json_report import report_to_dict
+from binance_secrets.result import ScanError, ScanResult, ScanStats
 from testing import keys
 from testing.runner_commands import commands
 from testing.step_summary import OUR_TAGS, render

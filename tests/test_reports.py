@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from binance_secrets.finding import CommitInfo, Finding, Permissions, ScanError, ScanResult, ScanStats, Verification
+from binance_secrets.finding import CommitInfo, Finding, Permissions, Verification
 from binance_secrets.report import json_report, sarif, text
+from binance_secrets.result import ScanError, ScanResult, ScanStats
 from testing import keys
 from testing.sarif_validation import validate_sarif
 

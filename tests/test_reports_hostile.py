@@ -17,9 +17,10 @@ from urllib.parse import unquote_to_bytes
 
 import pytest
 
-from binance_secrets.finding import CommitInfo, Finding, ScanResult, ScanStats, Verification
+from binance_secrets.finding import CommitInfo, Finding, Verification
 from binance_secrets.report import text
 from binance_secrets.report.escaping import log_path, log_text, path_from_text, path_text
+from binance_secrets.result import ScanResult, ScanStats
 from testing import keys
 from testing.gitrepo import commit_file, git, git_env, init_repo
 from testing.runner_commands import commands, log_lines

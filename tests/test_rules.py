@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from binance_secrets.detectors.examples import RULE_EXAMPLES
-from binance_secrets.finding import Finding, ScanResult, ScanStats
+from binance_secrets.finding import Finding
 from binance_secrets.report import github
 from binance_secrets.report.json_report import parse_report, render, schema_path
 from binance_secrets.report.sarif import report_to_sarif
+from binance_secrets.result import ScanResult, ScanStats
 from binance_secrets.rules import RULES, RULES_BY_ID, Rule
 from binance_secrets.verification import outcome
 from binance_secrets.verification.batch import VerifySettings, verify_findings

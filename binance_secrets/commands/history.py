@@ -16,10 +16,10 @@ import click
 
 from binance_secrets.commands.common import RunOptions, run_options
 from binance_secrets.errors import UsageError
-from binance_secrets.finding import ScanResult, ScanStats
 from binance_secrets.output import show_progress
 from binance_secrets.pipeline import conclude
 from binance_secrets.progress_line import ProgressLine
+from binance_secrets.result import ScanResult, ScanStats
 from binance_secrets.settings import resolve_settings
 from binance_secrets.sources.git_objects import open_repository
 from binance_secrets.sources.git_revisions import (

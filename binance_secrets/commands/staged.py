@@ -10,8 +10,8 @@ import click
 
 from binance_secrets.commands.common import RunOptions, run_options
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import ScanError, ScanResult, ScanStats
 from binance_secrets.pipeline import conclude
+from binance_secrets.result import ScanError, ScanResult, ScanStats
 from binance_secrets.scanning import ChunkScan
 from binance_secrets.settings import resolve_settings
 from binance_secrets.sources.staged import read_staged_chunks, repository_root, staged_blobs

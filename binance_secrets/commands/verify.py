@@ -19,8 +19,9 @@ import click
 from binance_secrets.commands.common import endpoint_options
 from binance_secrets.errors import UsageError
 from binance_secrets.exit_codes import ExitCode
-from binance_secrets.finding import Finding, ScanResult, ScanStats, Verification
+from binance_secrets.finding import Finding, Verification
 from binance_secrets.output import OutputOptions, wants_color, warn, write_report
+from binance_secrets.result import ScanResult, ScanStats
 from binance_secrets.rules import API_KEY
 from binance_secrets.verification.batch import VerifySettings, verify_settings
 

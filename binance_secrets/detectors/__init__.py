@@ -21,7 +21,6 @@ runs, never load them. No step calls back into this module.
 from __future__ import annotations
 
 from binance_secrets.detectors.encoded import decoded_view
-from binance_secrets.detectors.file_kinds import MESSAGE_PATHS, is_lock_file, may_hold_credentials
 from binance_secrets.detectors.matches import Triggers, find_matches
 
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
@@ -29,8 +28,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from binance_secrets.finding import Finding  # a clean run builds no Finding, nor its type
 
-# Kept importable from here: the prefilter (`sources/prefilter.py`) asks these of a chunk's path.
-__all__ = ["MESSAGE_PATHS", "Triggers", "detect", "is_lock_file", "may_hold_credentials"]
 
 
 def detect(

@@ -23,12 +23,12 @@ from binance_secrets.detectors.documentation import is_documentation_example
 from binance_secrets.detectors.testnet_hex import hex_shape, with_hex_partners
 from binance_secrets.detectors.tokens import (
     HEX_REASON,
-    TOKEN_LENGTH,
     TokenSpan,
     alphanumeric_runs,
     rejection_reason,
     value_rejection_reason,
 )
+from binance_secrets.triggers import TOKEN_LENGTH
 
 if TYPE_CHECKING:
     from binance_secrets.detectors.candidate import Candidate

@@ -19,7 +19,8 @@ from binance_secrets.detectors.doc_shapes import placeholder_marked
 from binance_secrets.detectors.names import assigned_name
 from binance_secrets.detectors.testnet_hex import plain_credential_name, testnet_switches
 from binance_secrets.detectors.value_context import value_context
-from binance_secrets.finding import CONFIDENCE_ORDER, Confidence
+from binance_secrets.filters import CONFIDENCE_ORDER
+from binance_secrets.finding import Confidence
 
 if TYPE_CHECKING:
     from binance_secrets.detectors.credentials import CredentialMatch

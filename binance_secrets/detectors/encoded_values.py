@@ -15,7 +15,7 @@ from typing import NamedTuple
 from binance_secrets.allowlist import is_line_allowlisted
 from binance_secrets.detectors.private_keys import armoured_blocks
 from binance_secrets.finding import Finding
-from binance_secrets.triggers import MIN_RUN_LENGTH as MIN_RUN_LENGTH
+from binance_secrets.triggers import MIN_RUN_LENGTH
 
 # The value types are NamedTuples: a hook run that stages a config file loads this module, and a
 # dataclass costs about a millisecond to create, a NamedTuple a fifth of that.

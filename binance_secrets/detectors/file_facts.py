@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from binance_secrets.detectors.file_kinds import MESSAGE_PATHS, is_compiled, is_lock_file, may_hold_credentials
+from binance_secrets.detectors.file_kinds import is_compiled, is_lock_file, may_hold_credentials
 from binance_secrets.detectors.names import AssignedName
 from binance_secrets.detectors.roles import role_of_name
 from binance_secrets.detectors.testnet_hex import testnet_switched_off
 from binance_secrets.detectors.words import name_words
-from binance_secrets.triggers import file_name
+from binance_secrets.triggers import MESSAGE_PATHS, file_name
 
 if TYPE_CHECKING:
     from binance_secrets.detectors.candidate import Role

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 
-from binance_secrets.triggers import MESSAGE_PATHS as MESSAGE_PATHS
 from binance_secrets.triggers import credential_path, file_name
 
 # Lock files and checksum lists hold hex digests by the thousand, never a testnet key.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from binance_secrets.detectors.doc_shapes import listen_key_reason
 from binance_secrets.detectors.documentation import is_documentation_example
 from binance_secrets.detectors.entropy import shannon_entropy
-from binance_secrets.triggers import TOKEN_LENGTH as TOKEN_LENGTH
+from binance_secrets.triggers import TOKEN_LENGTH
 
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 # Quotes are marked apart (`q`) so that split literals can be found in the same map (`split_literals`).

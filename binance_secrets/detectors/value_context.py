@@ -31,7 +31,7 @@ from binance_secrets.detectors.roles import (
     role_of_name,
     table_cell_names,
 )
-from binance_secrets.detectors.tokens import TOKEN_LENGTH
+from binance_secrets.triggers import TOKEN_LENGTH
 
 if TYPE_CHECKING:
     from binance_secrets.detectors.candidate import Candidate, Role

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from binance_secrets.finding import ScanResult
 from binance_secrets.report.escaping import log_text, path_bytes, path_from_text
 from binance_secrets.report.json_report import report_to_dict
+from binance_secrets.result import ScanResult
 from binance_secrets.rules import RULES_BY_ID
 
 # The runner keeps the first 10 error annotations of a step (and 10 warnings, 10 notices) and only counts

@@ -23,17 +23,9 @@ from typing import Any
 
 from binance_secrets import __version__
 from binance_secrets.errors import UsageError
-from binance_secrets.finding import (
-    CommitInfo,
-    Finding,
-    Permissions,
-    ScanError,
-    ScanResult,
-    ScanStats,
-    Verification,
-    sha256_hex,
-)
+from binance_secrets.finding import CommitInfo, Finding, Permissions, Verification, sha256_hex
 from binance_secrets.report.escaping import path_from_text, path_text, utf8_text
+from binance_secrets.result import ScanError, ScanResult, ScanStats
 from binance_secrets.rules import RULES_BY_ID
 
 REPORT_VERSION = 1

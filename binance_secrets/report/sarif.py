@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import quote
 
 from binance_secrets import __version__
-from binance_secrets.finding import Finding, ScanError, ScanResult, sha256_hex
+from binance_secrets.finding import Finding, sha256_hex
 from binance_secrets.report.escaping import path_bytes, utf8_text
+from binance_secrets.result import ScanError, ScanResult
 from binance_secrets.rules import RULES, RULES_BY_ID, Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

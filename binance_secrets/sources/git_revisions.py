@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping, Sequence
 
 from binance_secrets.errors import UsageError
-from binance_secrets.finding import ScanError
 from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
+from binance_secrets.result import ScanError
 from binance_secrets.sources.git_objects import ZERO_SHA, resolve_commit
 
 # Missing commits are cut out of history one `rev-list` run at a time; past this many, give up.

@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from binance_secrets.finding import Finding, ScanError
+from binance_secrets.finding import Finding
 from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import (
     READ_BUFFER_BYTES,
@@ -33,6 +33,7 @@ from binance_secrets.git.process import (
     widen_pipe,
 )
 from binance_secrets.git.repository import GitRepository
+from binance_secrets.result import ScanError
 from binance_secrets.sources import Chunk
 from binance_secrets.worker_processes import drop_queue, stop_workers, unwind_on_signals
 
@@ -208,7 +209,8 @@ def _parts() -> _Parts:
     from binance_secrets.detectors import detect
     from binance_secrets.scanning import placed
     from binance_secrets.sources.content import BLOCK_BYTES, blob_chunks, is_plain, printable_text
-    from binance_secrets.sources.prefilter import detect_with, may_hold_findings, ruled_out
+    from binance_secrets.sources.prefilter import detect_with, ruled_out
+    from binance_secrets.triggers import may_hold_findings
 
     return _Parts(
         detect_with, ruled_out, may_hold_findings, detect, placed, blob_chunks, is_plain, printable_text,

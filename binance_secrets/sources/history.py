@@ -18,12 +18,13 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 
-from binance_secrets.filters import FindingFilter
-from binance_secrets.finding import CONFIDENCE_ORDER, CommitInfo, Finding, ScanError, ScanResult, ScanStats
+from binance_secrets.filters import CONFIDENCE_ORDER, FindingFilter
+from binance_secrets.finding import CommitInfo, Finding
 from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.paths import PathFilter
+from binance_secrets.result import ScanError, ScanResult, ScanStats
 from binance_secrets.sources.git_attribution import Attribution, ChangeLog, SecretsOf, attribute
 from binance_secrets.sources.git_objects import (
     ListedObject,

@@ -35,8 +35,10 @@ import contextlib
 import os
 from typing import Any, Protocol
 
-from binance_secrets.detectors import Triggers, detect, may_hold_credentials
+from binance_secrets.detectors import detect
 from binance_secrets.detectors.encoded import decodes_in
+from binance_secrets.detectors.file_kinds import may_hold_credentials
+from binance_secrets.detectors.matches import Triggers
 from binance_secrets.finding import Finding
 from binance_secrets.triggers import (
     MIN_RUN_LENGTH,
@@ -45,10 +47,8 @@ from binance_secrets.triggers import (
     TRIGGER_LITERALS,
     has_base64_run,
     has_trigger,
-    may_hold_findings,
 )
 
-__all__ = ["TRIGGER_LITERALS", "may_hold_findings"]  # what the history's commit-message scan reads here
 # Hyperscan's block mode takes at most this many bytes in one call (an unsigned int); longer blobs
 # (only with a raised --max-blob-size) go to `detect` unfiltered.
 _NATIVE_MAX_BYTES = 2**31

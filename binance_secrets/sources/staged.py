@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from binance_secrets.errors import ScanFailure, UsageError
-from binance_secrets.finding import ScanError
 from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import git_message, run_git
 from binance_secrets.git.repository import GitFolder, refuse_distrusted_owner
 from binance_secrets.paths import PathFilter
+from binance_secrets.result import ScanError
 from binance_secrets.sources import Chunk
 from binance_secrets.sources.content import blob_chunks
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from binance_secrets.detectors.environment import value_hint
-from binance_secrets.finding import Finding, Realm, ScanResult, Verification
+from binance_secrets.finding import Finding, Realm, Verification
+from binance_secrets.result import ScanResult
 from binance_secrets.rules import RULES_BY_ID, Role
 from binance_secrets.verification import outcome
 from binance_secrets.verification.endpoints import API_URL_ENV, Endpoint, resolve_plan
