@@ -156,3 +156,18 @@ def test_a_binance_folder_does_not_raise_generic_secret_names() -> None:
 def test_a_uuid_assigned_to_a_secret_name_is_an_id_not_a_secret() -> None:
     data = b'    "alias/aws/secretsmanager": "fee5173a-3972-428e-ae73-cd4c2a371222",\n'
     assert detect(data, "binance/regions.py") == []
+
+
+def test_three_xs_inside_a_random_secret_do_not_make_it_a_placeholder() -> None:
+    """README "What is detected": a hardcoded secret is reported whatever its random characters spell;
+    three x's in a row turn up in about one random 40-character secret in 750 (a real one is no
+    exception), while `xxxx…` and `your_key_xxx` stay placeholders."""
+    for position in (0, 17, 37):
+        secret = random_token(40)
+        secret = secret[:position] + "xXx" + secret[position + 3 :]
+        if not any(char.isdigit() for char in secret):
+            secret = secret[:-1] + "7"
+        found = detect(f'API_SECRET = "{secret}"\n'.encode(), "settings.py")
+        assert [finding.secret for finding in found] == [secret], secret
+    for placeholder in ("x" * 40, "your_secret_xxx", "sk_live_xxx_" + "a1B2" * 6, random_token(30) + "xxxx"):
+        assert detect(f'API_SECRET = "{placeholder}"\n'.encode(), "settings.py") == [], placeholder

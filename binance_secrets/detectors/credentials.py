@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from binance_secrets.detectors.entropy import shannon_entropy
 from binance_secrets.detectors.words import name_words
-from binance_secrets.triggers import SECRET_NEEDLES as SECRET_NEEDLES
+from binance_secrets.triggers import SECRET_NEEDLES
 
 _NAME_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 # Name characters -> `n`, anything else -> space: `find`/`rfind` of a space then bound a name in C.
@@ -64,7 +64,7 @@ _DIGEST_WORDS = frozenset({"hash", "hashed", "digest"})
 
 # Values that are not a secret but a pointer to one, a placeholder, or a type.
 _PLACEHOLDER_MARKERS = (
-    "your", "example", "placeholder", "changeme", "change_me", "change-me", "xxx", "***", "...",
+    "your", "example", "placeholder", "changeme", "change_me", "change-me", "***", "...",
     "todo", "replace", "insert", "dummy", "fake", "sample", "redacted", "secret", "password",
     "getenv", "environ", "process.env", "env(", "env[", "vault:", "ssm:", "<", ">", "{{", "}}",
     "${", "%(", "%s", "…",
@@ -212,6 +212,21 @@ def _is_dockerfile_env(data: bytes, name_start: int) -> bool:
     )
 
 
+def _x_placeholder(value: str, lowered: str) -> bool:
+    """`xxxxxxxx`, `your_key_xxx`, `AKIAxxxx…`: x's standing for the characters of a value. Three x's in
+    a row also turn up by chance, in about one random 40-character secret in 750 (`…TxXXBq…`), so in a
+    mixed-case alphanumeric value it takes a fourth (about one in 25,000)."""
+    if "xxx" not in lowered:
+        return False
+    random_looking = (
+        value.isalnum()
+        and any(char.isupper() for char in value)
+        and any(char.islower() for char in value)
+        and any(char.isdigit() for char in value)
+    )
+    return not random_looking or "xxxx" in lowered
+
+
 def _is_plausible_value(value: str, *, bare: bool, name: str) -> bool:
     value = value.strip()
     if len(value) < (MIN_BARE_VALUE_LENGTH if bare else MIN_VALUE_LENGTH):
@@ -223,7 +238,7 @@ def _is_plausible_value(value: str, *, bare: bool, name: str) -> bool:
     lowered = value.lower()
     if lowered == name.lower() or lowered in _NON_VALUES:
         return False
-    if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
+    if any(marker in lowered for marker in _PLACEHOLDER_MARKERS) or _x_placeholder(value, lowered):
         return False
     if bare and not any(char.isdigit() for char in value):
         # An unquoted word without digits is a reference (`settings.API_SECRET`) or a placeholder.
