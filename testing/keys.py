@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import secrets
 import string
 from collections.abc import Sequence
@@ -51,7 +52,7 @@ def random_hex(length: int = 64) -> str:
 
 
 def _run_of_five(piece: str) -> bool:
-    steps = {ord(after) - ord(before) for before, after in zip(piece, piece[1:])}
+    steps = {ord(after) - ord(before) for before, after in itertools.pairwise(piece)}
     return len(piece) == 5 and steps in ({0}, {1})
 
 
