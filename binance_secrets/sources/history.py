@@ -567,6 +567,13 @@ class _History:
                 return by_blob.get(sha, ())
 
             attributions, warnings = self._attribute(wanted, blob_secrets, secrets_of, head)
+            placed = {attribution.secret_sha256 for attribution in attributions}
+            whole_history = not any(revision.startswith("^") for revision in self.request.revisions)
+            if whole_history and not warnings and any(secrets - placed for secrets in blob_secrets.values()):
+                # A walk of every commit places every secret the scan found (a range leaves out those
+                # introduced before it); one it did not place is reported where it was found, with a
+                # warning, never dropped: a report is never cleaner than the scan.
+                warnings.append("the history walk did not reach a commit that holds a secret the scan found")
             self.errors.extend(ScanError(REPOSITORY, warning) for warning in warnings)
             # Each blob's findings indexed by secret once: one lookup per attribution, however many
             # secrets a blob holds (a blob of 16,000 findings made this quadratic).
