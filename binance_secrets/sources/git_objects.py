@@ -169,8 +169,8 @@ def _parse_check_line(raw: bytes) -> ListedObject | None:
 def object_info(repo: GitRepository, sha: str) -> CommitInfo:
     """Author (tagger for a tag), ISO date and summary of a commit or annotated tag.
 
-    Read with git itself rather than GitPython's object database, which rediscovers the repository
-    and so fails on repositories owned by another user (`safe.directory`) where `--git-dir` works.
+    Read with git itself, in the repository the audit opened (`git/repository.py`, which also refuses
+    one git refuses for its owner), rather than GitPython's object database, which would discover it again.
     Bytes that are not UTF-8 (old latin-1 commits) become U+FFFD.
 
     Names, addresses and subjects are free text anyone can write a key into, and reports (and the
