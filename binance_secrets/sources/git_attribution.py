@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import binascii
 import contextlib
+import functools
 import os
 import struct
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
 
 from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import (
@@ -181,7 +181,7 @@ class ChangeLog:
         """The thread: every change of the stream into `_records`; `_failed` when it stopped short."""
         assert self._log.stdout is not None
         try:
-            self._keep(_descriptor_fields(self._log.stdout.fileno()))
+            self._keep(_fields(functools.partial(os.read, self._log.stdout.fileno())))
             if self._log.stderr is not None:
                 self._stderr = self._log.stderr.read()
         except Exception:  # any failure here means asking git again, never a wrong answer
@@ -388,7 +388,7 @@ def _relevant_changes(
         process = start_git(repo, *_LOG_ARGUMENTS, *find_objects, lines=revisions)
         try:
             assert process.stdout is not None
-            for commit, commit_changes in _parse_raw_log(_fields(process.stdout), wanted):
+            for commit, commit_changes in _parse_raw_log(_fields(process.stdout.read), wanted):
                 if commit_changes:
                     changes.setdefault(commit, []).extend(commit_changes)
             stderr = process.stderr.read() if process.stderr else b""
@@ -399,11 +399,14 @@ def _relevant_changes(
     return changes
 
 
-def _fields(stream: IO[bytes]) -> Iterator[bytes]:
-    """The NUL-separated fields of a stream, read a block at a time."""
+def _fields(read: Callable[[int], bytes]) -> Iterator[bytes]:
+    """The NUL-separated fields of what `read` returns, a block at a time until it returns nothing.
+
+    `ChangeLog` reads its pipe with `os.read` on the descriptor: no buffered stream's lock, so `close`
+    can end git (the read then returns the end of its output) while the thread waits in a read."""
     tail = b""
     while True:
-        block = stream.read(READ_BUFFER_BYTES)
+        block = read(READ_BUFFER_BYTES)
         if not block:
             break
         parts = (tail + block).split(b"\0")
@@ -442,21 +445,6 @@ def _parse_raw_log(
             commit, commit_changes = field[1:].decode("ascii"), []
     if commit is not None:
         yield commit, commit_changes
-
-
-def _descriptor_fields(descriptor: int) -> Iterator[bytes]:
-    """`_fields` of a pipe read with `os.read`: no buffered stream's lock, so `ChangeLog.close` can end
-    git (the read then returns the end of its output) while the thread is waiting in a read."""
-    tail = b""
-    while True:
-        block = os.read(descriptor, READ_BUFFER_BYTES)
-        if not block:
-            break
-        parts = (tail + block).split(b"\0")
-        tail = parts.pop()
-        yield from parts
-    if tail:
-        yield tail
 
 
 def _binary_id(sha: str) -> bytes | None:
