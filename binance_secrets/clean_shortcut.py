@@ -70,9 +70,9 @@ def certainly_clean(data: bytes, path: str) -> bool:
     return not data.startswith(_EXPANDED_PREFIXES) and nothing_to_find(data, path)
 
 
-def clean_summary(files: int, seconds: float) -> str:
-    """The text report's last line for a clean scan of files (`report/text.py` prints it too)."""
-    return f"No Binance credentials found ({files} files, {seconds:.2f}s)."
+def clean_summary(scope: str, seconds: float) -> str:
+    """The text report's last line for a clean scan of `scope` (`10 files`; `report/text.py` prints it)."""
+    return f"No Binance credentials found ({scope}, {seconds:.2f}s)."
 
 
 def _config_may_apply(directory: str) -> bool:

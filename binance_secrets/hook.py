@@ -69,7 +69,7 @@ def _answered_clean(filenames: list[str], started: float) -> bool:
     if files is None or sys.stdout is None:
         return False  # the full run decides, and reports a closed stdout as it reports it
     try:
-        sys.stdout.write(clean_summary(files, time.perf_counter() - started) + "\n")
+        sys.stdout.write(clean_summary(f"{files} files", time.perf_counter() - started) + "\n")
         sys.stdout.flush()
     except OSError:
         return False

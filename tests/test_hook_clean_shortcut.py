@@ -242,3 +242,20 @@ def test_a_clean_run_of_trigger_free_files_loads_no_scanner(tmp_path: Path) -> N
         "binance_secrets.exit_codes", "binance_secrets.report.text", "binance_secrets.sources",
     )  # fmt: skip
     assert modules_a_hook_run_loads(tmp_path, "app.py", unwanted) == ([], 0)
+
+
+def test_hostile_file_names_are_read_by_the_shortcut_and_never_obeyed(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README "With the pre-commit framework": an argument naming an existing file is a file. Trigger-free
+    files named like options, with a newline or with bytes that are not UTF-8 are read and counted by
+    the shortcut; a key beside them, in a file named like an option, still fails the commit."""
+    names = ["--help", "-f", "--exclude=*", "line\nbreak.py", os.fsdecode(b"caf\xe9.py")]
+    for name in names:
+        Path(name).write_text("print('hello')\n")
+    assert clean_file_count(names, str(in_tmp)) == len(names)
+    code, out, _ = _hook(capsys, *names)
+    assert (code, out) == (0, f"No Binance credentials found ({len(names)} files, N.NNs).\n")
+    Path("--exclude=*").write_text(f'API_SECRET = "{secret_key()}"\n')
+    assert clean_file_count(names, str(in_tmp)) is None
+    assert _hook(capsys, *names)[0] == 1

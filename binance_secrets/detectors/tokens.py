@@ -154,7 +154,7 @@ def value_rejection_reason(token: str, *, check_entropy: bool = True, documentat
     lowered = token.lower()
     if any(word in lowered for word in _PLACEHOLDER_WORDS):
         return "placeholder"
-    if _has_sequence(token):
+    if has_sequence(token):
         return "repeated or sequential run"
     entropy = shannon_entropy(token) if check_entropy else 0.0
     if check_entropy and entropy < MIN_TOKEN_ENTROPY:
@@ -268,7 +268,7 @@ def _is_base64_line(line: bytes) -> bool:
     )
 
 
-def _has_sequence(token: str) -> bool:
+def has_sequence(token: str) -> bool:
     """Runs such as `aaaaa`, `abcde` or `12345` that a random 62-symbol key almost never contains.
 
     Five, not four: a random key holds some four-fold repeat about once in 4,000 draws, too often to

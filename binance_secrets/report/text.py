@@ -164,10 +164,8 @@ def _summary(result: ScanResult) -> str:
             f"Scan incomplete: nothing found in what could be read ({scope}, {stats.seconds:.2f}s); "
             "see the warnings."
         )
-    if not result.findings and not stats.commits:
-        return clean_summary(stats.files, stats.seconds)  # also what the hook's clean shortcut prints
     if not result.findings:
-        return f"No Binance credentials found ({scope}, {stats.seconds:.2f}s)."
+        return clean_summary(scope, stats.seconds)  # also what the hook's clean shortcut prints
     files = len({(f.repository, f.path) for f in result.findings})
     repositories = {f.repository for f in result.findings} - {None}
     if repositories:
