@@ -1,0 +1,222 @@
+"""A whole-history audit's listing and its attribution's change log, from one walk: `git log --raw`.
+
+`ObjectListing` (`rev-list --objects`) reads every tree of every commit to list the blobs, and the
+attribution's `ChangeLog` (`log --raw`, every change of every commit against its first parent) reads
+them all again once the scan has found a secret. For a whole history of a complete repository the
+second walk alone lists every blob: it visits every commit the revisions select and diffs each against
+its first parent (a root against the empty tree), so, by induction along first parents, every blob in
+every visited commit's tree is the new side of some change. `WalkListing` reads that one stream: each
+change is kept in the `ChangeLog` (`ChangeLog.keep`, the one parser of the stream), and each blob not
+seen before is listed under the path of that change (the newest change that brings it: `log` lists
+commits newest first, as `rev-list` does), with its type and size from `cat-file` (no content read),
+so that oversized blobs are still skipped unread and missing ones reported.
+
+The old listing stays for everything else: a range (`^sha`: its base side is not walked, so a commit's
+first-parent diff does not name the blobs it kept), a partial clone, a shallow or grafted history, and
+revisions that name a tree or a blob (through a tag), which no commit's diff names. When the walk fails
+(a tree missing from a damaged repository stops `git log`), what it listed stands (it was scanned) and
+`rev-list --objects` lists the rest, which also reports the missing objects: nothing is listed twice.
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import os
+from collections.abc import Generator, Iterator, Sequence
+
+from binance_secrets.git.process import (
+    READ_BUFFER_BYTES,
+    GitProcess,
+    git_message,
+    run_git,
+    start_git,
+    stop_process,
+    widen_pipe,
+)
+from binance_secrets.git.repository import GitRepository
+from binance_secrets.sources.git_attribution import LOG_ARGUMENTS, ChangeLog, nul_fields
+from binance_secrets.sources.git_objects import TYPE_CHECK_OPTIONS, ListedObject, ObjectListing
+
+# New blobs asked about per `cat-file` round trip: few enough that the scan starts soon, many enough
+# that the round trips are noise (20,000 blobs: 20 of them).
+CHECK_CHUNK = 1024
+# Nested tags are peeled one level per round; past this many levels, the old listing does it.
+MAX_TAG_DEPTH = 16
+_CHECK_FORMAT = "--batch-command=%(objecttype) %(objectname) %(objectsize)"
+
+
+class _WalkFailed(Exception):
+    """`cat-file` answered something else than what was asked, or ended: the walk gives way."""
+
+
+class WalkListing:
+    """`ObjectListing`'s objects (`ListedObject`s, `error`, `close`) from the walk where it may be used
+    (`whole`: every revision a tip, no `^` exclusion, a complete repository, not shallow, no graft),
+    from `ObjectListing` otherwise. `take_change_log` hands the walk's `ChangeLog` to the attribution;
+    until then the listing owns it and `close` closes it."""
+
+    def __init__(self, repo: GitRepository, revisions: Sequence[str], *, whole: bool) -> None:
+        self.repo = repo
+        self.revisions = list(revisions)
+        self.whole = whole and not any(revision.startswith("^") for revision in self.revisions)
+        self.error: str | None = None
+        self.walked = False  # the walk listed everything (no fallback to `rev-list`)
+        self.change_log: ChangeLog | None = None
+        self._owned: ChangeLog | None = None
+        self._processes: list[GitProcess] = []
+        self._listing: ObjectListing | None = None
+
+    def __iter__(self) -> Iterator[ListedObject]:
+        tags = revision_tags(self.repo, self.revisions) if self.whole else None
+        if tags is None:
+            yield from self._listed(set())
+            return
+        seen = {tag.sha.encode("ascii") for tag in tags}
+        yield from tags
+        self.walked = yield from self._walk(seen)
+        if not self.walked:
+            yield from self._listed(seen)
+
+    def take_change_log(self) -> ChangeLog | None:
+        """The walk's change log, filled (or still being filled) as the listing reads; the caller closes it."""
+        change_log, self._owned = self._owned, None
+        return change_log
+
+    def close(self) -> None:
+        """Stop git if the listing was abandoned (an error, a signal); a no-op once it has ended."""
+        for process in self._processes:
+            stop_process(process)
+        self._processes.clear()
+        if self._listing is not None:
+            self._listing.close()
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    def _listed(self, skip: set[bytes]) -> Iterator[ListedObject]:
+        """`rev-list --objects`' listing, without what the walk already listed."""
+        listing = self._listing = ObjectListing(self.repo, self.revisions)
+        for listed in listing:
+            if listed.sha.encode("ascii", "replace") not in skip:
+                yield listed
+        self.error = listing.error
+
+    def _walk(self, seen: set[bytes]) -> Generator[ListedObject, None, bool]:
+        """The blobs of the walk, each once; True when git went through, False when the rest must come
+        from `rev-list` (what was listed stands: its ids are in `seen`)."""
+        change_log = self.change_log = self._owned = ChangeLog.fed(self.repo, self.revisions)
+        try:
+            log = start_git(self.repo, *LOG_ARGUMENTS, lines=self.revisions)
+            self._processes.append(log)
+            widen_pipe(log.stdout)  # git writes, and we read, in fewer and larger steps
+            # `--buffer`: answers come at each `flush`, all at once, not a write system call per blob.
+            check = start_git(
+                self.repo, *TYPE_CHECK_OPTIONS, "cat-file", "--buffer", _CHECK_FORMAT,
+                stdin_pipe=True, stderr=False, bufsize=READ_BUFFER_BYTES,
+            )  # fmt: skip
+            self._processes.append(check)
+        except BaseException:
+            self.close()
+            raise
+        assert log.stdout is not None and log.stderr is not None
+        try:
+            pending: list[tuple[bytes, bytes]] = []
+            for blob in change_log.keep(nul_fields(functools.partial(os.read, log.stdout.fileno())), seen):
+                pending.append(blob)
+                if len(pending) >= CHECK_CHUNK:
+                    yield from _checked(check, pending)
+                    pending = []
+            yield from _checked(check, pending)
+            stderr = log.stderr.read()
+        except (OSError, ValueError, binascii.Error, _WalkFailed):
+            # A stream that is not what it should be, or a `cat-file` that would not answer: the change
+            # log is incomplete (the attribution asks git again) and `rev-list` lists the rest.
+            change_log.finish(None, whole=False)
+            self._stop()
+            return False
+        status = log.wait()
+        self._stop()
+        if status != 0:
+            # What was read counts, as from `ChangeLog`'s own walk; the attribution warns that git failed.
+            change_log.finish(git_message(stderr))
+            return False
+        change_log.finish(None)
+        return True
+
+    def _stop(self) -> None:
+        for process in self._processes:
+            stop_process(process)
+        self._processes.clear()
+
+
+def _checked(check: GitProcess, pending: list[tuple[bytes, bytes]]) -> Iterator[ListedObject]:
+    """Type and size of each new blob, asked in one round trip; a blob git does not have is `missing`."""
+    if not pending:
+        return
+    assert check.stdin is not None and check.stdout is not None
+    check.stdin.write(b"".join([b"info %s\n" % sha for sha, _ in pending]) + b"flush\n")
+    check.stdin.flush()
+    for sha, raw_path in pending:
+        parts = check.stdout.readline().split()
+        if len(parts) == 3 and parts[0] == b"blob" and parts[1] == sha:
+            path = raw_path.decode("utf-8", "surrogateescape")
+            yield ListedObject(sha.decode("ascii"), "blob", int(parts[2]), path)
+        elif len(parts) == 2 and parts[0] == sha and parts[1] == b"missing":
+            yield ListedObject(sha.decode("ascii"), "missing", 0, "")
+        else:
+            raise _WalkFailed
+
+
+def revision_tags(repo: GitRepository, revisions: Sequence[str]) -> list[ListedObject] | None:
+    """The annotated tags among `revisions`, nested ones peeled (each listed once, as `rev-list --objects`
+    lists them); None when a revision is, or peels to, anything but a commit (a tree, a blob, a missing
+    object): only `rev-list` lists those."""
+    tags: dict[str, ListedObject] = {}
+    names = list(dict.fromkeys(revisions))
+    for _ in range(MAX_TAG_DEPTH):
+        if not names:
+            return list(tags.values())
+        completed = run_git(
+            repo, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+            input="".join(f"{name}\n" for name in names).encode("ascii", "replace"),
+        )  # fmt: skip
+        answers = [line.split() for line in completed.stdout.splitlines()]
+        if completed.returncode != 0 or len(answers) != len(names):
+            return None
+        new_tags: list[str] = []
+        for parts in answers:
+            if len(parts) != 3 or parts[1] not in (b"commit", b"tag"):
+                return None
+            sha = parts[0].decode("ascii")
+            if parts[1] == b"tag" and sha not in tags:
+                tags[sha] = ListedObject(sha, "tag", int(parts[2]), "")
+                new_tags.append(sha)
+        targets = _tagged(repo, new_tags)
+        if targets is None:
+            return None
+        names = targets
+    return None
+
+
+def _tagged(repo: GitRepository, tags: list[str]) -> list[str] | None:
+    """The objects these tags name (the `object` line of each), or None when one cannot be read."""
+    if not tags:
+        return []
+    completed = run_git(repo, "cat-file", "--batch", input="".join(f"{sha}\n" for sha in tags).encode("ascii"))
+    if completed.returncode != 0:
+        return None
+    output, position, targets = completed.stdout, 0, []
+    for _ in tags:
+        end = output.find(b"\n", position)
+        header = output[position:end].split()
+        if end < 0 or len(header) != 3 or header[1] != b"tag":
+            return None
+        start = end + 1
+        body = output[start : start + int(header[2])]
+        position = start + int(header[2]) + 1
+        first = body.split(b"\n", 1)[0].split()
+        if len(first) != 2 or first[0] != b"object":
+            return None
+        targets.append(first[1].decode("ascii", "replace"))
+    return list(dict.fromkeys(targets))
