@@ -128,6 +128,23 @@ def test_walk_lists_exactly_the_blobs_and_tags_rev_list_lists(tmp_path: Path) ->
     assert all(item.size == sizes[item.sha] for item in walked)
 
 
+def test_walk_lists_the_same_whatever_the_repositorys_diff_and_log_config(tmp_path: Path) -> None:
+    # A repository's config is the attacker's: none of it may hide a change from the walk.
+    repo, _ = _history(tmp_path)
+    for name, value in (
+        ("diff.relative", "true"), ("diff.renames", "copies"), ("diff.ignoreSubmodules", "all"),
+        ("log.showSignature", "true"), ("log.diffMerges", "separate"), ("diff.noprefix", "true"),
+        ("core.quotePath", "true"), ("log.showRoot", "false"),
+    ):  # fmt: skip
+        repo.git("config", name, value)
+    git_repo = open_repository(str(repo.path))
+    tips = all_tips(git_repo)
+    walk = WalkListing(git_repo, tips, whole=True)
+    walked = _listed(walk)
+    assert walk.walked
+    assert _kinds(walked) == _kinds(_listed(ObjectListing(git_repo, tips)))
+
+
 def test_walk_names_each_blob_after_a_path_that_holds_it(tmp_path: Path) -> None:
     repo, named = _history(tmp_path)
     git_repo = open_repository(str(repo.path))

@@ -48,10 +48,12 @@ FIND_OBJECT_CHUNK = 2000
 # Paths per `git ls-tree` run (partial clones), for the same reason.
 LS_TREE_CHUNK = 500
 # The tree diff of every commit against its first parent (merges too: the walk carries state from the
-# first parent), ids in full, no rename detection whatever the user's config says, NUL-separated.
+# first parent), ids in full, no rename detection whatever the user's config says, NUL-separated. Nor
+# does the config add signature checks to the records (`log.showSignature`) or leave out what lies
+# outside a folder (`diff.relative`): the history's listing reads this stream too (`git_walk`).
 LOG_ARGUMENTS = (
-    "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
-    "--no-renames", "--root", "-z", "--format=%x01%H",
+    "-c", "log.showSignature=false", "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw",
+    "--no-abbrev", "--no-renames", "--no-relative", "--root", "-z", "--format=%x01%H",
 )  # fmt: skip
 
 State = dict[str, str]  # path -> sha of a relevant blob at that path
