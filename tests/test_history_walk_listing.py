@@ -297,6 +297,25 @@ def test_damaged_repository_reports_the_missing_tree_once_and_every_key_it_can_r
         assert len(missing) == 1
 
 
+def test_missing_blob_is_listed_missing_by_the_walk_and_reported_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `git log --raw` never reads a blob: the walk goes through and `cat-file` says which one is gone.
+    repo = GitRepo.create(tmp_path / "repo")
+    _commit(repo, {"lost.txt": "this blob will be lost\n"}, "a blob to lose")
+    _commit(repo, {"k.py": _assignment(api_key())}, "a key")
+    lost = repo.git("rev-parse", "HEAD:lost.txt").strip()
+    _delete_object(repo, lost)
+    git_repo = open_repository(str(repo.path))
+    walk = WalkListing(git_repo, all_tips(git_repo), whole=True)
+    walked = _listed(walk)
+    assert walk.walked and (lost, "missing") in _kinds(walked)
+    assert _kinds(walked) == _kinds(_listed(ObjectListing(git_repo, all_tips(git_repo))))
+    code, report = _history_json(capsys, str(repo.path))
+    assert code == 1 and [finding["path"] for finding in report["findings"]] == ["k.py"]
+    assert [error["path"] for error in report["errors"]] == [f"object {lost[:12]}"]
+
+
 def test_oversized_blob_from_the_walk_is_skipped_unread_with_its_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
