@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from binance_secrets.cli import main
+from binance_secrets.sources import git_walk
 from binance_secrets.sources.git_attribution import ChangeLog, attribute
 from binance_secrets.sources.git_objects import ListedObject, ObjectListing, open_repository
 from binance_secrets.sources.git_revisions import all_tips
@@ -281,6 +282,28 @@ def test_walk_stopped_by_a_missing_tree_leaves_the_rest_to_rev_list_listing_noth
         change_log.close()
     assert changes == {repo.git("rev-parse", "HEAD").strip(): [("new.py", newest)]}
     assert len(warnings) == 1 and warnings[0].startswith("git log failed") and tree[:7] in warnings[0]
+
+
+def test_walk_whose_cat_file_dies_leaves_every_blob_it_did_not_list_to_rev_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `cat-file` killed part way (as by the OOM killer), with blobs the walk has seen but not yet
+    # listed: each is listed once, by the walk or by `rev-list`, none lost, none twice.
+    repo, _ = _history(tmp_path)
+    monkeypatch.setattr(git_walk, "CHECK_CHUNK", 3)  # many round trips on a small history
+    git_repo = open_repository(str(repo.path))
+    tips = all_tips(git_repo)
+    walk = WalkListing(git_repo, tips, whole=True)
+    iterator = iter(walk)
+    walked = [next(iterator) for _ in range(4)]  # two tags, then two blobs of a chunk of three
+    check = walk._processes[1]
+    check.kill()
+    check.wait()
+    walked += list(iterator)
+    walk.close()
+    assert not walk.walked and walk._processes == []
+    assert len(walked) == len(_kinds(walked))
+    assert _kinds(walked) == _kinds(_listed(ObjectListing(git_repo, tips)))
 
 
 def test_damaged_repository_reports_the_missing_tree_once_and_every_key_it_can_read(

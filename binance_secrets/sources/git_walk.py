@@ -120,18 +120,27 @@ class WalkListing:
             self.close()
             raise
         assert log.stdout is not None and log.stderr is not None
+        # Blobs `keep` has added to `seen` but not asked about yet, and how many of them were listed.
+        pending: list[tuple[bytes, bytes]] = []
+        done = 0
         try:
-            pending: list[tuple[bytes, bytes]] = []
             for blob in change_log.keep(nul_fields(functools.partial(os.read, log.stdout.fileno())), seen):
                 pending.append(blob)
                 if len(pending) >= CHECK_CHUNK:
-                    yield from _checked(check, pending)
-                    pending = []
-            yield from _checked(check, pending)
+                    for listed in _checked(check, pending):
+                        done += 1
+                        yield listed
+                    pending, done = [], 0
+            for listed in _checked(check, pending):
+                done += 1
+                yield listed
+            pending, done = [], 0
             stderr = log.stderr.read()
         except (OSError, ValueError, binascii.Error, _WalkFailed):
             # A stream that is not what it should be, or a `cat-file` that would not answer: the change
-            # log is incomplete (the attribution asks git again) and `rev-list` lists the rest.
+            # log is incomplete (the attribution asks git again) and `rev-list` lists the rest, the
+            # blobs seen but not listed yet included.
+            seen.difference_update(sha for sha, _ in pending[done:])
             change_log.finish(None, whole=False)
             self._stop()
             return False
@@ -157,12 +166,14 @@ def _checked(check: GitProcess, pending: list[tuple[bytes, bytes]]) -> Iterator[
     assert check.stdin is not None and check.stdout is not None
     check.stdin.write(b"".join([b"info %s\n" % sha for sha, _ in pending]) + b"flush\n")
     check.stdin.flush()
+    readline = check.stdout.readline
     for sha, raw_path in pending:
-        parts = check.stdout.readline().split()
-        if len(parts) == 3 and parts[0] == b"blob" and parts[1] == sha:
-            path = raw_path.decode("utf-8", "surrogateescape")
-            yield ListedObject(sha.decode("ascii"), "blob", int(parts[2]), path)
-        elif len(parts) == 2 and parts[0] == sha and parts[1] == b"missing":
+        line = readline()
+        # `blob <id> <size>` (the id as asked, so the answer is this blob's), or `<id> missing`.
+        if line[:5] == b"blob " and line[5 : 5 + len(sha)] == sha and line[5 + len(sha) : 6 + len(sha)] == b" ":
+            size = int(line[6 + len(sha) :])  # ValueError (the walk gives way) if it is not a number
+            yield ListedObject(sha.decode("ascii"), "blob", size, raw_path.decode("utf-8", "surrogateescape"))
+        elif line == sha + b" missing\n":
             yield ListedObject(sha.decode("ascii"), "missing", 0, "")
         else:
             raise _WalkFailed
