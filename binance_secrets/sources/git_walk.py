@@ -182,52 +182,50 @@ def _checked(check: GitProcess, pending: list[tuple[bytes, bytes]]) -> Iterator[
 def revision_tags(repo: GitRepository, revisions: Sequence[str]) -> list[ListedObject] | None:
     """The annotated tags among `revisions`, nested ones peeled (each listed once, as `rev-list --objects`
     lists them); None when a revision is, or peels to, anything but a commit (a tree, a blob, a missing
-    object): only `rev-list` lists those."""
+    object): only `rev-list` lists those.
+
+    One `cat-file --batch` reads the revisions (commits are a few hundred bytes): a tag's `type` line
+    says what it points at, so only a tag of a tag takes another round."""
     tags: dict[str, ListedObject] = {}
     names = list(dict.fromkeys(revisions))
     for _ in range(MAX_TAG_DEPTH):
         if not names:
             return list(tags.values())
-        completed = run_git(
-            repo, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
-            input="".join(f"{name}\n" for name in names).encode("ascii", "replace"),
-        )  # fmt: skip
-        answers = [line.split() for line in completed.stdout.splitlines()]
-        if completed.returncode != 0 or len(answers) != len(names):
+        objects = _read_objects(repo, names)
+        if objects is None:
             return None
-        new_tags: list[str] = []
-        for parts in answers:
-            if len(parts) != 3 or parts[1] not in (b"commit", b"tag"):
+        names = []
+        for sha, kind, body in objects:
+            if kind == b"commit":
+                continue
+            if kind != b"tag":
                 return None
-            sha = parts[0].decode("ascii")
-            if parts[1] == b"tag" and sha not in tags:
-                tags[sha] = ListedObject(sha, "tag", int(parts[2]), "")
-                new_tags.append(sha)
-        targets = _tagged(repo, new_tags)
-        if targets is None:
-            return None
-        names = targets
+            if sha in tags:
+                continue
+            tags[sha] = ListedObject(sha, "tag", len(body), "")
+            headers = dict(line.split(b" ", 1) for line in body.split(b"\n", 2)[:2] if b" " in line)
+            target, target_kind = headers.get(b"object", b""), headers.get(b"type")
+            if target_kind == b"tag":
+                names.append(target.decode("ascii", "replace"))
+            elif target_kind != b"commit":
+                return None
     return None
 
 
-def _tagged(repo: GitRepository, tags: list[str]) -> list[str] | None:
-    """The objects these tags name (the `object` line of each), or None when one cannot be read."""
-    if not tags:
-        return []
-    completed = run_git(repo, "cat-file", "--batch", input="".join(f"{sha}\n" for sha in tags).encode("ascii"))
+def _read_objects(repo: GitRepository, names: list[str]) -> list[tuple[str, bytes, bytes]] | None:
+    """(id, type, content) of each object, in order; None when one is missing or cannot be read."""
+    request = "".join(f"{name}\n" for name in names).encode("ascii", "replace")
+    completed = run_git(repo, "cat-file", "--batch", input=request)
     if completed.returncode != 0:
         return None
-    output, position, targets = completed.stdout, 0, []
-    for _ in tags:
+    output, position, objects = completed.stdout, 0, []
+    for _ in names:
         end = output.find(b"\n", position)
         header = output[position:end].split()
-        if end < 0 or len(header) != 3 or header[1] != b"tag":
-            return None
+        if end < 0 or len(header) != 3 or not header[2].isdigit():
+            return None  # `<name> missing`, or not an answer
         start = end + 1
-        body = output[start : start + int(header[2])]
-        position = start + int(header[2]) + 1
-        first = body.split(b"\n", 1)[0].split()
-        if len(first) != 2 or first[0] != b"object":
-            return None
-        targets.append(first[1].decode("ascii", "replace"))
-    return list(dict.fromkeys(targets))
+        size = int(header[2])
+        objects.append((header[0].decode("ascii", "replace"), header[1], output[start : start + size]))
+        position = start + size + 1
+    return objects
