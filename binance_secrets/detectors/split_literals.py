@@ -26,7 +26,8 @@ _QUOTES = frozenset(b"\"'")
 _BLANKS = frozenset(b" \t\r\n")
 _OPERATORS = frozenset(b"+.\\")
 _GLUE = _BLANKS | _OPERATORS
-_GLUE_BYTES = frozenset(bytes([byte]) for byte in _GLUE)
+_GLUE_CHARACTERS = bytes(sorted(_GLUE))
+_QUOTE_BYTES = (b'"', b"'")
 _NEEDLE = b"a" * MIN_PIECE + b"q"
 # Longest piece of a token chain: a full-length token is the token rule's, not a piece.
 _TOKEN_PIECE_LIMIT = 64
@@ -54,14 +55,31 @@ def split_literals(data: bytes, marks: bytes) -> Iterator[SplitLiteral]:
             start > 0
             and close - start < _TOKEN_PIECE_LIMIT
             and data[start - 1] == data[close]
-            # Most quoted strings are followed by `)`, `,` or `]`: one byte each side rules them out.
-            and (data[close + 1 : close + 2] in _GLUE_BYTES or data[start - 2 : start - 1] in _GLUE_BYTES)
+            # Most quoted strings are followed by `)`, `,` or `]`, or stand after indentation that follows
+            # no quote: the glue on either side, stripped in C, leads to no quote (`_glued_quote_*`).
+            and (_glued_quote_after(data, close) or _glued_quote_before(data, start - 1))
         ):
             chain = _chain_around(data, marks, start, close)
             if chain is not None:
                 literal, resume = chain
                 yield literal
         hit = marks.find(_NEEDLE, resume)
+
+
+def _glued_quote_after(data: bytes, close_quote: int) -> bool:
+    """Glue, then a quote, within `MAX_GLUE_BYTES` after `close_quote`: what `_glue_end` needs to find
+    the next piece (a necessary test only: it leaves the count of operators to `_glue_end`)."""
+    window = data[close_quote + 1 : close_quote + 1 + MAX_GLUE_BYTES]
+    rest = window.lstrip(_GLUE_CHARACTERS)
+    return len(rest) < len(window) and rest[:1] in _QUOTE_BYTES
+
+
+def _glued_quote_before(data: bytes, open_quote: int) -> bool:
+    """Glue, then a quote, within `MAX_GLUE_BYTES` before `open_quote`: what `_glue_start` needs to find
+    the previous piece (a necessary test only, like `_glued_quote_after`)."""
+    window = data[max(0, open_quote - MAX_GLUE_BYTES) : open_quote]
+    rest = window.rstrip(_GLUE_CHARACTERS)
+    return len(rest) < len(window) and rest[-1:] in _QUOTE_BYTES
 
 
 def _run_start(marks: bytes, hit: int, close: int) -> int:
