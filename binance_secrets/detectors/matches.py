@@ -22,11 +22,14 @@ from binance_secrets.detectors.tokens import (
     hex_rejection_reason,
     rejection_reason,
     run_marks,
+    runs_as_tokens,
 )
 
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from binance_secrets.detectors.credentials import CredentialMatch
     from binance_secrets.detectors.private_keys import ArmouredBlock, PemMatch
 
@@ -35,21 +38,44 @@ if TYPE_CHECKING:
 _SPLIT_NEEDLE = b"a" * 24 + b"q"
 
 
+class Located:
+    """Where a native pass found the pieces of a chunk that `find_matches` and the split keys start
+    from, so that the chunk need not be mapped whole (`tokens.run_marks`) to find them: every whole run
+    of 64 alphanumerics or more (`start, end`, in order: `tokens.alphanumeric_runs`' runs), and the
+    offset of every quote that closes 24 alphanumerics or more (`split_literals`' needle). A plain
+    class: see `Triggers`."""
+
+    __slots__ = ("quotes", "runs")
+
+    def __init__(self, runs: list[tuple[int, int]], quotes: list[int]) -> None:
+        self.runs = runs
+        self.quotes = quotes
+
+
 class Triggers:
     """What one native pass over a chunk found of `detect`'s triggers (`sources/prefilter.py`), so that
     `detect` need not search the chunk for them again: the offset of every `ecret` and of every `ECRET`
     (`triggers.SECRET_NEEDLES`), in order; whether it holds `-----BEGIN` (armour); whether it holds
-    a run of 64 alphanumerics.
+    a run of 64 alphanumerics. `locate`, if given, is a second native pass that `find_matches` asks
+    when it needs the runs or the split keys' needles (`Located`; None when it cannot tell, then the
+    chunk is mapped whole as without it).
 
     A plain class, not a NamedTuple or a dataclass: this module is on the hook's import path, and
     neither `typing` nor building a record class belongs there (README "Performance")."""
 
-    __slots__ = ("armour", "runs", "secret_hits")
+    __slots__ = ("armour", "locate", "runs", "secret_hits")
 
-    def __init__(self, secret_hits: tuple[list[int], list[int]], armour: bool, runs: bool) -> None:
+    def __init__(
+        self,
+        secret_hits: tuple[list[int], list[int]],
+        armour: bool,
+        runs: bool,
+        locate: Callable[[bytes], Located | None] | None = None,
+    ) -> None:
         self.secret_hits = secret_hits
         self.armour = armour
         self.runs = runs
+        self.locate = locate
 
     def found(self) -> bool:
         """Any trigger at all (`Prefilter.may_match`)."""
@@ -62,18 +88,21 @@ class Matches:
     it is hex), the values assigned to secret names, the private keys, and whether a secret's name was
     seen at all (even without a value the credential rule takes). A plain class: see `Triggers`."""
 
-    __slots__ = ("blocks", "credentials", "marks", "pems", "runs", "secret_named")
+    __slots__ = ("blocks", "credentials", "marks", "pems", "quotes", "runs", "secret_named")
 
     def __init__(
         self,
-        marks: bytes,
+        marks: bytes | None,
         blocks: list[ArmouredBlock],
         runs: list[tuple[TokenSpan, bool]],
         credentials: list[CredentialMatch],
         pems: list[PemMatch],
         secret_named: bool,
+        quotes: list[int] | None = None,
     ) -> None:
+        # `marks`, or when the chunk was not mapped whole, the quotes a native pass located (`Located`).
         self.marks = marks
+        self.quotes = quotes
         self.blocks = blocks
         self.runs = runs
         self.credentials = credentials
@@ -90,11 +119,21 @@ def find_matches(data: bytes, path: str, triggers: Triggers | None = None) -> Ma
     compiled = is_compiled(path)
     blocks = list(armoured_blocks(data)) if triggers is None or triggers.armour else []
     marks = None
+    # A compiled module's marshalled strings are looked for in the map (`candidates`): it is made whole.
+    locate = triggers.locate if triggers is not None and not compiled else None
+    located: Located | None = None
     lock_file = None
     runs: list[tuple[TokenSpan, bool]] = []
     if triggers is None or triggers.runs or compiled:
-        marks = run_marks(data)
-    for span in alphanumeric_runs(data, marks) if marks is not None else ():
+        located = locate(data) if locate is not None else None
+        if located is None:
+            marks = run_marks(data)
+    spans: Iterable[TokenSpan] = ()
+    if located is not None:
+        spans = runs_as_tokens(data, located.runs)
+    elif marks is not None:
+        spans = alphanumeric_runs(data, marks)
+    for span in spans:
         reason = rejection_reason(data, span)
         hex_value = reason == HEX_REASON
         if hex_value:
@@ -120,10 +159,20 @@ def find_matches(data: bytes, path: str, triggers: Triggers | None = None) -> Ma
         # credentials may be (a commit message: every one of them); none without their first piece.
         if not (secret_names or may_hold_credentials(path)):
             return None
-        if marks is None:
+        if marks is None and located is None:
+            located = locate(data) if locate is not None else None
+        if located is not None:
+            if not located.quotes:
+                return None
+        else:
+            if marks is None:
+                marks = run_marks(data)
+            if marks.find(_SPLIT_NEEDLE) == -1:
+                return None
+    if marks is None and located is None:
+        located = locate(data) if locate is not None else None
+        if located is None:
             marks = run_marks(data)
-        if marks.find(_SPLIT_NEEDLE) == -1:
-            return None
-    if marks is None:
-        marks = run_marks(data)
-    return Matches(marks, blocks, runs, credentials, pems, bool(secret_names))
+    # The analysis reads the split keys' needles from the map when there is one, else where they were located.
+    quotes = located.quotes if located is not None and marks is None else None
+    return Matches(marks, blocks, runs, credentials, pems, bool(secret_names), quotes)

@@ -38,7 +38,8 @@ from typing import Any, Protocol
 from binance_secrets.detectors import detect
 from binance_secrets.detectors.encoded import decodes_in
 from binance_secrets.detectors.file_kinds import may_hold_credentials
-from binance_secrets.detectors.matches import Triggers
+from binance_secrets.detectors.matches import Located, Triggers
+from binance_secrets.detectors.split_literals import MIN_PIECE
 from binance_secrets.finding import Finding
 from binance_secrets.triggers import (
     MIN_RUN_LENGTH,
@@ -129,6 +130,10 @@ class HyperscanPrefilter:
         # Scratch space belongs to one thread of one process: made here, in the process that scans.
         self._triggers_scratch = hyperscan.Scratch(self._triggers)
         self._base64_scratch = hyperscan.Scratch(self._base64)
+        # The second pass (`locate`), compiled when first needed: most blobs never get that far.
+        self._pieces: Any = None
+        self._pieces_scratch: Any = None
+        self._no_triggers = Triggers(([], []), armour=False, runs=False, locate=self.locate)
 
     def may_match(self, data: bytes) -> bool:
         return len(data) >= _NATIVE_MAX_BYTES or self._found(self._triggers, self._triggers_scratch, data)
@@ -145,10 +150,41 @@ class HyperscanPrefilter:
         self._triggers.scan(data, match_event_handler=_collect, context=found, scratch=self._triggers_scratch)
         lower, upper, armour, run = found
         if not (lower or upper or armour or run):
-            return _NO_TRIGGERS
+            return self._no_triggers
         return Triggers(
-            ([end - _LOWER_WIDTH for end in lower], [end - _UPPER_WIDTH for end in upper]), bool(armour), bool(run)
+            ([end - _LOWER_WIDTH for end in lower], [end - _UPPER_WIDTH for end in upper]),
+            bool(armour),
+            bool(run),
+            self.locate,
         )
+
+    def locate(self, data: bytes) -> Located | None:
+        """Every whole run of `TOKEN_LENGTH` alphanumerics or more and every quote closing
+        `MIN_PIECE` of them (`detectors.Located`), found in one pass instead of mapping the chunk whole;
+        None (`find_matches` then maps it) for a chunk too long for one call, or with so much of its
+        length in long runs that reporting each of their offsets would cost more than the map."""
+        if len(data) >= _NATIVE_MAX_BYTES:
+            return None
+        if self._pieces is None:
+            self._pieces = _database(
+                self._hyperscan, [b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH, b"[A-Za-z0-9]{%d}[\"']" % MIN_PIECE], [0, 0]
+            )
+            self._pieces_scratch = self._hyperscan.Scratch(self._pieces)
+        # Ends of the runs' 64-character windows, one per offset of a long run, then of the quotes.
+        allowed = len(data) // _LOCATE_BYTES_PER_MATCH + _LOCATE_MATCHES
+        found: _Pieces = ([], [], [allowed])
+        try:
+            self._pieces.scan(data, match_event_handler=_collect_capped, context=found, scratch=self._pieces_scratch)
+        except self._hyperscan.ScanTerminated:
+            return None
+        ends, quote_ends, _ = found
+        runs: list[list[int]] = []
+        for end in ends:  # consecutive window ends make one run
+            if runs and runs[-1][1] == end - 1:
+                runs[-1][1] = end
+            else:
+                runs.append([end - TOKEN_LENGTH, end])
+        return Located([(start, end) for start, end in runs], [end - 1 for end in quote_ends])
 
     def _found(self, database: Any, scratch: Any, data: bytes) -> bool:
         found = [False]
@@ -158,7 +194,13 @@ class HyperscanPrefilter:
 
 
 _LOWER_WIDTH, _UPPER_WIDTH = (len(needle) for needle in SECRET_NEEDLES)
-_NO_TRIGGERS = Triggers(([], []), armour=False, runs=False)
+# `locate` gives up (the chunk is mapped instead) past one reported offset per this many bytes, plus a
+# few: a callback costs about what mapping 256 bytes does, so the worst case stays linear and near
+# the map's cost. A long run reports every offset past its 64th character.
+_LOCATE_BYTES_PER_MATCH = 256
+_LOCATE_MATCHES = 256
+# What `locate`'s pass collects: the runs' window ends, the quotes' match ends, the matches still allowed.
+_Pieces = tuple[list[int], list[int], list[int]]
 
 
 def _database(hyperscan: Any, patterns: list[bytes], flags: list[int]) -> Any:
@@ -175,6 +217,13 @@ def _stop_at_first(pattern: int, start: int, end: int, flags: int, found: list[b
 def _collect(pattern: int, start: int, end: int, flags: int, found: tuple[list[int], ...]) -> None:
     # Called for every match: kept to one append.
     found[pattern].append(end)
+
+
+def _collect_capped(pattern: int, start: int, end: int, flags: int, found: _Pieces) -> bool:
+    # `found[2][0]` counts down the matches still allowed: at zero the scan stops (`locate` gives up).
+    found[pattern].append(end)
+    found[2][0] -= 1
+    return found[2][0] < 0
 
 
 def load_prefilter(environ: dict[str, str] | None = None) -> Prefilter | None:
