@@ -28,54 +28,54 @@ from binance_secrets.detectors.tokens import (
 # typing.TYPE_CHECKING without importing typing: the pre-commit hook loads this module (README "Performance").
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
+    from typing import Protocol
 
     from binance_secrets.detectors.credentials import CredentialMatch
     from binance_secrets.detectors.private_keys import ArmouredBlock, PemMatch
+
+    class Locator(Protocol):
+        """Second native passes over a chunk (`sources/prefilter.py`), asked by `find_matches` only for
+        what it needs, so that the chunk need not be mapped whole (`tokens.run_marks`) to find it. Each
+        answers None when it cannot tell (then the chunk is mapped, as without a locator)."""
+
+        def runs(self, data: bytes) -> list[tuple[int, int]] | None:
+            """Every whole run of 64 alphanumerics or more, as `start, end`, in order: the runs
+            `tokens.alphanumeric_runs` finds in the map."""
+            ...  # pragma: no cover - a protocol
+
+        def quotes(self, data: bytes) -> list[int] | None:
+            """In order, the offset of every quote that closes 24 to 63 alphanumerics opened by a quote,
+            with only glue (`split_literals`) between it and a quote after it, or between the opening
+            quote and a quote before it: the hits of `split_literals`' needle that may pass its tests of
+            the quotes and the glue around a piece, without the many that cannot."""
+            ...  # pragma: no cover - a protocol
+
 
 # What `split_literals` looks for first (`MIN_PIECE` alphanumerics and a quote, in the `run_marks` map):
 # without it a chunk holds no split key. Spelt out here so that the passes need not import that module.
 _SPLIT_NEEDLE = b"a" * 24 + b"q"
 
 
-class Located:
-    """Where a native pass found the pieces of a chunk that `find_matches` and the split keys start
-    from, so that the chunk need not be mapped whole (`tokens.run_marks`) to find them: every whole run
-    of 64 alphanumerics or more (`start, end`, in order: `tokens.alphanumeric_runs`' runs), and the
-    offset of every quote that closes 24 alphanumerics or more (`split_literals`' needle). A plain
-    class: see `Triggers`."""
-
-    __slots__ = ("quotes", "runs")
-
-    def __init__(self, runs: list[tuple[int, int]], quotes: list[int]) -> None:
-        self.runs = runs
-        self.quotes = quotes
-
-
 class Triggers:
     """What one native pass over a chunk found of `detect`'s triggers (`sources/prefilter.py`), so that
     `detect` need not search the chunk for them again: the offset of every `ecret` and of every `ECRET`
     (`triggers.SECRET_NEEDLES`), in order; whether it holds `-----BEGIN` (armour); whether it holds
-    a run of 64 alphanumerics. `locate`, if given, is a second native pass that `find_matches` asks
-    when it needs the runs or the split keys' needles (`Located`; None when it cannot tell, then the
-    chunk is mapped whole as without it).
+    a run of 64 alphanumerics. `locator`, if given, finds the runs and the split keys' needles when
+    `find_matches` needs them (`Locator`).
 
     A plain class, not a NamedTuple or a dataclass: this module is on the hook's import path, and
     neither `typing` nor building a record class belongs there (README "Performance")."""
 
-    __slots__ = ("armour", "locate", "runs", "secret_hits")
+    __slots__ = ("armour", "locator", "runs", "secret_hits")
 
     def __init__(
-        self,
-        secret_hits: tuple[list[int], list[int]],
-        armour: bool,
-        runs: bool,
-        locate: Callable[[bytes], Located | None] | None = None,
+        self, secret_hits: tuple[list[int], list[int]], armour: bool, runs: bool, locator: Locator | None = None
     ) -> None:
         self.secret_hits = secret_hits
         self.armour = armour
         self.runs = runs
-        self.locate = locate
+        self.locator = locator
 
     def found(self) -> bool:
         """Any trigger at all (`Prefilter.may_match`)."""
@@ -100,7 +100,7 @@ class Matches:
         secret_named: bool,
         quotes: list[int] | None = None,
     ) -> None:
-        # `marks`, or when the chunk was not mapped whole, the quotes a native pass located (`Located`).
+        # `marks`, or when the chunk was not mapped whole, the quotes a native pass located (`Locator`).
         self.marks = marks
         self.quotes = quotes
         self.blocks = blocks
@@ -120,19 +120,17 @@ def find_matches(data: bytes, path: str, triggers: Triggers | None = None) -> Ma
     blocks = list(armoured_blocks(data)) if triggers is None or triggers.armour else []
     marks = None
     # A compiled module's marshalled strings are looked for in the map (`candidates`): it is made whole.
-    locate = triggers.locate if triggers is not None and not compiled else None
-    located: Located | None = None
+    locator = triggers.locator if triggers is not None and not compiled else None
     lock_file = None
     runs: list[tuple[TokenSpan, bool]] = []
-    if triggers is None or triggers.runs or compiled:
-        located = locate(data) if locate is not None else None
-        if located is None:
-            marks = run_marks(data)
     spans: Iterable[TokenSpan] = ()
-    if located is not None:
-        spans = runs_as_tokens(data, located.runs)
-    elif marks is not None:
-        spans = alphanumeric_runs(data, marks)
+    if triggers is None or triggers.runs or compiled:
+        located = locator.runs(data) if locator is not None else None
+        if located is not None:
+            spans = runs_as_tokens(data, located)
+        else:
+            marks = run_marks(data)
+            spans = alphanumeric_runs(data, marks)
     for span in spans:
         reason = rejection_reason(data, span)
         hex_value = reason == HEX_REASON
@@ -151,6 +149,7 @@ def find_matches(data: bytes, path: str, triggers: Triggers | None = None) -> Ma
         if reason is None:
             runs.append((span, hex_value))
     secret_names: list[int] = []
+    quotes: list[int] | None = None
     credentials = list(credential_assignments(data, secret_names, triggers.secret_hits if triggers else None))
     # No armour, no key: spares `private_keys` its pass over the data.
     pems = list(private_keys(data, blocks)) if blocks else []
@@ -159,20 +158,17 @@ def find_matches(data: bytes, path: str, triggers: Triggers | None = None) -> Ma
         # credentials may be (a commit message: every one of them); none without their first piece.
         if not (secret_names or may_hold_credentials(path)):
             return None
-        if marks is None and located is None:
-            located = locate(data) if locate is not None else None
-        if located is not None:
-            if not located.quotes:
+        if marks is None and locator is not None:
+            quotes = locator.quotes(data)
+            if quotes is not None and not quotes:
                 return None
-        else:
-            if marks is None:
-                marks = run_marks(data)
-            if marks.find(_SPLIT_NEEDLE) == -1:
-                return None
-    if marks is None and located is None:
-        located = locate(data) if locate is not None else None
-        if located is None:
+        if marks is None and quotes is None:
             marks = run_marks(data)
-    # The analysis reads the split keys' needles from the map when there is one, else where they were located.
-    quotes = located.quotes if located is not None and marks is None else None
+        if marks is not None and marks.find(_SPLIT_NEEDLE) == -1:
+            return None
+    if marks is None and quotes is None:
+        quotes = locator.quotes(data) if locator is not None else None
+        if quotes is None:
+            marks = run_marks(data)
+    # The analysis reads the split keys' needles in the map when there is one, else where they were located.
     return Matches(marks, blocks, runs, credentials, pems, bool(secret_names), quotes)

@@ -38,8 +38,8 @@ from typing import Any, Protocol
 from binance_secrets.detectors import detect
 from binance_secrets.detectors.encoded import decodes_in
 from binance_secrets.detectors.file_kinds import may_hold_credentials
-from binance_secrets.detectors.matches import Located, Triggers
-from binance_secrets.detectors.split_literals import MIN_PIECE
+from binance_secrets.detectors.matches import Triggers
+from binance_secrets.detectors.split_literals import MAX_GLUE_BYTES, MIN_PIECE
 from binance_secrets.finding import Finding
 from binance_secrets.triggers import (
     MIN_RUN_LENGTH,
@@ -130,10 +130,9 @@ class HyperscanPrefilter:
         # Scratch space belongs to one thread of one process: made here, in the process that scans.
         self._triggers_scratch = hyperscan.Scratch(self._triggers)
         self._base64_scratch = hyperscan.Scratch(self._base64)
-        # The second pass (`locate`), compiled when first needed: most blobs never get that far.
-        self._pieces: Any = None
-        self._pieces_scratch: Any = None
-        self._no_triggers = Triggers(([], []), armour=False, runs=False, locate=self.locate)
+        # The runs and the split keys' needles, found when `find_matches` needs them.
+        self.locator = NativeLocator(hyperscan)
+        self._no_triggers = Triggers(([], []), armour=False, runs=False, locator=self.locator)
 
     def may_match(self, data: bytes) -> bool:
         return len(data) >= _NATIVE_MAX_BYTES or self._found(self._triggers, self._triggers_scratch, data)
@@ -155,36 +154,8 @@ class HyperscanPrefilter:
             ([end - _LOWER_WIDTH for end in lower], [end - _UPPER_WIDTH for end in upper]),
             bool(armour),
             bool(run),
-            self.locate,
+            self.locator,
         )
-
-    def locate(self, data: bytes) -> Located | None:
-        """Every whole run of `TOKEN_LENGTH` alphanumerics or more and every quote closing
-        `MIN_PIECE` of them (`detectors.Located`), found in one pass instead of mapping the chunk whole;
-        None (`find_matches` then maps it) for a chunk too long for one call, or with so much of its
-        length in long runs that reporting each of their offsets would cost more than the map."""
-        if len(data) >= _NATIVE_MAX_BYTES:
-            return None
-        if self._pieces is None:
-            self._pieces = _database(
-                self._hyperscan, [b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH, b"[A-Za-z0-9]{%d}[\"']" % MIN_PIECE], [0, 0]
-            )
-            self._pieces_scratch = self._hyperscan.Scratch(self._pieces)
-        # Ends of the runs' 64-character windows, one per offset of a long run, then of the quotes.
-        allowed = len(data) // _LOCATE_BYTES_PER_MATCH + _LOCATE_MATCHES
-        found: _Pieces = ([], [], [allowed])
-        try:
-            self._pieces.scan(data, match_event_handler=_collect_capped, context=found, scratch=self._pieces_scratch)
-        except self._hyperscan.ScanTerminated:
-            return None
-        ends, quote_ends, _ = found
-        runs: list[list[int]] = []
-        for end in ends:  # consecutive window ends make one run
-            if runs and runs[-1][1] == end - 1:
-                runs[-1][1] = end
-            else:
-                runs.append([end - TOKEN_LENGTH, end])
-        return Located([(start, end) for start, end in runs], [end - 1 for end in quote_ends])
 
     def _found(self, database: Any, scratch: Any, data: bytes) -> bool:
         found = [False]
@@ -194,12 +165,79 @@ class HyperscanPrefilter:
 
 
 _LOWER_WIDTH, _UPPER_WIDTH = (len(needle) for needle in SECRET_NEEDLES)
-# `locate` gives up (the chunk is mapped instead) past one reported offset per this many bytes, plus a
-# few: a callback costs about what mapping 256 bytes does, so the worst case stays linear and near
-# the map's cost. A long run reports every offset past its 64th character.
+
+
+class NativeLocator:
+    """`detectors.Locator` with Hyperscan: the runs and the split keys' needles that `find_matches`
+    needs, each found by a pass of its own over the chunk, made only when needed (flask's files name
+    `SECRET_KEY` and hold no run: they need the needles only). Either pass runs at 1.5 to 3.5 GB/s,
+    where mapping the chunk (`tokens.run_marks`) and searching the map made about 0.4. Each database
+    is compiled when first used, in the process that scans (a few milliseconds)."""
+
+    def __init__(self, hyperscan: Any) -> None:
+        self._hyperscan = hyperscan
+        self._databases: dict[bytes, tuple[Any, Any]] = {}
+
+    def runs(self, data: bytes) -> list[tuple[int, int]] | None:
+        # Every end of a 64-character window: a run of n alphanumerics reports n - 63 ends in a row.
+        found = self._ends(_RUN_PATTERNS, data)
+        if found is None:
+            return None
+        runs: list[list[int]] = []
+        for end in found[0]:
+            if runs and runs[-1][1] == end - 1:
+                runs[-1][1] = end
+            else:
+                runs.append([end - TOKEN_LENGTH, end])
+        return [(start, end) for start, end in runs]
+
+    def quotes(self, data: bytes) -> list[int] | None:
+        found = self._ends(_QUOTE_PATTERNS, data)
+        if found is None:
+            return None
+        glued_after, glued_before, _ = found
+        # The first form ends after the quote that follows the glue: the piece's closing quote is the
+        # last byte before that glue. The second ends right after the piece's closing quote.
+        quotes = {end - 1 for end in glued_before}
+        for end in glued_after:
+            low = max(0, end - 2 - MAX_GLUE_BYTES)
+            quotes.add(low + len(data[low : end - 1].rstrip(_GLUE_BYTES)) - 1)
+        return sorted(quotes)
+
+    def _ends(self, patterns: tuple[bytes, ...], data: bytes) -> _Pieces | None:
+        """The end of every match of each of `patterns` (at most two) in `data`, in order; None when
+        `data` is too long for one call or reports more than one match per `_LOCATE_BYTES_PER_MATCH`
+        bytes, and a few: then `find_matches` maps it whole, as without the locator."""
+        if len(data) >= _NATIVE_MAX_BYTES:
+            return None
+        compiled = self._databases.get(patterns[0])
+        if compiled is None:
+            database = _database(self._hyperscan, list(patterns), [0] * len(patterns))
+            compiled = self._databases[patterns[0]] = (database, self._hyperscan.Scratch(database))
+        database, scratch = compiled
+        found: _Pieces = ([], [], [len(data) // _LOCATE_BYTES_PER_MATCH + _LOCATE_MATCHES])
+        try:
+            database.scan(data, match_event_handler=_collect_capped, context=found, scratch=scratch)
+        except self._hyperscan.ScanTerminated:
+            return None
+        return found
+
+
+_RUN_PATTERNS = (b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH,)
+# A piece of `split_literals` (a quote, 24 to 63 alphanumerics, a quote) with glue and a quote after it,
+# or after glue and a quote: only those can pass its tests. A pattern that starts at a quote runs at
+# 1.5 to 3.5 GB/s, the plain needle (alphanumerics, then a quote: one hit for every quoted long word)
+# at 0.5 to 0.7.
+_PIECE = b"""["'][A-Za-z0-9]{%d,%d}["']""" % (MIN_PIECE, TOKEN_LENGTH - 1)
+_GLUE_PATTERN = b"""[ \\t\\r\\n+.\\\\]{1,%d}""" % MAX_GLUE_BYTES
+_QUOTE_PATTERNS = (_PIECE + _GLUE_PATTERN + b"""["']""", b"""["']""" + _GLUE_PATTERN + _PIECE)
+_GLUE_BYTES = b" \t\r\n+.\\"
+# The locator gives up (the chunk is mapped instead) past one reported match per this many bytes, plus
+# a few: a match costs about what mapping 256 bytes does, so the worst case stays linear and near the
+# map's cost. A long run reports every offset past its 64th character.
 _LOCATE_BYTES_PER_MATCH = 256
 _LOCATE_MATCHES = 256
-# What `locate`'s pass collects: the runs' window ends, the quotes' match ends, the matches still allowed.
+# What a locator's pass collects: the match ends of its first and second pattern, the matches still allowed.
 _Pieces = tuple[list[int], list[int], list[int]]
 
 
@@ -220,7 +258,7 @@ def _collect(pattern: int, start: int, end: int, flags: int, found: tuple[list[i
 
 
 def _collect_capped(pattern: int, start: int, end: int, flags: int, found: _Pieces) -> bool:
-    # `found[2][0]` counts down the matches still allowed: at zero the scan stops (`locate` gives up).
+    # `found[2][0]` counts down the matches still allowed: below zero the scan stops (the locator gives up).
     found[pattern].append(end)
     found[2][0] -= 1
     return found[2][0] < 0
