@@ -170,12 +170,9 @@ def blob_findings(
                 return []
         # Searched in the blob as it is, not in its printable text, so that a binary blob with nothing is
         # never converted: `printable_text` keeps every offset and every alphanumeric, so the triggers
-        # (and the base64 runs) are the same in both.
-        return [
-            ("", finding)
-            for chunk in parts.blob_chunks(path, data, errors)
-            for finding in parts.detect(chunk.data, chunk.path, triggers=triggers)
-        ]
+        # (and the base64 runs) are the same in both. The one chunk `blob_chunks` makes of such a blob
+        # is its printable text from line 1, column 1: made here without the generator and its tests.
+        return [("", finding) for finding in parts.detect(parts.printable_text(data), path, triggers=triggers)]
     if plain and prefilter is not None and parts.ruled_out(prefilter, prefilter.may_match(data), data, path):
         return []
     results: list[tuple[str, Finding]] = []
