@@ -32,6 +32,7 @@ standard library, for short texts such as commit messages).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from typing import Any, Protocol
 
@@ -125,8 +126,8 @@ class HyperscanPrefilter:
         patterns = [*TRIGGER_LITERALS, b"[A-Za-z0-9]{%d}" % TOKEN_LENGTH]
         # Pattern ids are their index here: the two secret needles, armour, the run (see `triggers`).
         flags = [0, 0, single, single]
-        self._triggers = _database(hyperscan, patterns, flags)
-        self._base64 = _database(hyperscan, [b"[A-Za-z0-9+/]{%d}" % MIN_RUN_LENGTH], [single])
+        self._triggers = _database(hyperscan, tuple(patterns), tuple(flags))
+        self._base64 = _database(hyperscan, (b"[A-Za-z0-9+/]{%d}" % MIN_RUN_LENGTH,), (single,))
         # Scratch space belongs to one thread of one process: made here, in the process that scans.
         self._triggers_scratch = hyperscan.Scratch(self._triggers)
         self._base64_scratch = hyperscan.Scratch(self._base64)
@@ -204,17 +205,26 @@ class NativeLocator:
             quotes.add(low + len(data[low : end - 1].rstrip(_GLUE_BYTES)) - 1)
         return sorted(quotes)
 
+    def compile(self) -> None:
+        """Compile both databases now (see `compile_native`)."""
+        for patterns in (_RUN_PATTERNS, _QUOTE_PATTERNS):
+            self._compiled(patterns)
+
+    def _compiled(self, patterns: tuple[bytes, ...]) -> tuple[Any, Any]:
+        """The database of `patterns` and this process's scratch space for it."""
+        compiled = self._databases.get(patterns[0])
+        if compiled is None:
+            database = _database(self._hyperscan, patterns, (0,) * len(patterns))
+            compiled = self._databases[patterns[0]] = (database, self._hyperscan.Scratch(database))
+        return compiled
+
     def _ends(self, patterns: tuple[bytes, ...], data: bytes) -> _Pieces | None:
         """The end of every match of each of `patterns` (at most two) in `data`, in order; None when
         `data` is too long for one call or reports more than one match per `_LOCATE_BYTES_PER_MATCH`
         bytes, and a few: then `find_matches` maps it whole, as without the locator."""
         if len(data) >= _NATIVE_MAX_BYTES:
             return None
-        compiled = self._databases.get(patterns[0])
-        if compiled is None:
-            database = _database(self._hyperscan, list(patterns), [0] * len(patterns))
-            compiled = self._databases[patterns[0]] = (database, self._hyperscan.Scratch(database))
-        database, scratch = compiled
+        database, scratch = self._compiled(patterns)
         found: _Pieces = ([], [], [len(data) // _LOCATE_BYTES_PER_MATCH + _LOCATE_MATCHES])
         try:
             database.scan(data, match_event_handler=_collect_capped, context=found, scratch=scratch)
@@ -241,10 +251,23 @@ _LOCATE_MATCHES = 256
 _Pieces = tuple[list[int], list[int], list[int]]
 
 
-def _database(hyperscan: Any, patterns: list[bytes], flags: list[int]) -> Any:
+@functools.cache
+def _database(hyperscan: Any, patterns: tuple[bytes, ...], flags: tuple[int, ...]) -> Any:
+    """`patterns` compiled, once per process: a database is read-only memory, so the scanning processes
+    a history forks share the ones their parent compiled (`compile_native`); scratch space is not shared."""
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
+    database.compile(
+        expressions=list(patterns), ids=list(range(len(patterns))), elements=len(patterns), flags=list(flags)
+    )
     return database
+
+
+def compile_native() -> None:
+    """Compile every database of the native prefilter and locator now, if there is one: in a process
+    about to fork the processes that scan, which then inherit them (about 30 ms each would spend)."""
+    prefilter = load_prefilter()
+    if isinstance(prefilter, HyperscanPrefilter):
+        prefilter.locator.compile()
 
 
 def _stop_at_first(pattern: int, start: int, end: int, flags: int, found: list[bool]) -> bool:
