@@ -84,9 +84,10 @@ class Triggers:
 
 class Matches:
     """What the passes over one chunk found, for the analysis (`candidates`): the `run_marks` map of the
-    chunk, its armoured blocks, the 64-character runs that passed the token checks (each with whether
-    it is hex), the values assigned to secret names, the private keys, and whether a secret's name was
-    seen at all (even without a value the credential rule takes). A plain class: see `Triggers`."""
+    chunk (or, when a `Locator` spared mapping it, the split keys' needles it located), its armoured
+    blocks, the 64-character runs that passed the token checks (each with whether it is hex), the
+    values assigned to secret names, the private keys, and whether a secret's name was seen at all
+    (even without a value the credential rule takes). A plain class: see `Triggers`."""
 
     __slots__ = ("blocks", "credentials", "marks", "pems", "quotes", "runs", "secret_named")
 
@@ -155,7 +156,8 @@ def find_matches(data: bytes, path: str, triggers: Triggers | None = None) -> Ma
     pems = list(private_keys(data, blocks)) if blocks else []
     if not (runs or credentials or pems) and not compiled:
         # Nothing left but keys split in pieces, looked for where a secret is named or the path says
-        # credentials may be (a commit message: every one of them); none without their first piece.
+        # credentials may be (a commit message: every one of them); none without their first piece (or,
+        # as the locator finds them, without a first piece that glue joins to a quote on one side).
         if not (secret_names or may_hold_credentials(path)):
             return None
         if marks is None and locator is not None:
