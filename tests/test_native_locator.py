@@ -186,9 +186,10 @@ def test_locator_gives_up_where_reporting_would_cost_more_than_the_map(native: P
     assert _locator(native).runs(long_run) is None
     assert _locator(native).quotes(glued) is None
     key = api_key()
+    split_key = f'"{key[:30]}" "{key[30:]}"\n'.encode()
     for data in (
-        long_run + f'\napi_secret = "{key[:30]}" "{key[30:]}"\n'.encode(),
-        glued + f'\nBINANCE_API_SECRET = "{secret_key()}"\n'.encode(),
+        long_run + b"\napi_secret = " + split_key,
+        glued + b"\nBINANCE_API_SECRET = " + f'"{secret_key()}"\n'.encode(),
     ):
         for path in PATHS:
             assert detect(data, path, triggers=native.triggers(data)) == detect(data, path), path
