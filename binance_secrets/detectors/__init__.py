@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
 
 
+def load_analysis() -> None:
+    """Import steps 3 to 6 now: in a process about to fork the processes that scan a history, which then
+    inherit them instead of each importing them at its first candidate."""
+    from binance_secrets.detectors import candidates, file_facts, findings, pairing, positions  # noqa: F401
+
+
 def detect(
     data: bytes, path: str, *, first_line: int = 1, decode: bool = True, triggers: Triggers | None = None
 ) -> list[Finding]:

@@ -26,6 +26,7 @@ from binance_secrets.detectors.tokens import (
     TokenSpan,
     alphanumeric_runs,
     rejection_reason,
+    run_marks,
     value_rejection_reason,
 )
 from binance_secrets.triggers import TOKEN_LENGTH
@@ -52,7 +53,7 @@ def candidates(data: bytes, found: Matches, facts: FileFacts) -> list[Candidate]
     # Split keys are looked for where a credential is likely (a secret's name, a key, a path that says
     # so): the search is one more pass over the data, which most files (and the hook) need not pay.
     if kept or found.secret_named or facts.may_hold_credentials:
-        split = _split_candidates(data, found.marks, facts, previous_by_end)
+        split = _split_candidates(data, found.marks, found.quotes, facts, previous_by_end)
         kept += [c for c in split if not _inside(c.start, armoured)]
     kept = with_hex_partners(data, kept)
     token_spans = sorted((c.start, c.end) for c in kept)
@@ -75,7 +76,7 @@ def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
 
 def _token_candidates(
     data: bytes,
-    marks: bytes,
+    marks: bytes | None,
     runs: list[tuple[TokenSpan, bool]],
     facts: FileFacts,
     previous_by_end: dict[int, Candidate],
@@ -83,7 +84,8 @@ def _token_candidates(
     candidates: list[Candidate] = []
     spans: Iterable[tuple[TokenSpan, bool]] = runs
     if facts.compiled:
-        spans = itertools.chain(runs, _checked(data, _marshalled_strings(data, marks)))
+        # A compiled module is always mapped whole (`matches.find_matches`): its strings are found there.
+        spans = itertools.chain(runs, _checked(data, _marshalled_strings(data, marks or run_marks(data))))
     for span, hex_value in spans:
         if hex_value and not hex_shape(data, span, facts.lock_file):
             continue
@@ -124,13 +126,14 @@ def _marshalled_strings(data: bytes, marks: bytes) -> Iterator[TokenSpan]:
 
 
 def _split_candidates(
-    data: bytes, marks: bytes, facts: FileFacts, previous_by_end: dict[int, Candidate]
+    data: bytes, marks: bytes | None, quotes: list[int] | None, facts: FileFacts, previous_by_end: dict[int, Candidate]
 ) -> list[Candidate]:
-    """Keys split in pieces (`("abc" "def")`), reported at the first piece with the joined value."""
+    """Keys split in pieces (`("abc" "def")`), reported at the first piece with the joined value; found
+    in the chunk's map, or from the quotes a native pass located when there is none (`Matches`)."""
     from binance_secrets.detectors.split_literals import split_literals
 
     candidates = []
-    for literal in split_literals(data, marks):
+    for literal in split_literals(data, marks, quotes):
         joined = literal.value.encode("ascii")
         if len(joined) != len(_RUN_PROBE):
             continue

@@ -7,6 +7,7 @@ on a bounded window, so a huge line costs a constant per occurrence.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -121,8 +122,7 @@ def credential_assignments(
         position = _next(data, needle, 0, offsets)
         examined_to = 0
         while position != -1:
-            name_end = _name_end(data, position + len(needle))
-            name_start = _name_start(data, position)
+            name_start, name_end = _name_bounds(data, position, position + len(needle))
             if name_start not in seen_names:
                 seen_names.add(name_start)
                 if names is not None:
@@ -143,26 +143,34 @@ def _next(data: bytes, needle: bytes, start: int, offsets: Sequence[int] | None)
     return offsets[index] if index < len(offsets) else -1
 
 
-def _name_start(data: bytes, position: int) -> int:
-    """Start of the run of name characters that ends at `position` (at most `_MAX_NAME_BYTES` back)."""
-    limit = max(0, position - _MAX_NAME_BYTES)
-    return data[limit:position].translate(_NAME_MARKS).rfind(b" ") + 1 + limit
+def _name_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """Where the run of name characters around `data[start:end]` starts and ends (at most `_MAX_NAME_BYTES`
+    either side), from one map of that window."""
+    low = max(0, start - _MAX_NAME_BYTES)
+    high = min(len(data), end + _MAX_NAME_BYTES)
+    window = data[low:high].translate(_NAME_MARKS)
+    after = window.find(b" ", end - low)
+    return window.rfind(b" ", 0, start - low) + 1 + low, high if after == -1 else low + after
 
 
-def _name_end(data: bytes, position: int) -> int:
-    """End of the run of name characters that starts at `position` (at most `_MAX_NAME_BYTES` on)."""
-    limit = min(len(data), position + _MAX_NAME_BYTES)
-    end = data[position:limit].translate(_NAME_MARKS).find(b" ")
-    return limit if end == -1 else position + end
-
-
-def _match_at(data: bytes, name_start: int, name_end: int) -> CredentialMatch | None:
-    name = data[name_start:name_end].decode("ascii", "replace").strip(".-")
+@functools.lru_cache(maxsize=4096)
+def _secret_name(raw: bytes) -> tuple[str, tuple[str, ...]] | None:
+    """The name and its words when `raw` names a secret whose value may follow, else None. Remembered:
+    a history meets the same few names (`SECRET_KEY`, `api_secret`) in every version of every file."""
+    name = raw.decode("ascii", "replace").strip(".-")
     words = name_words(name)
     if not words or words[-1] in _REFERENCE_WORDS or not any("secret" in word for word in words):
         return None
     if words[0] in _DIGEST_WORDS:
         return None  # `hashed_secret` (detect-secrets baselines): a digest of a secret, not the secret
+    return name, words
+
+
+def _match_at(data: bytes, name_start: int, name_end: int) -> CredentialMatch | None:
+    named = _secret_name(data[name_start:name_end])
+    if named is None:
+        return None
+    name, words = named
     window_end = min(len(data), name_end + _MAX_VALUE_BYTES + 64)
     match = _ASSIGNMENT.match(data, name_end, window_end)
     if match is None:

@@ -114,6 +114,13 @@ def _trie(words: list[str]) -> str:
 
 
 @functools.cache
+def _presence_pattern() -> re.Pattern[bytes]:
+    """Any of the words of `_PRESENCE` at all: one search of their trie, twice as fast as testing the
+    92 words one by one (each a pass over the block)."""
+    return re.compile(_trie(sorted(word.decode() for word in _PRESENCE)).encode())
+
+
+@functools.cache
 def _mention_pattern() -> re.Pattern[bytes]:
     # Compiled on first use (the hook imports this module but rarely needs it). Runs on lower-cased
     # blocks: `(?<![a-z0-9])` and `(?![a-z0-9])` keep short words whole; the `gate` forms are the
@@ -186,7 +193,7 @@ class ExchangeMentions:
         text = self._data[window_start : end + _BLOCK_OVERLAP].lower()
         mentions: list[Mention] = []
         # Most blocks name no exchange: a few substring tests (C) rule that out before the regex runs.
-        matches = _mention_pattern().finditer(text) if any(word in text for word in _PRESENCE) else ()
+        matches = _mention_pattern().finditer(text) if _presence_pattern().search(text) else ()
         for match in matches:
             position = window_start + match.start()
             if not start <= position < end:

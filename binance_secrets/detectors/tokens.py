@@ -108,6 +108,15 @@ def alphanumeric_runs(data: bytes, marks: bytes | None = None) -> Iterator[Token
         position = marks.find(_RUN, end)
 
 
+def runs_as_tokens(data: bytes, runs: list[tuple[int, int]]) -> Iterator[TokenSpan]:
+    """`alphanumeric_runs` from runs already located (each whole run of `TOKEN_LENGTH` alphanumerics
+    or more, as `start, end`, in order: what `alphanumeric_runs` finds in the map): the same spans."""
+    for position, end in runs:
+        start = _peel_prefix(data, position, end)
+        if end - start == TOKEN_LENGTH:
+            yield TokenSpan(start, end)
+
+
 def _peel_prefix(data: bytes, start: int, end: int) -> int:
     extra = end - start - TOKEN_LENGTH
     if extra <= 0 or start == 0:
