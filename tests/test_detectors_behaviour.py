@@ -159,15 +159,24 @@ def test_a_uuid_assigned_to_a_secret_name_is_an_id_not_a_secret() -> None:
 
 
 def test_three_xs_inside_a_random_secret_do_not_make_it_a_placeholder() -> None:
-    """README "What is detected": a hardcoded secret is reported whatever its random characters spell;
+    """README "Silent on look-alikes": a hardcoded secret is reported whatever its random characters spell;
     three x's in a row turn up in about one random 40-character secret in 750 (a real one is no
     exception), while `xxxx…` and `your_key_xxx` stay placeholders."""
+    def found_secrets(value: str) -> list[str]:
+        return [finding.secret for finding in detect(f'API_SECRET = "{value}"\n'.encode(), "settings.py")]
+
     for position in (0, 17, 37):
-        # No other x around: a random neighbour x would spell `xxxx`, which is a placeholder's mark.
-        secret = random_token(40).replace("x", "a").replace("X", "B")
-        secret = secret[:position] + "xXx" + secret[position + 3 :]
-        if not any(char.isdigit() for char in secret):
-            secret = secret[:-1] + "7"
+        while True:
+            # No other x around: a random neighbour x would spell `xxxx`, which is a placeholder's mark.
+            base = random_token(40).replace("x", "a").replace("X", "B")
+            if not any(char.isdigit() for char in base):
+                base = base[:-1] + "7"
+            # The same value with `aBa` where the x's go must be found: a random value that spells a
+            # word (`yours`, `test`) is a known miss of its own (README "Silent on look-alikes").
+            control = base[:position] + "aBa" + base[position + 3 :]
+            if found_secrets(control) == [control]:
+                break
+        secret = base[:position] + "xXx" + base[position + 3 :]
         found = detect(f'API_SECRET = "{secret}"\n'.encode(), "settings.py")
         assert [finding.secret for finding in found] == [secret], secret
     for placeholder in ("x" * 40, "your_secret_xxx", "sk_live_xxx_" + "a1B2" * 6, random_token(30) + "xxxx"):
