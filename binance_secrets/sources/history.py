@@ -52,9 +52,11 @@ from binance_secrets.sources.history_cache import (
     HistoryCache,
     Listing,
     Secrets,
+    order_digest,
     path_digest,
     revisions_digest,
 )
+from binance_secrets.sources.history_increment import Increment, NewObjects, commit_order, find_increment
 
 DEFAULT_MAX_BLOB_BYTES = 20 * 1024 * 1024
 REPOSITORY = "<repository>"
@@ -173,6 +175,10 @@ class _Run:
         self.flagged_tags: set[str] = set()
         self.flagged_commits: set[str] = set()
         self.replayed: Listing | None = None
+        # With a cache, on refs that only moved forward: the commits whose messages are read (the new
+        # ones), and the digest of the whole walk's commit order, for this audit's record.
+        self.message_revisions: tuple[str, ...] | None = None
+        self.order: str | None = None
         self.shallow = False
         # The attribution's walk, started beside the scan once it has found a secret in a blob (or
         # met one the cache knows: `walk_wanted`).
@@ -193,8 +199,15 @@ class _Run:
         found: list[ObjectFindings] = []
         listing = ObjectListing(self.repo, self.request.revisions)
         replay = self._recorded_listing()
+        increment = self._increment() if replay is None else None
         if replay is not None:
             self._replay(replay)
+        elif increment is not None:
+            # Only the new commits' objects are listed and scanned; the record stands for the rest.
+            listing = NewObjects(self.repo, increment.objects)
+            self.message_revisions = increment.message_revisions
+            self._list_and_scan(listing, found)
+            self._extend(increment)
         else:
             self._list_and_scan(listing, found)
         if self.missing > MAX_MISSING_REPORTED:
@@ -221,10 +234,11 @@ class _Run:
 
     def _list_and_scan(self, listing: ObjectListing, found: list[ObjectFindings]) -> None:
         tasks = self._tasks(listing)
-        messages = MessageScan(self.request.revisions)
+        revisions = self.message_revisions or self.request.revisions
+        messages = MessageScan(revisions)
         if self.cache is not None:
             known, flagged = self.cache.known_commits()
-            messages = MessageScan(self.request.revisions, known, flagged)
+            messages = MessageScan(revisions, known, flagged)
         results = scan_in_parallel(self.repo, tasks, self.request.jobs, messages)
         # Closed on the way out whatever happens (an error, SIGTERM, Ctrl-C): workers and every git
         # process end before the audit returns.
@@ -305,24 +319,46 @@ class _Run:
         attributed again (the graph is walked as always), nothing is read."""
         assert self.cache is not None
         self.cache.listing_used = True
-        self.submodules = listing.submodules
+        self._recall(listing)
+        self.progress.listing_done = True
+        self.replayed = listing
+
+    def _increment(self) -> Increment | None:
+        """What the new commits add to the listing the cache recorded, when refs only moved forward."""
+        if self.cache is None or self.shallow or self.repo.graft_file is not None or self.repo.partial:
+            return None
+        return find_increment(self.repo, self.request.revisions, self.cache, self.request.max_blob_bytes)
+
+    def _extend(self, increment: Increment) -> None:
+        """After the new objects were listed and scanned: the recorded listing stands for the old ones
+        (a full listing would have listed the new commits' objects first, so their errors come first)."""
+        assert self.cache is not None
+        self.cache.listing_extended = True
+        self._recall(increment.record)
+        self.order = increment.order
+
+    def _recall(self, listing: Listing) -> None:
+        """What a recorded listing found, added to this audit's: counts, oversized blobs, flagged objects."""
+        assert self.cache is not None
+        self.submodules = self.submodules or listing.submodules
         for sha, path, size in listing.oversized:
+            self.oversized.append((sha, path, size))
             if not self.path_filter.is_excluded(path):
                 self.errors.append(self._oversized_error(sha, path, size))
         old = self.cache.old
         for sha, path in listing.flagged_blobs.items():
-            self.cached.append(CachedObject(sha, "blob", path, old.blob_findings[sha]))
+            self.cached.append(CachedObject(sha, "blob", path, self.cache.flagged_blob(sha, path)))
+            self.flagged_blobs[sha] = path
         for sha in listing.flagged_tags:
             self.cached.append(CachedObject(sha, "tag", TAG_MESSAGE_PATH, old.tag_findings[sha]))
+            self.flagged_tags.add(sha)
         for sha in listing.flagged_commits:
             self.cached.append(CachedObject(sha, "commit", COMMIT_MESSAGE_PATH, old.commit_findings[sha]))
-        self.progress.commits = listing.commits
-        self.progress.objects = listing.objects
-        self.progress.bytes = listing.bytes
-        self.blobs = listing.blobs
-        self.progress.listing_done = True
-        self.flagged_blobs = dict(listing.flagged_blobs)
-        self.replayed = listing
+            self.flagged_commits.add(sha)
+        self.progress.commits += listing.commits
+        self.progress.objects += listing.objects
+        self.progress.bytes += listing.bytes
+        self.blobs += listing.blobs
 
     def listing_record(self) -> tuple[str | None, Listing | None]:
         """This audit's listing, for the cache: only when it was complete (nothing missing, unreadable or
@@ -337,6 +373,11 @@ class _Run:
         paths = [*self.flagged_blobs.values(), *(path for _, path, _ in self.oversized)]
         if any(redact_free_text(path) != path for path in paths):
             return None, None
+        order = self.order
+        if order is None and not any(revision.startswith("^") for revision in self.request.revisions):
+            # For the next audit to build on, if refs only move forward (`history_increment`).
+            commits = commit_order(self.repo, self.request.revisions)
+            order = order_digest(commits) if commits is not None and len(commits) == self.progress.commits else ""
         listing = Listing(
             max_blob_bytes=self.request.max_blob_bytes,
             commits=self.progress.commits,
@@ -348,6 +389,8 @@ class _Run:
             flagged_blobs=dict(self.flagged_blobs),
             flagged_tags=sorted(self.flagged_tags),
             flagged_commits=sorted(self.flagged_commits),
+            revisions=list(self.request.revisions),
+            order=order or "",
         )
         return self._listing_name(), listing
 

@@ -6,8 +6,10 @@ what the detectors look at), the annotated tags and commits whose messages were 
 those that held findings, the SHA-256 of each secret and its confidence. A report needs the findings
 themselves (line, column, the redacted secret) only for the few objects where a secret was first
 introduced: those objects are read and scanned again when reporting. And per set of revisions
-audited, a summary of the listing (which blobs were over the size limit, where the flagged blobs
-were listed), so that a re-audit of refs that have not moved does not even list the history.
+audited, a summary of the listing (the revisions, a digest of the order git walked their commits in,
+which blobs were over the size limit, where the flagged blobs were listed), so that a re-audit of refs
+that have not moved does not even list the history, and one of refs that only moved forward lists only
+the new commits (`history_increment`).
 
 Entries are valid only for this tool version, this cache format and these detectors (a digest of
 the detection code, `rules_digest`): any change and the cache is rebuilt.
@@ -41,7 +43,7 @@ from typing import NamedTuple
 
 import binance_secrets
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"binance-secrets history cache\n"
 KEY_ENVIRONMENT = "BINANCE_SECRETS_CACHE_KEY"
 KEY_FILE_NAME = "cache-key"
@@ -82,18 +84,28 @@ class Listing:
     flagged_blobs: dict[str, str]  # blob -> the path it was listed (and scanned) under
     flagged_tags: list[str]
     flagged_commits: list[str]
+    # The revisions audited (object ids: tips, `^sha` for a range) and a digest of the order
+    # `git rev-list` walks their commits in ("" when not recorded): what a re-audit of refs that only
+    # moved forward needs to build on this listing (`history_increment`).
+    revisions: list[str] = field(default_factory=list)
+    order: str = ""
 
 
 @dataclass
 class CacheData:
     rules: str
     blobs: dict[str, str] = field(default_factory=dict)  # blob -> path digest, for every blob scanned
+    # Keyed by blob id and path digest (`finding_key`): what a blob holds depends on the path it was
+    # scanned under, and a blob scanned again under another path must not inherit the old answer.
     blob_findings: dict[str, Secrets] = field(default_factory=dict)
     tags: set[str] = field(default_factory=set)
     tag_findings: dict[str, Secrets] = field(default_factory=dict)
     commits: set[str] = field(default_factory=set)
     commit_findings: dict[str, Secrets] = field(default_factory=dict)
     listings: dict[str, Listing] = field(default_factory=dict)
+    # The listing whose blobs `blobs` holds, exactly (every blob it listed under the size limit, and no
+    # other), or "": only on that listing can a re-audit build (`history_increment`).
+    blob_listing: str = ""
     # Attribution results, per (revisions, HEAD, blobs holding the secrets asked about): on refs that
     # have not moved, the graph walk's answer is the same, so a re-audit need not walk it again.
     attributions: dict[str, list[Attributed]] = field(default_factory=dict)
@@ -131,6 +143,16 @@ def rules_digest() -> str:
 
 def path_digest(path: str) -> str:
     return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:PATH_DIGEST_HEX]
+
+
+def finding_key(sha: str, digest: str) -> str:
+    """The key of a blob's findings: its id and the digest of the path it was scanned under."""
+    return sha + digest
+
+
+def order_digest(commits: Sequence[str]) -> str:
+    """Names the order in which `git rev-list` walked a set of revisions' commits."""
+    return hashlib.sha256("\n".join(commits).encode("ascii", "replace")).hexdigest()
 
 
 def revisions_digest(revisions: Sequence[str], max_blob_bytes: int) -> str:
@@ -254,6 +276,7 @@ def _encode(data: CacheData) -> dict[str, object]:
         "commits": "".join(sorted(data.commits)),
         "commit_findings": {sha: _secrets_out(found) for sha, found in data.commit_findings.items()},
         "listings": [[name, _listing_out(listing)] for name, listing in data.listings.items()],
+        "blob_listing": data.blob_listing,
         "attributions": [[name, [list(item) for item in items]] for name, items in data.attributions.items()],
     }
 
@@ -284,6 +307,7 @@ def _decode(document: dict[str, object]) -> CacheData:
         raise ValueError("listings")
     for name, listing in listings:
         data.listings[_text(name)] = _listing_in(listing)
+    data.blob_listing = _hex(document["blob_listing"])
     attributions = document["attributions"]
     if not isinstance(attributions, list):
         raise ValueError("attributions")
@@ -313,6 +337,8 @@ def _listing_out(listing: Listing) -> dict[str, object]:
         "flagged_blobs": listing.flagged_blobs,
         "flagged_tags": listing.flagged_tags,
         "flagged_commits": listing.flagged_commits,
+        "revisions": listing.revisions,
+        "order": listing.order,
     }
 
 
@@ -333,7 +359,15 @@ def _listing_in(value: object) -> Listing:
         flagged_blobs={_hex(sha): _text(path) for sha, path in flagged_blobs.items()},
         flagged_tags=[_hex(sha) for sha in value["flagged_tags"]],
         flagged_commits=[_hex(sha) for sha in value["flagged_commits"]],
+        revisions=[_revision(revision) for revision in value["revisions"]],
+        order=_hex(value["order"]),
     )
+
+
+def _revision(value: object) -> str:
+    text = _text(value)
+    _hex(text.removeprefix("^"))
+    return text
 
 
 def _secrets_out(found: Secrets) -> list[list[str]]:
@@ -406,7 +440,8 @@ class HistoryCache:
         self.old = old if old is not None else CacheData(rules=rules)
         self.new = CacheData(rules=rules)
         self.hits = 0
-        self.listing_used = False
+        self.listing_used = False  # a recorded listing was replayed: nothing was listed
+        self.listing_extended = False  # a recorded listing was extended by the new commits' objects
 
     @classmethod
     def open(cls, path: str, environ: Mapping[str, str] | None = None) -> tuple[HistoryCache | None, str | None]:
@@ -431,12 +466,17 @@ class HistoryCache:
         None when it was not scanned under that path."""
         if self.old.blobs.get(sha) != digest:
             return None
-        found = self.old.blob_findings.get(sha, ())
+        key = finding_key(sha, digest)
+        found = self.old.blob_findings.get(key, ())
         self.new.blobs[sha] = digest
         if found:
-            self.new.blob_findings[sha] = found
+            self.new.blob_findings[key] = found
         self.hits += 1
         return found
+
+    def flagged_blob(self, sha: str, path: str) -> Secrets:
+        """What a recorded listing's flagged blob holds (`listing` checked that it is recorded)."""
+        return self.old.blob_findings[finding_key(sha, path_digest(path))]
 
     def tag(self, sha: str) -> Secrets | None:
         if sha not in self.old.tags:
@@ -460,7 +500,8 @@ class HistoryCache:
         listing = self.old.listings.get(name)
         if listing is None:
             return None
-        if any(sha not in self.old.blob_findings for sha in listing.flagged_blobs):
+        blob_findings = self.old.blob_findings
+        if any(finding_key(sha, path_digest(path)) not in blob_findings for sha, path in listing.flagged_blobs.items()):
             return None
         if any(sha not in self.old.tag_findings for sha in listing.flagged_tags):
             return None
@@ -480,9 +521,9 @@ class HistoryCache:
         self.new.attributions[name] = items
 
     def scanned_blob(self, sha: str, path: str, found: Secrets) -> None:
-        self.new.blobs[sha] = path_digest(path)
+        digest = self.new.blobs[sha] = path_digest(path)
         if found:
-            self.new.blob_findings[sha] = found
+            self.new.blob_findings[finding_key(sha, digest)] = found
 
     def scanned_tag(self, sha: str, found: Secrets) -> None:
         self.new.tags.add(sha)
@@ -496,13 +537,20 @@ class HistoryCache:
 
     def save(self, listing_name: str | None, listing: Listing | None) -> None:
         """Write what this audit saw. Blob ids are kept for the blobs this audit listed (all of the old
-        ones when it replayed a listing); messages and findings once recorded stay recorded."""
+        ones when it replayed a listing, the old ones and the new when it extended one); messages and
+        findings once recorded stay recorded."""
         old, new = self.old, self.new
         nothing_new = not (new.blobs or new.tags or new.commits) and new.attributions.keys() <= old.attributions.keys()
         if self.listing_used and nothing_new:
             return  # a replayed listing with nothing new: the file already says all of it
         data = CacheData(rules=new.rules)
-        data.blobs = dict(old.blobs) if self.listing_used else new.blobs
+        if self.listing_used:
+            data.blobs, data.blob_listing = dict(old.blobs), old.blob_listing
+        else:
+            # Extended: every old blob is still reachable (the old commits are), under the same path.
+            data.blobs = {**old.blobs, **new.blobs} if self.listing_extended else new.blobs
+            # `blobs` is then exactly the blobs of this listing, if it is recorded.
+            data.blob_listing = listing_name if listing_name is not None and listing is not None else ""
         data.blob_findings = {**old.blob_findings, **new.blob_findings}
         data.tags = old.tags | new.tags
         data.tag_findings = {**old.tag_findings, **new.tag_findings}
