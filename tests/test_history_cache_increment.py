@@ -1,0 +1,424 @@
+"""`history --cache` on refs that only moved forward: only the new commits' objects are listed and scanned.
+
+README "Incremental audits (`--cache`)": a re-audit reports exactly what a full audit reports (findings,
+first commits, `in_head`, `occurrences`, error entries, stats); after new commits it lists only what they
+add, and lists the whole history again when refs did not only move forward (a deleted branch, a
+force-push). Every test here compares the cached re-audit's JSON report with a cache-less audit's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from binance_secrets.cli import main
+from binance_secrets.filters import FindingFilter
+from binance_secrets.paths import PathFilter
+from binance_secrets.sources.git_objects import open_repository
+from binance_secrets.sources.git_revisions import all_tips, parse_range
+from binance_secrets.sources.history import HistoryRequest, Progress, audit_history
+from binance_secrets.sources.history_cache import load, rules_digest
+from testing.gitrepo import GitRepo
+from testing.keys import api_key, secret_key
+
+pytestmark = pytest.mark.slow
+
+KEY_TEXT = "test-cache-signing-key-increment-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _cache_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BINANCE_SECRETS_CACHE_KEY", KEY_TEXT)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+class History:
+    """A repository whose commits are a minute apart (git orders its walk by commit date: a test that
+    means to take the incremental path must not depend on how git breaks ties)."""
+
+    def __init__(self, path: Path) -> None:
+        self.repo = GitRepo.create(path)
+        self.path = path
+        self.clock = 1_700_000_000
+
+    def git(self, *args: str) -> str:
+        return self.repo.git(*args)
+
+    def commit(self, files: dict[str, str | bytes | None], message: str = "change") -> str:
+        """Writes (None: removes) `files`, commits them all; the new commit's id."""
+        for name, content in files.items():
+            if content is None:
+                self.git("rm", "-q", "--", name)
+            else:
+                self.repo.write(name, content)
+        self.clock += 60
+        stamp = f"@{self.clock} +0000"
+        env = {**self.repo.env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+        subprocess.run(
+            ["git", "commit", "-q", "--allow-empty", "--no-gpg-sign", "--no-verify", "-m", message],
+            cwd=self.path, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        return self.git("rev-parse", "HEAD").strip()
+
+    def tag(self, name: str, target: str, message: str) -> None:
+        self.clock += 60
+        stamp = f"@{self.clock} +0000"
+        env = {**self.repo.env, "GIT_COMMITTER_DATE": stamp}
+        subprocess.run(
+            ["git", "tag", "-a", "--no-sign", "-m", message, name, target],
+            cwd=self.path, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+
+
+def assignment(name: str, value: str) -> str:
+    return f'{name} = "{value}"\n'
+
+
+def audit(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code = main(["history", *args, "-f", "json", "--no-progress"])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, json.loads(captured.out)
+
+
+def normalized(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without its timing; findings and error entries in a stable order (a cached audit meets
+    objects in another order, and reports the same entries)."""
+    report = json.loads(json.dumps(report))
+    report["stats"].pop("seconds", None)
+    report["findings"] = sorted(report["findings"], key=lambda entry: json.dumps(entry, sort_keys=True))
+    report["errors"] = sorted(report["errors"], key=lambda entry: json.dumps(entry, sort_keys=True))
+    return report
+
+
+def assert_same_as_full(
+    capsys: pytest.CaptureFixture[str], history: History, cache: Path, *options: str
+) -> dict[str, Any]:
+    """The cached re-audit's report is the cache-less audit's; the cached one is returned."""
+    code, cached = audit(capsys, str(history.path), "--cache", str(cache), *options)
+    full_code, full = audit(capsys, str(history.path), *options)
+    assert normalized(cached) == normalized(full)
+    assert code == full_code
+    return cached
+
+
+def listed_objects(history: History, cache: Path, *, max_blob_bytes: int = 20 * 1024 * 1024) -> int:
+    """How many objects a cached audit of every ref listed (the audit itself, through its progress)."""
+    repository = open_repository(str(history.path))
+    request = HistoryRequest(tuple(all_tips(repository)), max_blob_bytes=max_blob_bytes, cache=str(cache))
+    seen: list[Progress] = []
+    audit_history(repository, request, FindingFilter(), PathFilter(), seen.append)
+    return seen[-1].listed_objects if seen else 0
+
+
+def first_audit(capsys: pytest.CaptureFixture[str], history: History, cache: Path, *options: str) -> None:
+    audit(capsys, str(history.path), "--cache", str(cache), *options)
+    assert cache.is_file()
+
+
+@pytest.fixture()
+def history(tmp_path: Path) -> History:
+    repo = History(tmp_path / "repo")
+    repo.commit({"README.md": "hello\n", "src/app.py": "print('app')\n"}, "start")
+    repo.commit({"src/util.py": "def f():\n    return 1\n"}, "util")
+    repo.commit({"README.md": "hello again\n"}, "docs")
+    return repo
+
+
+def test_one_new_commit_with_nothing_lists_only_its_new_blob(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.commit({"src/util.py": "def f():\n    return 2\n"}, "util 2")
+    kept = tmp_path / "kept.cache"
+    shutil.copy(cache, kept)
+    report = assert_same_as_full(capsys, history, cache)
+    assert report["findings"] == [] and report["stats"]["commits"] == 4
+    assert listed_objects(history, kept) == 1  # the one new blob: nothing of the old history
+
+
+def test_new_commit_adding_a_key_is_reported_as_a_full_audit_reports_it(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    added = history.commit({"deploy/keys.py": assignment("BINANCE_API_KEY", api_key())}, "deploy keys")
+    kept = tmp_path / "kept.cache"
+    shutil.copy(cache, kept)
+    report = assert_same_as_full(capsys, history, cache)
+    assert [(f["path"], f["commit"]["sha"], f["in_head"]) for f in report["findings"]] == [
+        ("deploy/keys.py", added, True)
+    ]
+    assert listed_objects(history, kept) == 1
+
+
+def test_old_key_copied_to_a_new_path_is_reported_at_both_paths(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair = assignment("BINANCE_API_KEY", api_key()) + assignment("BINANCE_API_SECRET", secret_key())
+    introduced = history.commit({"app/config.py": pair}, "config")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    # After the old path in the walk (z... sorts last): the blob keeps the path it was scanned under.
+    copied = history.commit({"zz/config_copy.py": pair}, "copy after")
+    report = assert_same_as_full(capsys, history, cache)
+    commits = {(f["path"], f["commit"]["sha"], f["occurrences"]) for f in report["findings"]}
+    assert commits == {("app/config.py", introduced, 2), ("zz/config_copy.py", copied, 1)}
+    # Before the old path (a... sorts first): a full audit lists the blob under the new path now.
+    history.commit({"a/config_copy.py": pair}, "copy before")
+    assert_same_as_full(capsys, history, cache)
+
+
+def test_removed_key_brought_back_is_reported_as_a_full_audit_reports_it(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_file = assignment("BINANCE_API_KEY", api_key())
+    history.commit({"settings.py": key_file}, "key")
+    history.commit({"settings.py": None}, "remove key")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.commit({"settings.py": key_file}, "revert: bring the key back")
+    kept = tmp_path / "kept.cache"
+    shutil.copy(cache, kept)
+    report = assert_same_as_full(capsys, history, cache)
+    assert [(f["in_head"], f["occurrences"]) for f in report["findings"]] == [(True, 2)]
+    assert listed_objects(history, kept) == 0  # the blob is an old one, at its old path
+
+
+def test_new_branch_and_merge_match_a_full_audit(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    base = history.git("rev-parse", "HEAD~1").strip()
+    history.git("checkout", "-q", "-b", "feature", base)
+    history.commit({"feature/keys.py": assignment("BINANCE_API_KEY", api_key())}, "feature key")
+    history.commit({"feature/more.txt": "more\n"}, "feature more")
+    kept = tmp_path / "kept.cache"
+    shutil.copy(cache, kept)
+    assert_same_as_full(capsys, history, cache)
+    assert listed_objects(history, kept) == 2
+    history.git("checkout", "-q", "main")
+    history.commit({"src/main_only.py": "x = 1\n"}, "main moves on")
+    history.clock += 60
+    stamp = f"@{history.clock} +0000"
+    env = {**history.repo.env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    subprocess.run(
+        ["git", "merge", "-q", "--no-ff", "--no-edit", "feature"], cwd=history.path, env=env, check=True
+    )
+    report = assert_same_as_full(capsys, history, cache)
+    assert [(f["path"], f["in_head"]) for f in report["findings"]] == [("feature/keys.py", True)]
+
+
+def test_new_annotated_tag_on_an_old_commit_is_scanned(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.tag("v1.0", "HEAD~2", f"release with binance api key {api_key()}")
+    kept = tmp_path / "kept.cache"
+    shutil.copy(cache, kept)
+    report = assert_same_as_full(capsys, history, cache)
+    assert [f["path"] for f in report["findings"]] == ["<tag message>"]
+    assert listed_objects(history, kept) == 1  # the tag only
+
+
+def test_commit_messages_old_and_new_are_reported(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history.commit({"a.txt": "a\n"}, f"rotate binance api key {api_key()}")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.commit({"b.txt": "b\n"}, f"and again: binance secret {secret_key()}")
+    report = assert_same_as_full(capsys, history, cache)
+    assert sorted(f["path"] for f in report["findings"]) == ["<commit message>", "<commit message>"]
+
+
+def test_deleted_branch_lists_the_whole_history_again(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history.git("checkout", "-q", "-b", "experiment")
+    history.commit({"experiment/keys.py": assignment("BINANCE_API_KEY", api_key())}, "experiment key")
+    history.git("checkout", "-q", "main")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.git("branch", "-q", "-D", "experiment")
+    history.commit({"src/next.py": "y = 2\n"}, "next")
+    kept = tmp_path / "kept.cache"
+    shutil.copy(cache, kept)
+    report = assert_same_as_full(capsys, history, cache)
+    assert report["findings"] == []  # the key's commit is no longer in any ref
+    assert listed_objects(history, kept) > 1  # the whole history listed again
+
+
+def test_force_push_lists_the_whole_history_again(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history.commit({"leak.py": assignment("BINANCE_API_KEY", api_key())}, "leak")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.git("reset", "-q", "--hard", "HEAD~1")
+    history.git("reflog", "expire", "--expire=now", "--all")
+    history.commit({"fixed.py": "KEY = None\n"}, "rewritten")
+    report = assert_same_as_full(capsys, history, cache)
+    assert report["findings"] == []
+
+
+def test_blob_over_the_size_limit_in_a_new_commit(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history.commit({"old-big.bin": "o" * 3000}, "old big")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache, "--max-blob-size", "1k")
+    history.commit({"new-big.bin": "n" * 3000, "small.txt": "small\n"}, "new big")
+    report = assert_same_as_full(capsys, history, cache, "--max-blob-size", "1k")
+    assert sorted(error["path"] for error in report["errors"]) == ["new-big.bin", "old-big.bin"]
+    # The limit is part of the listing: another limit lists everything again, and matches too.
+    assert_same_as_full(capsys, history, cache, "--max-blob-size", "2k")
+
+
+def test_missing_object_in_a_new_commit_is_reported(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.commit({"lost.txt": "soon missing\n"}, "lost")
+    blob = history.git("rev-parse", "HEAD:lost.txt").strip()
+    (history.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    report = assert_same_as_full(capsys, history, cache)
+    assert any("missing" in error["message"] for error in report["errors"])
+
+
+def test_duplicated_blob_whose_first_path_changes_is_scanned_under_the_new_one(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full audit scans a blob under the first path the walk meets it at: a bare key is `low` in
+    `a_notes.txt` and `high` in `binance/api_key.txt`. Editing the first copy moves the blob to the other
+    path in the new walk (no new commit adds it anywhere): the report must follow."""
+    body = api_key() + "\n"
+    history.commit({"a_notes.txt": body, "binance/api_key.txt": body}, "two copies")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache, "--min-confidence", "low")
+    history.commit({"a_notes.txt": "rotated\n"}, "edit the first copy")
+    report = assert_same_as_full(capsys, history, cache, "--min-confidence", "low")
+    assert {f["confidence"] for f in report["findings"]} == {"high"}
+
+
+def test_tag_of_a_blob_lists_the_whole_history(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    blob = history.git("rev-parse", "HEAD:README.md").strip()
+    history.git("tag", "-a", "--no-sign", "-m", "a blob", "blob-tag", blob)
+    history.commit({"x.txt": "x\n"}, "x")
+    kept = tmp_path / "kept.cache"
+    shutil.copy(cache, kept)
+    assert_same_as_full(capsys, history, cache)
+    assert listed_objects(history, kept) > 2
+
+
+def test_successive_increments_keep_the_cache_a_full_audit_would_write(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each re-audit builds on the record the previous one wrote: after three, the cache's blobs (with
+    the path each was scanned under) and its listing record are those of one full audit."""
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    for number in range(3):
+        history.commit({f"pkg/m{number}.py": f"V = {number}\n", "README.md": f"v{number}\n"}, f"step {number}")
+        if number == 1:
+            history.commit({"pkg/keys.py": assignment("BINANCE_API_KEY", api_key())}, "a key")
+        kept = tmp_path / f"kept{number}.cache"
+        shutil.copy(cache, kept)
+        assert_same_as_full(capsys, history, cache)
+        assert listed_objects(history, kept) == 2 + (number == 1)
+    fresh = tmp_path / "fresh.cache"
+    first_audit(capsys, history, fresh)
+    signing = KEY_TEXT.encode()
+    incremental, full = load(str(cache), signing, rules_digest()), load(str(fresh), signing, rules_digest())
+    assert incremental is not None and full is not None
+    assert incremental.blobs == full.blobs
+    assert incremental.blob_listing == full.blob_listing
+    assert incremental.listings[incremental.blob_listing] == full.listings[full.blob_listing]
+
+
+def test_range_audit_never_builds_on_a_listing(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    base = history.git("rev-parse", "HEAD").strip()
+    history.commit({"later.txt": "later\n"}, "later")
+    history.commit({"key.py": assignment("BINANCE_API_KEY", api_key())}, "key")
+    assert_same_as_full(capsys, history, cache, "--range", f"{base}..main")
+    repository = open_repository(str(history.path))
+    revisions = tuple(parse_range(repository, f"{base}..main"))
+    request = HistoryRequest(revisions, cache=str(cache))
+    result = audit_history(repository, request, FindingFilter(), PathFilter())
+    assert result.stats.commits == 2
+
+
+def test_same_second_commits_still_match_a_full_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Commits made in the same second (git breaks ties in its walk by the order it met commits): the
+    re-audit may list everything again, but never reports anything else."""
+    repo = GitRepo.create(tmp_path / "repo")
+    for number in range(4):
+        repo.commit_file(f"f{number}.txt", f"{number}\n", f"c{number}")
+    cache = tmp_path / "audit.cache"
+    main(["history", str(repo.path), "--cache", str(cache), "--no-progress", "-f", "json"])
+    capsys.readouterr()
+    repo.git("checkout", "-q", "-b", "side", "HEAD~2")
+    repo.commit_file("side.txt", assignment("BINANCE_API_KEY", api_key()), "side")
+    repo.git("checkout", "-q", "main")
+    repo.commit_file("f9.txt", "9\n", "c9")
+    code, cached = audit(capsys, str(repo.path), "--cache", str(cache))
+    full_code, full = audit(capsys, str(repo.path))
+    assert normalized(cached) == normalized(full) and code == full_code == 1
+
+
+def test_cache_records_no_secret_after_an_increment(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    key = api_key()
+    history.commit({"k.py": assignment("BINANCE_API_KEY", key)}, f"key {key}")
+    audit(capsys, str(history.path), "--cache", str(cache))
+    raw = cache.read_bytes()
+    assert key.encode() not in raw and key[20:40].encode() not in raw
+    assert os.stat(cache).st_mode & 0o077 == 0
+
+
+def test_old_commits_walked_in_another_order_list_the_whole_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """git walks commits by date, so a new commit can change the order of the old ones (here a commit
+    dated before its parent: the parent is met earlier once a new commit leads to it), and with it the
+    path a blob is first met at. No new tree holds the blob: only the recorded order tells."""
+    history = History(tmp_path / "repo")
+    body = api_key() + "\n"  # `low` in a_notes.txt, `high` in binance/api_key.txt
+    history.clock = 1_000
+    root = history.commit({"README.md": "root\n"}, "root")
+    history.clock = 5_000
+    parent = history.commit({"binance/api_key.txt": body}, "the key where it is high")
+    history.clock = 2_000
+    history.commit({"binance/api_key.txt": "rotated\n"}, "a child dated before its parent")
+    history.git("checkout", "-q", "-b", "side", root)
+    history.clock = 4_000
+    history.commit({"a_notes.txt": body}, "the same blob where it is low")
+    history.git("checkout", "-q", "main")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache, "--min-confidence", "low")
+    history.git("checkout", "-q", "-b", "late", parent)
+    history.clock = 10_000
+    history.commit({"binance/api_key.txt": "rotated too\n"}, "new, on the early parent")
+    report = assert_same_as_full(capsys, history, cache, "--min-confidence", "low")
+    assert {f["confidence"] for f in report["findings"]} == {"high"}
