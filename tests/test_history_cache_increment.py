@@ -210,9 +210,7 @@ def test_new_branch_and_merge_match_a_full_audit(
     history.clock += 60
     stamp = f"@{history.clock} +0000"
     env = {**history.repo.env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
-    subprocess.run(
-        ["git", "merge", "-q", "--no-ff", "--no-edit", "feature"], cwd=history.path, env=env, check=True
-    )
+    subprocess.run(["git", "merge", "-q", "--no-ff", "--no-edit", "feature"], cwd=history.path, env=env, check=True)
     report = assert_same_as_full(capsys, history, cache)
     assert [(f["path"], f["in_head"]) for f in report["findings"]] == [("feature/keys.py", True)]
 
