@@ -420,3 +420,75 @@ def test_old_commits_walked_in_another_order_list_the_whole_history(
     history.commit({"binance/api_key.txt": "rotated too\n"}, "new, on the early parent")
     report = assert_same_as_full(capsys, history, cache, "--min-confidence", "low")
     assert {f["confidence"] for f in report["findings"]} == {"high"}
+
+
+def _merge(history: History, branch: str, message: str) -> str:
+    history.clock += 60
+    stamp = f"@{history.clock} +0000"
+    env = {**history.repo.env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    subprocess.run(
+        ["git", "merge", "-q", "--no-ff", "-m", message, branch],
+        cwd=history.path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return history.git("rev-parse", "HEAD").strip()
+
+
+def test_attribution_after_new_commits_on_a_history_with_merges_matches_a_full_walk(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The old commits' changes come from the cache, the new commits' from git: first commits,
+    `occurrences` and `in_head` of old and new (secret, path) pairs are those of a walk of every commit,
+    step after step (keys removed, brought back, copied, merged in from old and new branches)."""
+    first_key = assignment("BINANCE_API_KEY", api_key())
+    second_key = assignment("BINANCE_API_SECRET", secret_key())
+    history.commit({"app/settings.py": first_key}, "first key")
+    history.git("checkout", "-q", "-b", "feature")
+    history.commit({"feature/creds.py": second_key}, "feature key")
+    history.git("checkout", "-q", "main")
+    history.commit({"docs/a.md": "a\n"}, "docs")
+    _merge(history, "feature", "merge feature")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    steps = [
+        lambda: history.commit({"app/settings.py": None}, "remove the first key"),
+        lambda: history.commit({"app/settings.py": first_key}, "bring it back"),
+        lambda: history.commit({"lib/copy.py": second_key}, "copy the feature key"),
+        lambda: (history.git("checkout", "-q", "feature"), history.commit({"feature/creds.py": None}, "clean")),
+        lambda: (history.git("checkout", "-q", "main"), _merge(history, "feature", "merge the clean-up")),
+        lambda: (
+            history.git("checkout", "-q", "-b", "late", "main~3"),
+            history.commit({"late/k.py": first_key}, "late"),
+            history.git("checkout", "-q", "main"),
+            _merge(history, "late", "merge late"),
+        ),
+    ]
+    for step in steps:
+        step()
+        report = assert_same_as_full(capsys, history, cache)
+        assert report["findings"]
+    occurrences = {(f["path"], f["occurrences"], f["in_head"]) for f in report["findings"]}
+    # On main from the first merge to the clean-up's merge (5 commits), and on `late` (1).
+    assert ("feature/creds.py", 6, False) in occurrences
+
+
+def test_reaudit_after_a_commit_reads_neither_old_trees_nor_old_messages(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The incremental path is taken for listing and attribution alike: with an old tree gone from the
+    repository, a cache-less audit reports it missing, the cached re-audit never reads it and reports
+    what a full audit reported before it went."""
+    history.commit({"app/settings.py": assignment("BINANCE_API_KEY", api_key())}, "key")
+    history.commit({"README.md": "third version\n"}, "docs")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.commit({"deploy/k.py": assignment("BINANCE_API_SECRET", secret_key()), "README.md": "4\n"}, "deploy")
+    _, before = audit(capsys, str(history.path))
+    old_tree = history.git("rev-parse", "main~4^{tree}").strip()  # the first commit's root tree
+    (history.path / ".git" / "objects" / old_tree[:2] / old_tree[2:]).unlink()
+    _, full = audit(capsys, str(history.path))
+    assert full["errors"] and not before["errors"]
+    code, cached = audit(capsys, str(history.path), "--cache", str(cache))
+    assert code == 1 and normalized(cached) == normalized(before)

@@ -25,7 +25,7 @@ from binance_secrets.git.process import run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.paths import PathFilter
 from binance_secrets.result import ScanError, ScanResult, ScanStats
-from binance_secrets.sources.git_attribution import Attribution, ChangeLog, SecretsOf, attribute
+from binance_secrets.sources.git_attribution import Attribution, ChangeLog, Changes, SecretsOf, attribute
 from binance_secrets.sources.git_objects import (
     ListedObject,
     ObjectListing,
@@ -179,6 +179,7 @@ class _Run:
         # ones), and the digest of the whole walk's commit order, for this audit's record.
         self.message_revisions: tuple[str, ...] | None = None
         self.order: str | None = None
+        self.walk_recorded = False  # and the cache holds the old commits' changes: no `ChangeLog` of them all
         self.shallow = False
         # The attribution's walk, started beside the scan once it has found a secret in a blob (or
         # met one the cache knows: `walk_wanted`).
@@ -206,6 +207,7 @@ class _Run:
             # Only the new commits' objects are listed and scanned; the record stands for the rest.
             listing = NewObjects(self.repo, increment.objects)
             self.message_revisions = increment.message_revisions
+            self.walk_recorded = self.cache is not None and self.cache.walked(increment.name) is not None
             self._list_and_scan(listing, found)
             self._extend(increment)
         else:
@@ -227,6 +229,7 @@ class _Run:
         if self.cache is not None and not self.shallow and self.repo.graft_file is None and not self.repo.partial:
             history.cache = self.cache  # the graph is the one its commit ids name: its walk may be kept
             history.listing_name = self._listing_name()
+            history.increment = increment
         if listing.error is None:
             history.change_log = self.change_log  # for the same revisions: complete only if the listing was
         findings = history.findings(found, self.cached)
@@ -264,7 +267,7 @@ class _Run:
         """A blob holds a secret to report (scanned now, or known from the cache): the attribution's
         walk of the history can begin now, beside the scan, rather than after it (see `ChangeLog`).
         Called with a batch's result in hand: the scanning processes, if any, have been started."""
-        if self.change_log is None:
+        if self.change_log is None and not self.walk_recorded:
             self.change_log = ChangeLog(self.repo, self.request.revisions)
 
     def _reportable_in_blob(self, batch: BatchResult) -> bool:
@@ -534,6 +537,7 @@ class _History:
         self._cached_paths: dict[str, str] = {}  # cached blob -> the path it was scanned under
         self.cache: HistoryCache | None = None
         self.listing_name = ""
+        self.increment: Increment | None = None
         self.change_log: ChangeLog | None = None
 
     def findings(self, found: list[ObjectFindings], cached: Sequence[CachedObject] = ()) -> list[Finding]:
@@ -665,13 +669,52 @@ class _History:
                 return [Attribution(*item) for item in kept], []
         errors_before = len(self.errors)
         started, self.change_log = self.change_log, None
-        attributions, warnings = attribute(self.repo, self.request.revisions, blob_secrets, secrets_of, head, started)
+        known = self._known_changes(blob_secrets)
+        used: list[Changes] = []
+        attributions, warnings = attribute(
+            self.repo, self.request.revisions, blob_secrets, secrets_of, head, started, known, used.append
+        )
         # A blob it could not read (an error entry) must be reported again next time: not kept then.
         if self.cache is not None and not warnings and len(self.errors) == errors_before:
             paths = {attribution.path for attribution in attributions}
             if all(redact_free_text(path) == path for path in paths):
                 self.cache.attributed(name, [dataclasses.astuple(attribution) for attribution in attributions])
+            if used and not any(revision.startswith("^") for revision in self.request.revisions):
+                self._keep_changes(blob_secrets, used[0])
         return attributions, warnings
+
+    def _known_changes(self, blob_secrets: dict[str, frozenset[str]]) -> Changes | None:
+        """Every commit's relevant changes without a walk of them all: on refs that only moved forward,
+        the old commits' from the cache (recorded for the same old blobs: a change is relevant when it
+        adds or removes one of them, and new blobs are in no old commit), the new commits' from git."""
+        from binance_secrets.sources.git_attribution import relevant_changes
+        from binance_secrets.sources.history_cache import blobs_digest
+
+        if self.cache is None or self.increment is None:
+            return None
+        walked = self.cache.walked(self.increment.name)
+        old_blobs = self.cache.old.blobs
+        if walked is None or walked.blobs != blobs_digest(sha for sha in blob_secrets if sha in old_blobs):
+            return None
+        warnings: list[str] = []
+        added = relevant_changes(self.repo, self.increment.message_revisions, list(blob_secrets), warnings)
+        if warnings:
+            return None  # the walk of every commit says what went wrong, as without a cache
+        changes: Changes = {}
+        for commit, path, blob in walked.changes:
+            changes.setdefault(commit, []).append((path, blob or None))
+        changes.update(added)
+        return changes
+
+    def _keep_changes(self, blob_secrets: dict[str, frozenset[str]], changes: Changes) -> None:
+        """The walk's changes, for the next audit of refs moved forward (never a path that looks like a key)."""
+        from binance_secrets.sources.git_text import redact_free_text
+        from binance_secrets.sources.history_cache import Walked, blobs_digest
+
+        assert self.cache is not None
+        flat = [(commit, path, blob or "") for commit, items in changes.items() for path, blob in items]
+        if all(redact_free_text(path) == path for _, path, _ in flat):
+            self.cache.walk(self.listing_name, Walked(blobs_digest(blob_secrets), flat))
 
     def _unattributed(
         self,

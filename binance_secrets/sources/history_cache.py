@@ -92,6 +92,16 @@ class Listing:
 
 
 @dataclass
+class Walked:
+    """What an attribution walk of one listing read: every commit's changes, against its first parent,
+    that add or remove one of the blobs it was asked about. A re-audit that adds commits to that
+    listing asks git for the new commits' changes only (`history._History._attribute`)."""
+
+    blobs: str  # `blobs_digest` of the blobs asked about
+    changes: list[tuple[str, str, str]]  # (commit, path, the new blob, or "" when the path lost it)
+
+
+@dataclass
 class CacheData:
     rules: str
     blobs: dict[str, str] = field(default_factory=dict)  # blob -> path digest, for every blob scanned
@@ -109,6 +119,7 @@ class CacheData:
     # Attribution results, per (revisions, HEAD, blobs holding the secrets asked about): on refs that
     # have not moved, the graph walk's answer is the same, so a re-audit need not walk it again.
     attributions: dict[str, list[Attributed]] = field(default_factory=dict)
+    walks: dict[str, Walked] = field(default_factory=dict)  # per listing name
 
 
 # (secret_sha256, path, first commit, blob in that commit, occurrences, in_head): no secret.
@@ -148,6 +159,11 @@ def path_digest(path: str) -> str:
 def finding_key(sha: str, digest: str) -> str:
     """The key of a blob's findings: its id and the digest of the path it was scanned under."""
     return sha + digest
+
+
+def blobs_digest(shas: Iterable[str]) -> str:
+    """Names a set of blobs (those an attribution walk was asked about)."""
+    return hashlib.sha256("\n".join(sorted(shas)).encode("ascii", "replace")).hexdigest()
 
 
 def order_digest(commits: Sequence[str]) -> str:
@@ -278,6 +294,10 @@ def _encode(data: CacheData) -> dict[str, object]:
         "listings": [[name, _listing_out(listing)] for name, listing in data.listings.items()],
         "blob_listing": data.blob_listing,
         "attributions": [[name, [list(item) for item in items]] for name, items in data.attributions.items()],
+        "walks": [
+            [name, {"blobs": walked.blobs, "changes": [list(change) for change in walked.changes]}]
+            for name, walked in data.walks.items()
+        ],
     }
 
 
@@ -313,6 +333,14 @@ def _decode(document: dict[str, object]) -> CacheData:
         raise ValueError("attributions")
     for name, items in attributions:
         data.attributions[_hex(name)] = [_attributed_in(item) for item in items]
+    walks = document["walks"]
+    if not isinstance(walks, list):
+        raise ValueError("walks")
+    for name, walked in walks:
+        if not isinstance(walked, dict) or not isinstance(walked["changes"], list):
+            raise ValueError("walk")
+        changes = [(_hex(commit), _text(path), _hex(blob)) for commit, path, blob in walked["changes"]]
+        data.walks[_hex(name)] = Walked(_hex(walked["blobs"]), changes)
     return data
 
 
@@ -520,6 +548,13 @@ class HistoryCache:
     def attributed(self, name: str, items: list[Attributed]) -> None:
         self.new.attributions[name] = items
 
+    def walked(self, name: str) -> Walked | None:
+        """The changes an attribution walk of this listing read, if one was recorded."""
+        return self.old.walks.get(name)
+
+    def walk(self, name: str, walked: Walked) -> None:
+        self.new.walks[name] = walked
+
     def scanned_blob(self, sha: str, path: str, found: Secrets) -> None:
         digest = self.new.blobs[sha] = path_digest(path)
         if found:
@@ -540,7 +575,11 @@ class HistoryCache:
         ones when it replayed a listing, the old ones and the new when it extended one); messages and
         findings once recorded stay recorded."""
         old, new = self.old, self.new
-        nothing_new = not (new.blobs or new.tags or new.commits) and new.attributions.keys() <= old.attributions.keys()
+        nothing_new = (
+            not (new.blobs or new.tags or new.commits)
+            and new.attributions.keys() <= old.attributions.keys()
+            and new.walks.keys() <= old.walks.keys()
+        )
         if self.listing_used and nothing_new:
             return  # a replayed listing with nothing new: the file already says all of it
         data = CacheData(rules=new.rules)
@@ -567,4 +606,9 @@ class HistoryCache:
             if len(data.attributions) >= MAX_LISTINGS:
                 break
             data.attributions.setdefault(name, items)
+        data.walks = dict(new.walks)
+        for name, walked in old.walks.items():
+            if len(data.walks) >= MAX_LISTINGS:
+                break
+            data.walks.setdefault(name, walked)
         save(self.path, self._key, data)
