@@ -9,7 +9,9 @@ introduced: those objects are read and scanned again when reporting. And per set
 audited, a summary of the listing (the revisions, a digest of the order git walked their commits in,
 which blobs were over the size limit, where the flagged blobs were listed), so that a re-audit of refs
 that have not moved does not even list the history, and one of refs that only moved forward lists only
-the new commits (`history_increment`).
+the new commits (`history_increment`); and what its attribution walk read (which commits added or
+removed the blobs that held secrets, at which paths), so that such a re-audit asks git for the new
+commits' changes only.
 
 Entries are valid only for this tool version, this cache format and these detectors (a digest of
 the detection code, `rules_digest`): any change and the cache is rebuilt.

@@ -19,7 +19,9 @@ every blob would be listed under the path the earlier audit scanned it under. Th
   audit counts it).
 
 The earlier listing's counts, oversized blobs and flagged objects then stand for the old commits, and
-only the new commits' messages are read (`git log NEW --not OLD`). A range (`^sha`) never takes this path.
+only the new commits' messages are read (`git log NEW --not OLD`); the attribution walk takes the old
+commits' changes from the cache (`history._History._known_changes`). A range (`^sha`) never takes this
+path.
 """
 
 from __future__ import annotations
