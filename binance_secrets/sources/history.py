@@ -330,7 +330,9 @@ class _Run:
         """What the new commits add to the listing the cache recorded, when refs only moved forward."""
         if self.cache is None or self.shallow or self.repo.graft_file is not None or self.repo.partial:
             return None
-        return find_increment(self.repo, self.request.revisions, self.cache, self.request.max_blob_bytes)
+        return find_increment(
+            self.repo, self.request.revisions, self.cache, self.request.max_blob_bytes, _load_detectors
+        )
 
     def _extend(self, increment: Increment) -> None:
         """After the new objects were listed and scanned: the recorded listing stands for the old ones
@@ -815,6 +817,15 @@ class _History:
             if not self._infos[sha].date:
                 self.errors.append(ScanError(f"commit {sha[:12]}", "cannot read commit metadata"))
         return self._infos[sha]
+
+
+def _load_detectors() -> None:
+    """Imports what scanning the new commits needs (detectors, content readers, the prefilter), while git
+    walks the history to tell whether the cache's listing still holds (`find_increment`)."""
+    import importlib
+
+    for module in ("detectors", "scanning", "sources.content", "sources.prefilter", "triggers"):
+        importlib.import_module(f"binance_secrets.{module}")
 
 
 def _secrets_of(item: ObjectFindings) -> Secrets:

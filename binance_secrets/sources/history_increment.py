@@ -26,10 +26,10 @@ path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from binance_secrets.git.process import run_git
+from binance_secrets.git.process import run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.sources.git_objects import ListedObject, ObjectListing
 from binance_secrets.sources.history_cache import HistoryCache, Listing, order_digest, path_digest
@@ -58,20 +58,34 @@ class NewObjects(ObjectListing):
         yield from self.objects
 
 
-def commit_order(repo: GitRepository, revisions: Sequence[str]) -> list[str] | None:
+def commit_order(
+    repo: GitRepository, revisions: Sequence[str], meanwhile: Callable[[], None] | None = None
+) -> list[str] | None:
     """The commits `revisions` select, in the order `git rev-list` walks them (as the listing does);
-    None when git cannot walk them all."""
-    completed = run_git(repo, "rev-list", "--stdin", input="".join(f"{line}\n" for line in revisions).encode())
-    if completed.returncode != 0:
-        return None
-    return completed.stdout.decode("ascii", "replace").split()
+    None when git cannot walk them all. `meanwhile` runs while git walks, on another core."""
+    process = start_git(repo, "rev-list", "--stdin", lines=revisions, stderr=False)
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        assert process.stdout is not None
+        output = process.stdout.read()
+        if process.wait() != 0:
+            return None
+    finally:
+        stop_process(process)
+    return output.decode("ascii", "replace").split()
 
 
 def find_increment(
-    repo: GitRepository, revisions: Sequence[str], cache: HistoryCache, max_blob_bytes: int
+    repo: GitRepository,
+    revisions: Sequence[str],
+    cache: HistoryCache,
+    max_blob_bytes: int,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Increment | None:
     """The increment from the cache's last recorded listing to `revisions`, or None when the whole
-    history must be listed (see the module's docstring)."""
+    history must be listed (see the module's docstring). `meanwhile` (what the scan of the new commits
+    will need) runs while git walks every commit."""
     name = cache.old.blob_listing
     record = cache.listing(name) if name else None
     if record is None or not record.order or not record.revisions or record.max_blob_bytes != max_blob_bytes:
@@ -85,7 +99,7 @@ def find_increment(
     old_set = set(old_tips)
     if any(kinds[tip][0] != "commit" for tip in old_tips if tip not in set(new_tips)):
         return None  # a tag deleted or moved: its object is no longer in the audit
-    order = commit_order(repo, new_tips)
+    order = commit_order(repo, new_tips, meanwhile)
     if order is None:
         return None
     new = len(order) - record.commits
