@@ -474,13 +474,15 @@ def test_attribution_after_new_commits_on_a_history_with_merges_matches_a_full_w
     assert ("feature/creds.py", 6, False) in occurrences
 
 
+@pytest.mark.parametrize("old_key", [True, False], ids=["a key before", "the first key"])
 def test_reaudit_after_a_commit_reads_neither_old_trees_nor_old_messages(
-    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str], old_key: bool
 ) -> None:
     """The incremental path is taken for listing and attribution alike: with an old tree gone from the
     repository, a cache-less audit reports it missing, the cached re-audit never reads it and reports
-    what a full audit reported before it went."""
-    history.commit({"app/settings.py": assignment("BINANCE_API_KEY", api_key())}, "key")
+    what a full audit reported before it went (also when the new commit brings the first key: the
+    last audit recorded that no commit changed a file holding one)."""
+    history.commit({"app/settings.py": assignment("BINANCE_API_KEY", api_key()) if old_key else "x = 1\n"}, "key")
     history.commit({"README.md": "third version\n"}, "docs")
     cache = tmp_path / "audit.cache"
     first_audit(capsys, history, cache)

@@ -544,6 +544,7 @@ class _History:
 
     def findings(self, found: list[ObjectFindings], cached: Sequence[CachedObject] = ()) -> list[Finding]:
         if not found and not cached:
+            self._nothing_to_walk()
             return []
         # Every (secret, confidence) seen, fresh or cached.
         seen: list[tuple[str, str]] = [(f.secret_sha256, f.confidence) for item in found for _, f in item.findings]
@@ -553,6 +554,7 @@ class _History:
         # a new introduction.
         wanted = {secret for secret, confidence in seen if self.finding_filter.reportable(secret, confidence)}
         if not wanted:
+            self._nothing_to_walk()
             return []
         best_confidence: dict[str, str] = {}
         for secret, confidence in seen:
@@ -583,6 +585,7 @@ class _History:
                 self._cached_paths[item.sha] = item.path
         blob_secrets = {sha: secrets for sha, secrets in blob_secrets.items() if secrets}
         if not blob_secrets:
+            self._nothing_to_walk()
             return []
         with CatFileBatch(self.repo) as cat_file:
 
@@ -707,6 +710,12 @@ class _History:
             changes.setdefault(commit, []).append((path, blob or None))
         changes.update(added)
         return changes
+
+    def _nothing_to_walk(self) -> None:
+        """No blob holds a secret to attribute: the walk's changes are none, for the next audit of refs moved
+        forward (whose new commits may bring one)."""
+        if self.cache is not None and not any(revision.startswith("^") for revision in self.request.revisions):
+            self._keep_changes({}, {})
 
     def _keep_changes(self, blob_secrets: dict[str, frozenset[str]], changes: Changes) -> None:
         """The walk's changes, for the next audit of refs moved forward (never a path that looks like a key)."""
