@@ -491,3 +491,26 @@ def test_reaudit_after_a_commit_reads_neither_old_trees_nor_old_messages(
     assert full["errors"] and not before["errors"]
     code, cached = audit(capsys, str(history.path), "--cache", str(cache))
     assert code == 1 and normalized(cached) == normalized(before)
+
+
+def test_cache_of_the_previous_format_is_rebuilt_with_a_notice_that_says_so(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cache written before listings recorded their revisions (format 1), signed with the right key:
+    rebuilt, with a notice naming another version rather than damage, and nothing hidden."""
+    from binance_secrets.sources import history_cache
+
+    history.commit({"k.py": assignment("BINANCE_API_KEY", api_key())}, "key")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    raw = cache.read_bytes()
+    document = json.loads(raw[len(history_cache.MAGIC) : -66])
+    document["format"] = 1
+    body = json.dumps(document).encode()
+    signing = KEY_TEXT.encode()
+    cache.write_bytes(history_cache.MAGIC + body + b"\n" + history_cache._mac(signing, body) + b"\n")
+    code = main(["history", str(history.path), "--cache", str(cache), "-f", "json", "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1 and len(json.loads(captured.out)["findings"]) == 1
+    assert "ignored and rebuilt" in captured.err and "another version" in captured.err
+    assert load(str(cache), signing, rules_digest()) is not None

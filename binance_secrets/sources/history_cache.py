@@ -242,6 +242,9 @@ def load(path: str, key: bytes, rules: str) -> CacheData | None:
         )
     try:
         document = json.loads(body)
+        if isinstance(document, dict) and document.get("format") != FORMAT:
+            # Signed, so written by this tool: an older (or newer) one, whose entries this one cannot read.
+            raise CacheUnusable("it was made by another version of the tool or of its rules")
         data = _decode(document)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         raise CacheUnusable("it is damaged") from None
