@@ -514,3 +514,20 @@ def test_cache_of_the_previous_format_is_rebuilt_with_a_notice_that_says_so(
     assert code == 1 and len(json.loads(captured.out)["findings"]) == 1
     assert "ignored and rebuilt" in captured.err and "another version" in captured.err
     assert load(str(cache), signing, rules_digest()) is not None
+
+
+@pytest.mark.parametrize("change", ["deleted", "moved"])
+def test_deleted_or_moved_tag_lists_the_whole_history(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str
+) -> None:
+    """A tag whose message held a key, deleted (or re-made on another commit): its object is no longer in
+    the audit, so the last listing, which counted it, cannot stand for the old objects."""
+    history.tag("v1", "HEAD~1", f"release, binance api key {api_key()}")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.git("tag", "-d", "v1")
+    if change == "moved":
+        history.tag("v1", "HEAD", "release again, nothing in it")
+    history.commit({"next.txt": "next\n"}, "next")
+    report = assert_same_as_full(capsys, history, cache)
+    assert report["findings"] == []
