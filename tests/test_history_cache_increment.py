@@ -531,3 +531,79 @@ def test_deleted_or_moved_tag_lists_the_whole_history(
     history.commit({"next.txt": "next\n"}, "next")
     report = assert_same_as_full(capsys, history, cache)
     assert report["findings"] == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_histories_reaudited_step_by_step_match_a_full_audit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: int
+) -> None:
+    """Random edits, copies, removals, branches, merges, tags and deleted branches, some commits dated
+    in the past or in the same second as others: after every step the cached re-audit (incremental or
+    not) reports exactly what a cache-less audit reports."""
+    import random
+
+    rng = random.Random(seed)
+    history = History(tmp_path / "repo")
+    keys = [assignment("BINANCE_API_KEY", api_key()), api_key() + "\n", assignment("BINANCE_API_SECRET", secret_key())]
+    contents = [*keys, "clean\n", "x = 1\n", "notes\n"]
+    paths = ["a.txt", "binance/api_key.txt", "src/config.py", "src/z_copy.py", "notes/readme.txt", "zz.py"]
+    history.commit({"README.md": "start\n"}, "start")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache, "--min-confidence", "low")
+    branches = ["main"]
+    for step in range(12):
+        action = rng.choice(["edit", "edit", "copy", "remove", "branch", "merge", "tag", "delete", "past"])
+        tracked = [path for path in history.git("ls-files").split() if path != "README.md"]
+        if action == "copy" and tracked:
+            source = rng.choice(tracked)
+            history.commit({rng.choice(paths): (history.path / source).read_text()}, f"copy {step}")
+        elif action == "remove" and tracked:
+            history.commit({rng.choice(tracked): None}, f"remove {step}")
+        elif action == "branch":
+            name = f"b{step}"
+            base = rng.choice(history.git("rev-list", "--all").split())
+            history.git("checkout", "-q", "-b", name, base)
+            branches.append(name)
+            history.commit({rng.choice(paths): rng.choice(contents)}, f"on {name}")
+        elif action == "merge" and len(branches) > 1:
+            other = rng.choice([branch for branch in branches if branch != "main"])
+            history.git("checkout", "-q", "main")
+            history.clock += 60
+            stamp = f"@{history.clock} +0000"
+            env = {**history.repo.env, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+            command = ["git", "merge", "-q", "--no-edit", "-X", "theirs", other]
+            merged = subprocess.run(command, cwd=history.path, env=env, capture_output=True)
+            if merged.returncode != 0:
+                history.git("merge", "--abort")
+        elif action == "tag":
+            commit = rng.choice(history.git("rev-list", "--all").split())
+            history.tag(f"t{step}", commit, rng.choice(["release", f"release, binance api key {api_key()}"]))
+        elif action == "delete" and len(branches) > 1:
+            history.git("checkout", "-q", "main")
+            gone = rng.choice([branch for branch in branches if branch != "main"])
+            history.git("branch", "-q", "-D", gone)
+            branches.remove(gone)
+        elif action == "past":
+            history.clock -= rng.choice([0, 30, 600])  # the same second as the last commit, or before it
+            history.commit({rng.choice(paths): rng.choice(contents)}, f"dated in the past {step}")
+        else:
+            history.commit({rng.choice(paths): rng.choice(contents)}, f"edit {step}")
+        assert_same_as_full(capsys, history, cache, "--min-confidence", "low")
+
+
+def test_attribution_of_secrets_the_last_walk_was_not_asked_about_walks_every_commit(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The recorded changes are those of the blobs the last walk was asked about: a lower threshold asks
+    about more old blobs (a bare key, `low`), whose changes only a walk of every commit has."""
+    history.commit({"notes/readme.txt": api_key() + "\n"}, "a bare key")
+    history.commit({"notes/readme.txt": "gone\n"}, "removed")
+    history.commit({"app/settings.py": assignment("BINANCE_API_KEY", api_key())}, "a key")
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    history.commit({"next.txt": "next\n"}, "next")
+    report = assert_same_as_full(capsys, history, cache, "--min-confidence", "low")
+    assert {(f["path"], f["in_head"]) for f in report["findings"]} == {
+        ("notes/readme.txt", False),
+        ("app/settings.py", True),
+    }
