@@ -291,17 +291,18 @@ def test_missing_object_in_a_new_commit_is_reported(
     assert any("missing" in error["message"] for error in report["errors"])
 
 
-def test_duplicated_blob_whose_first_path_changes_is_scanned_under_the_new_one(
+def test_old_blob_a_new_commit_copies_is_scanned_under_the_new_path(
     history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A full audit scans a blob under the first path the walk meets it at: a bare key is `low` in
-    `a_notes.txt` and `high` in `binance/api_key.txt`. Editing the first copy moves the blob to the other
-    path in the new walk (no new commit adds it anywhere): the report must follow."""
+    """A full audit scans a blob under the path of the newest change that brings it (`git_walk`): a bare
+    key is `low` in `notes/readme.txt` and `high` in `binance/api_key.txt`. A new commit copying the old
+    blob to the second path makes a full audit scan it there: the report must follow (the whole history
+    is listed again)."""
     body = api_key() + "\n"
-    history.commit({"a_notes.txt": body, "binance/api_key.txt": body}, "two copies")
+    history.commit({"notes/readme.txt": body}, "a bare key in notes")
     cache = tmp_path / "audit.cache"
     first_audit(capsys, history, cache, "--min-confidence", "low")
-    history.commit({"a_notes.txt": "rotated\n"}, "edit the first copy")
+    history.commit({"binance/api_key.txt": body}, "the same blob where it is high")
     report = assert_same_as_full(capsys, history, cache, "--min-confidence", "low")
     assert {f["confidence"] for f in report["findings"]} == {"high"}
 

@@ -48,10 +48,12 @@ FIND_OBJECT_CHUNK = 2000
 # Paths per `git ls-tree` run (partial clones), for the same reason.
 LS_TREE_CHUNK = 500
 # The tree diff of every commit against its first parent (merges too: the walk carries state from the
-# first parent), ids in full, no rename detection whatever the user's config says, NUL-separated.
-_LOG_ARGUMENTS = (
-    "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw", "--no-abbrev",
-    "--no-renames", "--root", "-z", "--format=%x01%H",
+# first parent), ids in full, no rename detection whatever the user's config says, NUL-separated. Nor
+# does the config add signature checks to the records (`log.showSignature`) or leave out what lies
+# outside a folder (`diff.relative`): the history's listing reads this stream too (`git_walk`).
+LOG_ARGUMENTS = (
+    "-c", "log.showSignature=false", "log", "--stdin", "--no-color", "--diff-merges=first-parent", "--raw",
+    "--no-abbrev", "--no-renames", "--no-relative", "--root", "-z", "--format=%x01%H",
 )  # fmt: skip
 
 State = dict[str, str]  # path -> sha of a relevant blob at that path
@@ -127,40 +129,71 @@ class ChangeLog:
     it and keeps the changes `--find-object` would have kept. `rev-list --topo-order` sorts the graph
     meanwhile and waits, its output unread, for the walk. `close` ends both, whatever state they are
     in (an error or an interrupt mid-scan): nothing outlives the audit.
+
+    `fed()`: no git and no thread of its own; the history's listing (`git_walk.WalkListing`) reads the
+    same stream, which it lists blobs from, and hands every field to `keep` (then `finish`).
     """
 
-    def __init__(self, repo: GitRepository, revisions: Sequence[str]) -> None:
-        self._graph: GitProcess | None = _start_rev_list(repo, revisions)
-        try:
-            self._log = start_git(repo, *_LOG_ARGUMENTS, lines=revisions)
-        except BaseException:
-            stop_process(self._graph)
-            raise
-        widen_pipe(self._log.stdout)  # git writes, and the thread reads, in fewer and larger steps
+    def __init__(self, repo: GitRepository, revisions: Sequence[str], *, fed: bool = False) -> None:
+        self._repo = repo
+        self._revisions = list(revisions)
+        self._graph: GitProcess | None = None
+        self._log: GitProcess | None = None
+        self._thread: threading.Thread | None = None
         self._records = bytearray()
         self._commits: list[str] = []
         self._paths: dict[bytes, int] = {}
         self._stderr = b""
+        self._error: str | None = None  # git log's message when it failed (what it wrote still counts)
         self._failed = False
         self._id_length = 0  # hex digits of the stream's object ids: 40 (SHA-1) or 64 (SHA-256)
+        if fed:
+            return
+        self.start_graph()
+        try:
+            self._log = start_git(repo, *LOG_ARGUMENTS, lines=revisions)
+        except BaseException:
+            stop_process(self._graph)
+            raise
+        widen_pipe(self._log.stdout)  # git writes, and the thread reads, in fewer and larger steps
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
+    @classmethod
+    def fed(cls, repo: GitRepository, revisions: Sequence[str]) -> ChangeLog:
+        """A change log filled by whoever reads `LOG_ARGUMENTS`' stream for these revisions."""
+        return cls(repo, revisions, fed=True)
+
+    def start_graph(self) -> None:
+        """`rev-list --topo-order` started now (it sorts the graph on the other core meanwhile)."""
+        if self._graph is None:
+            self._graph = _start_rev_list(self._repo, self._revisions)
+
     def take_graph(self) -> GitProcess:
         """The `rev-list --topo-order --reverse --parents` started here; the caller stops it."""
+        self.start_graph()
         graph = self._graph
         self._graph = None
         assert graph is not None
         return graph
 
+    def finish(self, error: str | None, *, whole: bool = True) -> None:
+        """A fed log's end: `error`, git's message when it failed (the changes read still count, as
+        from a log of our own); not `whole` when it was stopped before git ended (then git is asked again)."""
+        self._error = error
+        self._failed = self._failed or not whole
+
     def changes(self, blobs: Iterable[str], warnings: list[str]) -> dict[str, list[tuple[str, str | None]]] | None:
         """`_relevant_changes` of `blobs`, from what was read; None when the stream could not be read
         whole here (the caller then asks git again)."""
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if self._failed:
             return None
-        if self._log.wait() != 0:
-            warnings.append(f"git log failed: {git_message(self._stderr)}")
+        if self._log is not None and self._log.wait() != 0:
+            self._error = git_message(self._stderr)
+        if self._error is not None:
+            warnings.append(f"git log failed: {self._error}")
         wanted = {_binary_id(blob) for blob in blobs}
         wanted.discard(None)
         zero = bytes(_ID_BYTES)
@@ -177,10 +210,11 @@ class ChangeLog:
     def close(self) -> None:
         """git ends (killed if still running: the thread then reads the end of its output), the
         thread is joined, and the graph is stopped unless the walk took it."""
-        if self._log.poll() is None:
+        if self._log is not None and self._log.poll() is None:
             with contextlib.suppress(OSError):
                 self._log.kill()
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         stop_process(self._log)
         stop_process(self._graph)
         self._graph = None
@@ -188,20 +222,27 @@ class ChangeLog:
 
     def _read(self) -> None:
         """The thread: every change of the stream into `_records`; `_failed` when it stopped short."""
-        assert self._log.stdout is not None
+        assert self._log is not None and self._log.stdout is not None
         try:
-            self._keep(_fields(functools.partial(os.read, self._log.stdout.fileno())))
+            for _ in self.keep(nul_fields(functools.partial(os.read, self._log.stdout.fileno()))):
+                pass
             if self._log.stderr is not None:
                 self._stderr = self._log.stderr.read()
         except Exception:  # any failure here means asking git again, never a wrong answer
             self._failed = True
 
-    def _keep(self, fields: Iterable[bytes]) -> None:
+    def keep(self, fields: Iterable[bytes], seen: set[bytes] | None = None) -> Iterator[tuple[bytes, bytes]]:
         """`_parse_raw_log` of every change, each packed as it is read (one loop, no tuple per change:
         numpy's 487,000 changes in under a second). A path is the field after its status, whatever it
-        holds; an id that is not one, or not as long as the others, raises (git is then asked again)."""
+        holds; an id that is not one, or not as long as the others, raises (git is then asked again).
+
+        With `seen`: yields (id, path) of each blob a change brings that is not in `seen` yet (and adds
+        it), in the stream's order: the history's listing (`git_walk`). Not a gitlink (a submodule's
+        commit, mode 160000), not a deletion. Without it, yields nothing.
+        """
         pack, unhexlify = _CHANGE.pack, binascii.unhexlify
         records, commits, paths = self._records, self._commits, self._paths
+        zero = b"0" * 64
         index = -1
         iterator = iter(fields)
         for raw in iterator:
@@ -220,6 +261,9 @@ class ChangeLog:
                 if path is None:
                     path = paths[raw_path] = len(paths)
                 records += pack(index, path, unhexlify(old), unhexlify(new))  # binascii.Error if not hex
+                if seen is not None and new not in seen and parts[1] != b"160000" and not zero.startswith(new):
+                    seen.add(new)
+                    yield new, raw_path
             elif field[:1] == b"\x01" and _is_hex(field[1:]):
                 commits.append(field[1:].decode("ascii"))
                 index += 1
@@ -399,10 +443,10 @@ def _relevant_changes(
         ]
     changes: dict[str, list[tuple[str, str | None]]] = {}
     for find_objects, wanted in runs:
-        process = start_git(repo, *_LOG_ARGUMENTS, *find_objects, lines=revisions)
+        process = start_git(repo, *LOG_ARGUMENTS, *find_objects, lines=revisions)
         try:
             assert process.stdout is not None
-            for commit, commit_changes in _parse_raw_log(_fields(process.stdout.read), wanted):
+            for commit, commit_changes in _parse_raw_log(nul_fields(process.stdout.read), wanted):
                 if commit_changes:
                     changes.setdefault(commit, []).extend(commit_changes)
             stderr = process.stderr.read() if process.stderr else b""
@@ -413,7 +457,7 @@ def _relevant_changes(
     return changes
 
 
-def _fields(read: Callable[[int], bytes]) -> Iterator[bytes]:
+def nul_fields(read: Callable[[int], bytes]) -> Iterator[bytes]:
     """The NUL-separated fields of what `read` returns, a block at a time until it returns nothing.
 
     `ChangeLog` reads its pipe with `os.read` on the descriptor: no buffered stream's lock, so `close`

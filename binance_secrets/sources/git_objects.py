@@ -20,7 +20,7 @@ ZERO_SHA = "0" * 40
 # and within `PACK_MEMORY_OPTIONS`' 128 MB, 32 MB windows were unmapped and mapped again for nearly
 # every object (numpy: 3.4 s of CPU, half of it in the kernel). Windows of 4 MB under the same limit:
 # 1.3 s, 110 MB resident (the last `-c` wins).
-_TYPE_CHECK_OPTIONS = ("-c", "core.packedGitWindowSize=4m")
+TYPE_CHECK_OPTIONS = ("-c", "core.packedGitWindowSize=4m")
 
 
 def open_repository(path: str) -> GitRepository:
@@ -113,7 +113,7 @@ class ObjectListing:
             # `--buffer`: answers are read as a stream, not one by one, so git need not flush each line
             # (a write system call per object, a third of the listing's time on a large history).
             check = start_git(
-                self.repo, *_TYPE_CHECK_OPTIONS,
+                self.repo, *TYPE_CHECK_OPTIONS,
                 "cat-file", "--buffer", "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)",
                 source=rev_list.stdout, stderr=False, bufsize=READ_BUFFER_BYTES,
             )  # fmt: skip

@@ -1,6 +1,8 @@
 """The git history audit: every object reachable from the chosen commits, scanned once, then attributed.
 
-1. `ObjectListing` names each reachable tag and blob once, with its size (no content read).
+1. `WalkListing` names each reachable tag and blob once, with its size (no content read): from the
+   attribution's `git log --raw` walk for a whole history (which step 3 then reuses), else from
+   `ObjectListing` (`rev-list --objects`).
 2. Blobs over the size cap are skipped with a warning; the rest, tag messages, and the commit
    messages (one `git log` stream), are scanned on every core (`git_scan`).
 3. Only for the secrets found, `git_attribution` finds the commit that introduced each one per path,
@@ -15,7 +17,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from binance_secrets.filters import CONFIDENCE_ORDER, FindingFilter
@@ -28,7 +30,6 @@ from binance_secrets.result import ScanError, ScanResult, ScanStats
 from binance_secrets.sources.git_attribution import Attribution, ChangeLog, Changes, SecretsOf, attribute
 from binance_secrets.sources.git_objects import (
     ListedObject,
-    ObjectListing,
     object_info,
     present_objects,
     resolve_commit,
@@ -47,6 +48,7 @@ from binance_secrets.sources.git_scan import (
     message_record_findings,
     scan_in_parallel,
 )
+from binance_secrets.sources.git_walk import WalkListing
 from binance_secrets.sources.history_cache import (
     CachedObject,
     HistoryCache,
@@ -198,7 +200,9 @@ class _Run:
         self.errors.extend(shallow)
         self.shallow = bool(shallow)
         found: list[ObjectFindings] = []
-        listing = ObjectListing(self.repo, self.request.revisions)
+        # The walk lists a whole history of a complete repository (see `git_walk`).
+        whole = not self.shallow and self.repo.graft_file is None and not self.repo.partial
+        listing = WalkListing(self.repo, self.request.revisions, whole=whole)
         replay = self._recorded_listing()
         increment = self._increment() if replay is None else None
         if replay is not None:
@@ -235,7 +239,7 @@ class _Run:
         findings = history.findings(found, self.cached)
         self.findings = self.finding_filter.apply(findings)
 
-    def _list_and_scan(self, listing: ObjectListing, found: list[ObjectFindings]) -> None:
+    def _list_and_scan(self, listing: WalkListing, found: list[ObjectFindings]) -> None:
         tasks = self._tasks(listing)
         revisions = self.message_revisions or self.request.revisions
         messages = MessageScan(revisions)
@@ -248,7 +252,7 @@ class _Run:
         with contextlib.closing(results), contextlib.closing(tasks), contextlib.closing(listing):
             for batch in results:
                 if self.change_log is None and (self.walk_wanted or self._reportable_in_blob(batch)):
-                    self._begin_walk()
+                    self._begin_walk(listing)
                 found.extend(batch.found)
                 self.errors.extend(batch.errors)
                 self.progress.commits += batch.commits
@@ -261,14 +265,18 @@ class _Run:
                     self._record(batch)
                 if self.on_progress is not None:
                     self.on_progress(self.progress)
+            if self.change_log is None:
+                self.change_log = listing.take_change_log()  # the walk's, read whole: kept for attribution
         self.listing_error = listing.error
 
-    def _begin_walk(self) -> None:
+    def _begin_walk(self, listing: WalkListing) -> None:
         """A blob holds a secret to report (scanned now, or known from the cache): the attribution's
-        walk of the history can begin now, beside the scan, rather than after it (see `ChangeLog`).
+        walk of the history can begin now, beside the scan, rather than after it (see `ChangeLog`),
+        unless the listing is that walk (then only its graph starts now).
         Called with a batch's result in hand: the scanning processes, if any, have been started."""
         if self.change_log is None and not self.walk_recorded:
-            self.change_log = ChangeLog(self.repo, self.request.revisions)
+            self.change_log = listing.take_change_log() or ChangeLog(self.repo, self.request.revisions)
+            self.change_log.start_graph()
 
     def _reportable_in_blob(self, batch: BatchResult) -> bool:
         reportable = self.finding_filter.reportable
@@ -406,7 +414,7 @@ class _Run:
             f"{self.request.max_blob_bytes}-byte limit (--max-blob-size)",
         )
 
-    def _tasks(self, listing: ObjectListing) -> Generator[ScanTask, None, None]:
+    def _tasks(self, listing: Iterable[ListedObject]) -> Generator[ScanTask, None, None]:
         # Paths repeat across a history (each version of a file): match each one against the globs once.
         excluded: dict[str, bool] = {}
         cache = self.cache

@@ -1,22 +1,21 @@
 """`history --cache`: a re-audit of refs that only moved forward lists the new commits' objects only.
 
-A whole-history audit lists every object once, under the first path `git rev-list --objects` meets it at:
-commits are walked in rev-list's order, and each commit's tree is walked depth first, skipping trees
-and blobs already met. The path a blob is listed under is the path it is scanned under, and the
-detectors read paths. So an audit that scans only what is new reports what a full audit reports only if
-every blob would be listed under the path the earlier audit scanned it under. That holds when:
+A whole-history audit lists every blob once, under the path of the first change that brings it in the
+`git log --raw` walk (`git_walk`): commits newest first, each diffed against its first parent. The path a
+blob is listed under is the path it is scanned under, and the detectors read paths. So an audit that
+scans only what is new reports what a full audit reports only if every blob would be listed under the
+path the earlier audit scanned it under. That holds when:
 
 - the new walk is the new commits first, then exactly the earlier walk (the commit order's digest is
-  recorded): the new commits' trees are then walked first, in the same order as here (their root trees,
-  in that order, through `rev-list --objects`), and a blob in none of them is met where it was before
-  (the trees seen first hold only blobs in them);
-- every blob those trees hold that the earlier audit listed is met at the same path (else the whole
-  history is listed, as today);
-- every tip is a commit or an annotated tag of a commit (a tag of a tree or a blob is walked before any
-  commit, and moves paths); an old tip no longer there is a commit the new walk still reaches (a
-  deleted or moved tag, a branch whose commits are gone: the whole history is listed);
-- no object is missing from the new trees (the full listing reports it, and it is counted as the full
-  audit counts it).
+  recorded): the new commits' changes then come first in the stream, in the order of `git log NEW
+  --not OLD` (checked), and a blob they do not bring is met where it was before (what they bring is
+  either new, in no old commit, or checked here);
+- every old blob the new commits bring is brought at the path the earlier audit scanned it under (else
+  the whole history is listed, as without a cache);
+- every tip is a commit or an annotated tag of a commit (a tag of a tree or a blob is listed by
+  `rev-list`); an old tip no longer there is a commit the new walk still reaches (a deleted or moved
+  tag, a branch whose commits are gone: the whole history is listed);
+- no object the new commits bring is missing (the full listing reports it, and counts as it counts).
 
 The earlier listing's counts, oversized blobs and flagged objects then stand for the old commits, and
 only the new commits' messages are read (`git log NEW --not OLD`); the attribution walk takes the old
@@ -26,12 +25,15 @@ path.
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from binance_secrets.git.process import run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
-from binance_secrets.sources.git_objects import ListedObject, ObjectListing
+from binance_secrets.sources.git_attribution import LOG_ARGUMENTS, ChangeLog, nul_fields
+from binance_secrets.sources.git_objects import ListedObject
+from binance_secrets.sources.git_walk import WalkListing
 from binance_secrets.sources.history_cache import HistoryCache, Listing, order_digest, path_digest
 
 
@@ -47,11 +49,12 @@ class Increment:
     message_revisions: tuple[str, ...]  # the new commits: NEW tips, `^` each old tip
 
 
-class NewObjects(ObjectListing):
-    """The objects of an `Increment`, listed already: an `ObjectListing` the audit's scan can take."""
+class NewObjects(WalkListing):
+    """The objects of an `Increment`, listed already, for the audit's scan. It has no change log to hand
+    the attribution (`take_change_log`: None): the new commits' changes are not all of them."""
 
     def __init__(self, repo: GitRepository, objects: list[ListedObject]) -> None:
-        super().__init__(repo, ())
+        super().__init__(repo, (), whole=False)
         self.objects = objects
 
     def __iter__(self) -> Iterator[ListedObject]:
@@ -108,7 +111,8 @@ def find_increment(
     tags = _new_tags(repo, [tip for tip in new_tips if tip not in old_set and kinds[tip][0] == "tag"], cache)
     if tags is None:
         return None
-    objects = _new_tree_objects(repo, order[:new], cache, record)
+    message_revisions = (*new_tips, *(f"^{tip}" for tip in old_tips))
+    objects = _new_walk_objects(repo, message_revisions, order[:new], cache, record)
     if objects is None:
         return None
     return Increment(
@@ -117,7 +121,7 @@ def find_increment(
         order=order_digest(order),
         commits=new,
         objects=tags + objects,
-        message_revisions=(*new_tips, *(f"^{tip}" for tip in old_tips)),
+        message_revisions=message_revisions,
     )
 
 
@@ -163,41 +167,56 @@ def _new_tags(repo: GitRepository, tags: list[str], cache: HistoryCache) -> list
     return listed
 
 
-def _new_tree_objects(
-    repo: GitRepository, commits: list[str], cache: HistoryCache, record: Listing
+def _new_walk_objects(
+    repo: GitRepository, revisions: Sequence[str], commits: list[str], cache: HistoryCache, record: Listing
 ) -> list[ListedObject] | None:
-    """The blobs the new commits' trees hold that the recorded listing does not, as a full listing names
-    them; None when one of its blobs is met at another path, or an object is missing."""
+    """The blobs the new commits bring that the recorded listing does not hold, as the walk lists them
+    (`git_walk`: the first change bringing each, in the stream's order); None when the new commits'
+    order is not the one the whole walk starts with, one of them brings an old blob at another path than
+    it was scanned under, or a blob is missing."""
     if not commits:
         return []
-    names = "".join(f"{commit}^{{tree}}\n" for commit in commits).encode()
-    completed = run_git(repo, "cat-file", "--batch-check=%(objectname)", input=names)
-    trees = completed.stdout.decode("ascii", "replace").split()
-    if completed.returncode != 0 or len(trees) != len(commits):
+    if commit_order(repo, revisions) != commits:
         return None
-    # Root trees listed in the walk's order: each object under the first path met, as in a full listing.
-    listing = ObjectListing(repo, list(dict.fromkeys(trees)))
+    log = start_git(repo, *LOG_ARGUMENTS, lines=revisions)
+    try:
+        assert log.stdout is not None
+        # `ChangeLog.keep` is the one parser of the stream; a fed log asks git for nothing.
+        brought = list(ChangeLog.fed(repo, revisions).keep(nul_fields(log.stdout.read), set()))
+        if log.wait() != 0:
+            return None
+    except (OSError, ValueError, binascii.Error):
+        return None
+    finally:
+        stop_process(log)
+    names = b"".join(sha + b"\n" for sha, _ in brought)
+    completed = run_git(repo, "cat-file", "--batch-check=%(objecttype) %(objectname) %(objectsize)", input=names)
+    answers = completed.stdout.decode("ascii", "replace").splitlines()
+    if completed.returncode != 0 or len(answers) != len(brought):
+        return None
     oversized = {sha: path for sha, path, _ in record.oversized}
     known = cache.old.blobs
     added: list[ListedObject] = []
-    try:
-        for listed in listing:
-            if listed.type == "missing":
+    for (raw_sha, raw_path), answer in zip(brought, answers, strict=True):
+        sha, path = raw_sha.decode("ascii"), raw_path.decode("utf-8", "surrogateescape")
+        kind, name, size = _answer(answer)
+        if kind != "blob" or name != sha:
+            return None  # missing: the full listing reports it
+        if sha in oversized:
+            if oversized[sha] != path:
                 return None
-            if listed.type != "blob":
-                continue
-            if listed.sha in oversized:
-                if oversized[listed.sha] != listed.path:
-                    return None
-                continue
-            digest = known.get(listed.sha)
-            if digest is not None:
-                if digest != path_digest(listed.path):
-                    return None
-                continue
-            added.append(listed)
-    finally:
-        listing.close()
-    if listing.error is not None:
-        return None
+            continue
+        digest = known.get(sha)
+        if digest is not None:
+            if digest != path_digest(path):
+                return None
+            continue
+        added.append(ListedObject(sha, "blob", size, path))
     return added
+
+
+def _answer(line: str) -> tuple[str, str, int]:
+    parts = line.split(" ")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return "missing", "", 0
+    return parts[0], parts[1], int(parts[2])
