@@ -163,12 +163,12 @@ def test_old_key_copied_to_a_new_path_is_reported_at_both_paths(
     introduced = history.commit({"app/config.py": pair}, "config")
     cache = tmp_path / "audit.cache"
     first_audit(capsys, history, cache)
-    # After the old path in the walk (z... sorts last): the blob keeps the path it was scanned under.
+    # A full audit now scans the blob under the copy's path (the newest change bringing it): listed again.
     copied = history.commit({"zz/config_copy.py": pair}, "copy after")
     report = assert_same_as_full(capsys, history, cache)
     commits = {(f["path"], f["commit"]["sha"], f["occurrences"]) for f in report["findings"]}
     assert commits == {("app/config.py", introduced, 2), ("zz/config_copy.py", copied, 1)}
-    # Before the old path (a... sorts first): a full audit lists the blob under the new path now.
+    # And once more, at a path sorting before the original one.
     history.commit({"a/config_copy.py": pair}, "copy before")
     assert_same_as_full(capsys, history, cache)
 
