@@ -45,7 +45,7 @@ class Increment:
     record: Listing  # the recorded listing it extends
     order: str  # the digest of this audit's commit order, for its own record
     commits: int  # new commits
-    objects: list[ListedObject]  # new tags, then the blobs the new trees add, in listing order
+    objects: list[ListedObject]  # new tags, then the new blobs the new commits bring, in the walk's order
     message_revisions: tuple[str, ...]  # the new commits: NEW tips, `^` each old tip
 
 
@@ -64,7 +64,7 @@ class NewObjects(WalkListing):
 def commit_order(
     repo: GitRepository, revisions: Sequence[str], meanwhile: Callable[[], None] | None = None
 ) -> list[str] | None:
-    """The commits `revisions` select, in the order `git rev-list` walks them (as the listing does);
+    """The commits `revisions` select, in the order git walks them (`rev-list`, and the listing's `log`);
     None when git cannot walk them all. `meanwhile` runs while git walks, on another core."""
     process = start_git(repo, "rev-list", "--stdin", lines=revisions, stderr=False)
     try:
@@ -136,7 +136,7 @@ def _kinds(repo: GitRepository, tips: list[str]) -> dict[str, tuple[str, int]] |
     for index, tip in enumerate(tips):
         direct, peeled = lines[2 * index].split(" "), lines[2 * index + 1].split(" ")
         if len(direct) != 3 or len(peeled) != 3 or peeled[1] != "commit" or direct[1] not in ("commit", "tag"):
-            return None  # missing, or a ref to a tree or a blob: walked before every commit
+            return None  # missing, or a ref to a tree or a blob: only `rev-list` lists those
         kinds[tip] = (direct[1], int(direct[2]))
     return kinds
 
