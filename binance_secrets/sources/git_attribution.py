@@ -58,6 +58,7 @@ LOG_ARGUMENTS = (
 
 State = dict[str, str]  # path -> sha of a relevant blob at that path
 SecretsOf = Callable[[str, str], frozenset[str]]  # (blob sha, path) -> secret_sha256 values
+Changes = dict[str, list[tuple[str, str | None]]]  # commit -> [(path, new blob or None)]
 
 
 @dataclass(frozen=True)
@@ -77,20 +78,28 @@ def attribute(
     secrets_of: SecretsOf,
     head: str | None,
     started: ChangeLog | None = None,
+    known: Changes | None = None,
+    on_changes: Callable[[Changes], None] | None = None,
 ) -> tuple[list[Attribution], list[str]]:
     """Attributions for every secret introduced by the commits `revisions` select, and warnings.
 
     `started`: the same walk begun beside the scan, for these revisions (its graph and its changes
     are used, and it is closed here); without it, or when it could not be read, git is asked now.
+    `known`: the relevant changes of every commit, already known (`history --cache`): only the graph
+    is asked for. `on_changes` is handed the changes the walk used.
     """
     warnings: list[str] = []
     # Started first: rev-list sorts the whole graph before printing a line, and does so on the other
     # core while `git log` looks for the blobs.
     graph = started.take_graph() if started is not None else _start_rev_list(repo, revisions)
     try:
-        changes = started.changes(blob_secrets, warnings) if started is not None else None
+        changes = known
+        if changes is None and started is not None:
+            changes = started.changes(blob_secrets, warnings)
         if changes is None:
             changes = _relevant_changes(repo, revisions, list(blob_secrets), warnings)
+        if on_changes is not None:
+            on_changes(changes)
         paths = sorted({path for commit_changes in changes.values() for path, _ in commit_changes})
         walk = _GraphWalk(repo, blob_secrets, secrets_of, paths, warnings)
         for commit, parents in _commits_parents_first(graph, warnings):
@@ -407,6 +416,11 @@ class _GraphWalk:
                 )
             )
         return result
+
+
+def relevant_changes(repo: GitRepository, revisions: Sequence[str], blobs: list[str], warnings: list[str]) -> Changes:
+    """`_relevant_changes`, for a caller that knows the other commits' changes (`history --cache`)."""
+    return _relevant_changes(repo, revisions, blobs, warnings)
 
 
 def _relevant_changes(

@@ -27,7 +27,7 @@ from binance_secrets.git.process import run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.paths import PathFilter
 from binance_secrets.result import ScanError, ScanResult, ScanStats
-from binance_secrets.sources.git_attribution import Attribution, ChangeLog, SecretsOf, attribute
+from binance_secrets.sources.git_attribution import Attribution, ChangeLog, Changes, SecretsOf, attribute
 from binance_secrets.sources.git_objects import (
     ListedObject,
     object_info,
@@ -54,9 +54,11 @@ from binance_secrets.sources.history_cache import (
     HistoryCache,
     Listing,
     Secrets,
+    order_digest,
     path_digest,
     revisions_digest,
 )
+from binance_secrets.sources.history_increment import Increment, NewObjects, commit_order, find_increment
 
 DEFAULT_MAX_BLOB_BYTES = 20 * 1024 * 1024
 REPOSITORY = "<repository>"
@@ -175,6 +177,11 @@ class _Run:
         self.flagged_tags: set[str] = set()
         self.flagged_commits: set[str] = set()
         self.replayed: Listing | None = None
+        # With a cache, on refs that only moved forward: the commits whose messages are read (the new
+        # ones), and the digest of the whole walk's commit order, for this audit's record.
+        self.message_revisions: tuple[str, ...] | None = None
+        self.order: str | None = None
+        self.walk_recorded = False  # and the cache holds the old commits' changes: no `ChangeLog` of them all
         self.shallow = False
         # The attribution's walk, started beside the scan once it has found a secret in a blob (or
         # met one the cache knows: `walk_wanted`).
@@ -197,8 +204,16 @@ class _Run:
         whole = not self.shallow and self.repo.graft_file is None and not self.repo.partial
         listing = WalkListing(self.repo, self.request.revisions, whole=whole)
         replay = self._recorded_listing()
+        increment = self._increment() if replay is None else None
         if replay is not None:
             self._replay(replay)
+        elif increment is not None:
+            # Only the new commits' objects are listed and scanned; the record stands for the rest.
+            listing = NewObjects(self.repo, increment.objects)
+            self.message_revisions = increment.message_revisions
+            self.walk_recorded = self.cache is not None and self.cache.walked(increment.name) is not None
+            self._list_and_scan(listing, found)
+            self._extend(increment)
         else:
             self._list_and_scan(listing, found)
         if self.missing > MAX_MISSING_REPORTED:
@@ -218,6 +233,7 @@ class _Run:
         if self.cache is not None and not self.shallow and self.repo.graft_file is None and not self.repo.partial:
             history.cache = self.cache  # the graph is the one its commit ids name: its walk may be kept
             history.listing_name = self._listing_name()
+            history.increment = increment
         if listing.error is None:
             history.change_log = self.change_log  # for the same revisions: complete only if the listing was
         findings = history.findings(found, self.cached)
@@ -225,10 +241,11 @@ class _Run:
 
     def _list_and_scan(self, listing: WalkListing, found: list[ObjectFindings]) -> None:
         tasks = self._tasks(listing)
-        messages = MessageScan(self.request.revisions)
+        revisions = self.message_revisions or self.request.revisions
+        messages = MessageScan(revisions)
         if self.cache is not None:
             known, flagged = self.cache.known_commits()
-            messages = MessageScan(self.request.revisions, known, flagged)
+            messages = MessageScan(revisions, known, flagged)
         results = scan_in_parallel(self.repo, tasks, self.request.jobs, messages)
         # Closed on the way out whatever happens (an error, SIGTERM, Ctrl-C): workers and every git
         # process end before the audit returns.
@@ -257,7 +274,7 @@ class _Run:
         walk of the history can begin now, beside the scan, rather than after it (see `ChangeLog`),
         unless the listing is that walk (then only its graph starts now).
         Called with a batch's result in hand: the scanning processes, if any, have been started."""
-        if self.change_log is None:
+        if self.change_log is None and not self.walk_recorded:
             self.change_log = listing.take_change_log() or ChangeLog(self.repo, self.request.revisions)
             self.change_log.start_graph()
 
@@ -313,24 +330,48 @@ class _Run:
         attributed again (the graph is walked as always), nothing is read."""
         assert self.cache is not None
         self.cache.listing_used = True
-        self.submodules = listing.submodules
+        self._recall(listing)
+        self.progress.listing_done = True
+        self.replayed = listing
+
+    def _increment(self) -> Increment | None:
+        """What the new commits add to the listing the cache recorded, when refs only moved forward."""
+        if self.cache is None or self.shallow or self.repo.graft_file is not None or self.repo.partial:
+            return None
+        return find_increment(
+            self.repo, self.request.revisions, self.cache, self.request.max_blob_bytes, _load_detectors
+        )
+
+    def _extend(self, increment: Increment) -> None:
+        """After the new objects were listed and scanned: the recorded listing stands for the old ones
+        (a full listing would have listed the new commits' objects first, so their errors come first)."""
+        assert self.cache is not None
+        self.cache.listing_extended = True
+        self._recall(increment.record)
+        self.order = increment.order
+
+    def _recall(self, listing: Listing) -> None:
+        """What a recorded listing found, added to this audit's: counts, oversized blobs, flagged objects."""
+        assert self.cache is not None
+        self.submodules = self.submodules or listing.submodules
         for sha, path, size in listing.oversized:
+            self.oversized.append((sha, path, size))
             if not self.path_filter.is_excluded(path):
                 self.errors.append(self._oversized_error(sha, path, size))
         old = self.cache.old
         for sha, path in listing.flagged_blobs.items():
-            self.cached.append(CachedObject(sha, "blob", path, old.blob_findings[sha]))
+            self.cached.append(CachedObject(sha, "blob", path, self.cache.flagged_blob(sha, path)))
+            self.flagged_blobs[sha] = path
         for sha in listing.flagged_tags:
             self.cached.append(CachedObject(sha, "tag", TAG_MESSAGE_PATH, old.tag_findings[sha]))
+            self.flagged_tags.add(sha)
         for sha in listing.flagged_commits:
             self.cached.append(CachedObject(sha, "commit", COMMIT_MESSAGE_PATH, old.commit_findings[sha]))
-        self.progress.commits = listing.commits
-        self.progress.objects = listing.objects
-        self.progress.bytes = listing.bytes
-        self.blobs = listing.blobs
-        self.progress.listing_done = True
-        self.flagged_blobs = dict(listing.flagged_blobs)
-        self.replayed = listing
+            self.flagged_commits.add(sha)
+        self.progress.commits += listing.commits
+        self.progress.objects += listing.objects
+        self.progress.bytes += listing.bytes
+        self.blobs += listing.blobs
 
     def listing_record(self) -> tuple[str | None, Listing | None]:
         """This audit's listing, for the cache: only when it was complete (nothing missing, unreadable or
@@ -345,6 +386,11 @@ class _Run:
         paths = [*self.flagged_blobs.values(), *(path for _, path, _ in self.oversized)]
         if any(redact_free_text(path) != path for path in paths):
             return None, None
+        order = self.order
+        if order is None and not any(revision.startswith("^") for revision in self.request.revisions):
+            # For the next audit to build on, if refs only move forward (`history_increment`).
+            commits = commit_order(self.repo, self.request.revisions)
+            order = order_digest(commits) if commits is not None and len(commits) == self.progress.commits else ""
         listing = Listing(
             max_blob_bytes=self.request.max_blob_bytes,
             commits=self.progress.commits,
@@ -356,6 +402,8 @@ class _Run:
             flagged_blobs=dict(self.flagged_blobs),
             flagged_tags=sorted(self.flagged_tags),
             flagged_commits=sorted(self.flagged_commits),
+            revisions=list(self.request.revisions),
+            order=order or "",
         )
         return self._listing_name(), listing
 
@@ -499,10 +547,12 @@ class _History:
         self._cached_paths: dict[str, str] = {}  # cached blob -> the path it was scanned under
         self.cache: HistoryCache | None = None
         self.listing_name = ""
+        self.increment: Increment | None = None
         self.change_log: ChangeLog | None = None
 
     def findings(self, found: list[ObjectFindings], cached: Sequence[CachedObject] = ()) -> list[Finding]:
         if not found and not cached:
+            self._nothing_to_walk()
             return []
         # Every (secret, confidence) seen, fresh or cached.
         seen: list[tuple[str, str]] = [(f.secret_sha256, f.confidence) for item in found for _, f in item.findings]
@@ -512,6 +562,7 @@ class _History:
         # a new introduction.
         wanted = {secret for secret, confidence in seen if self.finding_filter.reportable(secret, confidence)}
         if not wanted:
+            self._nothing_to_walk()
             return []
         best_confidence: dict[str, str] = {}
         for secret, confidence in seen:
@@ -542,6 +593,7 @@ class _History:
                 self._cached_paths[item.sha] = item.path
         blob_secrets = {sha: secrets for sha, secrets in blob_secrets.items() if secrets}
         if not blob_secrets:
+            self._nothing_to_walk()
             return []
         with CatFileBatch(self.repo) as cat_file:
 
@@ -630,13 +682,58 @@ class _History:
                 return [Attribution(*item) for item in kept], []
         errors_before = len(self.errors)
         started, self.change_log = self.change_log, None
-        attributions, warnings = attribute(self.repo, self.request.revisions, blob_secrets, secrets_of, head, started)
+        known = self._known_changes(blob_secrets)
+        used: list[Changes] = []
+        attributions, warnings = attribute(
+            self.repo, self.request.revisions, blob_secrets, secrets_of, head, started, known, used.append
+        )
         # A blob it could not read (an error entry) must be reported again next time: not kept then.
         if self.cache is not None and not warnings and len(self.errors) == errors_before:
             paths = {attribution.path for attribution in attributions}
             if all(redact_free_text(path) == path for path in paths):
                 self.cache.attributed(name, [dataclasses.astuple(attribution) for attribution in attributions])
+            if used and not any(revision.startswith("^") for revision in self.request.revisions):
+                self._keep_changes(blob_secrets, used[0])
         return attributions, warnings
+
+    def _known_changes(self, blob_secrets: dict[str, frozenset[str]]) -> Changes | None:
+        """Every commit's relevant changes without a walk of them all: on refs that only moved forward,
+        the old commits' from the cache (recorded for the same old blobs: a change is relevant when it
+        adds or removes one of them, and new blobs are in no old commit), the new commits' from git."""
+        from binance_secrets.sources.git_attribution import relevant_changes
+        from binance_secrets.sources.history_cache import blobs_digest
+
+        if self.cache is None or self.increment is None:
+            return None
+        walked = self.cache.walked(self.increment.name)
+        old_blobs = self.cache.old.blobs
+        if walked is None or walked.blobs != blobs_digest(sha for sha in blob_secrets if sha in old_blobs):
+            return None
+        warnings: list[str] = []
+        added = relevant_changes(self.repo, self.increment.message_revisions, list(blob_secrets), warnings)
+        if warnings:
+            return None  # the walk of every commit says what went wrong, as without a cache
+        changes: Changes = {}
+        for commit, path, blob in walked.changes:
+            changes.setdefault(commit, []).append((path, blob or None))
+        changes.update(added)
+        return changes
+
+    def _nothing_to_walk(self) -> None:
+        """No blob holds a secret to attribute: the walk's changes are none, for the next audit of refs moved
+        forward (whose new commits may bring one)."""
+        if self.cache is not None and not any(revision.startswith("^") for revision in self.request.revisions):
+            self._keep_changes({}, {})
+
+    def _keep_changes(self, blob_secrets: dict[str, frozenset[str]], changes: Changes) -> None:
+        """The walk's changes, for the next audit of refs moved forward (never a path that looks like a key)."""
+        from binance_secrets.sources.git_text import redact_free_text
+        from binance_secrets.sources.history_cache import Walked, blobs_digest
+
+        assert self.cache is not None
+        flat = [(commit, path, blob or "") for commit, items in changes.items() for path, blob in items]
+        if all(redact_free_text(path) == path for _, path, _ in flat):
+            self.cache.walk(self.listing_name, Walked(blobs_digest(blob_secrets), flat))
 
     def _unattributed(
         self,
@@ -737,6 +834,15 @@ class _History:
             if not self._infos[sha].date:
                 self.errors.append(ScanError(f"commit {sha[:12]}", "cannot read commit metadata"))
         return self._infos[sha]
+
+
+def _load_detectors() -> None:
+    """Imports what scanning the new commits needs (detectors, content readers, the prefilter), while git
+    walks the history to tell whether the cache's listing still holds (`find_increment`)."""
+    import importlib
+
+    for module in ("detectors", "scanning", "sources.content", "sources.prefilter", "triggers"):
+        importlib.import_module(f"binance_secrets.{module}")
 
 
 def _secrets_of(item: ObjectFindings) -> Secrets:

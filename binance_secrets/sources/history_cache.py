@@ -6,8 +6,12 @@ what the detectors look at), the annotated tags and commits whose messages were 
 those that held findings, the SHA-256 of each secret and its confidence. A report needs the findings
 themselves (line, column, the redacted secret) only for the few objects where a secret was first
 introduced: those objects are read and scanned again when reporting. And per set of revisions
-audited, a summary of the listing (which blobs were over the size limit, where the flagged blobs
-were listed), so that a re-audit of refs that have not moved does not even list the history.
+audited, a summary of the listing (the revisions, a digest of the order git walked their commits in,
+which blobs were over the size limit, where the flagged blobs were listed), so that a re-audit of refs
+that have not moved does not even list the history, and one of refs that only moved forward lists only
+the new commits (`history_increment`); and what its attribution walk read (which commits added or
+removed the blobs that held secrets, at which paths), so that such a re-audit asks git for the new
+commits' changes only.
 
 Entries are valid only for this tool version, this cache format and these detectors (a digest of
 the detection code, `rules_digest`): any change and the cache is rebuilt.
@@ -41,7 +45,7 @@ from typing import NamedTuple
 
 import binance_secrets
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"binance-secrets history cache\n"
 KEY_ENVIRONMENT = "BINANCE_SECRETS_CACHE_KEY"
 KEY_FILE_NAME = "cache-key"
@@ -82,21 +86,42 @@ class Listing:
     flagged_blobs: dict[str, str]  # blob -> the path it was listed (and scanned) under
     flagged_tags: list[str]
     flagged_commits: list[str]
+    # The revisions audited (object ids: tips, `^sha` for a range) and a digest of the order
+    # `git rev-list` walks their commits in ("" when not recorded): what a re-audit of refs that only
+    # moved forward needs to build on this listing (`history_increment`).
+    revisions: list[str] = field(default_factory=list)
+    order: str = ""
+
+
+@dataclass
+class Walked:
+    """What an attribution walk of one listing read: every commit's changes, against its first parent,
+    that add or remove one of the blobs it was asked about. A re-audit that adds commits to that
+    listing asks git for the new commits' changes only (`history._History._attribute`)."""
+
+    blobs: str  # `blobs_digest` of the blobs asked about
+    changes: list[tuple[str, str, str]]  # (commit, path, the new blob, or "" when the path lost it)
 
 
 @dataclass
 class CacheData:
     rules: str
     blobs: dict[str, str] = field(default_factory=dict)  # blob -> path digest, for every blob scanned
+    # Keyed by blob id and path digest (`finding_key`): what a blob holds depends on the path it was
+    # scanned under, and a blob scanned again under another path must not inherit the old answer.
     blob_findings: dict[str, Secrets] = field(default_factory=dict)
     tags: set[str] = field(default_factory=set)
     tag_findings: dict[str, Secrets] = field(default_factory=dict)
     commits: set[str] = field(default_factory=set)
     commit_findings: dict[str, Secrets] = field(default_factory=dict)
     listings: dict[str, Listing] = field(default_factory=dict)
+    # The listing whose blobs `blobs` holds, exactly (every blob it listed under the size limit, and no
+    # other), or "": only on that listing can a re-audit build (`history_increment`).
+    blob_listing: str = ""
     # Attribution results, per (revisions, HEAD, blobs holding the secrets asked about): on refs that
     # have not moved, the graph walk's answer is the same, so a re-audit need not walk it again.
     attributions: dict[str, list[Attributed]] = field(default_factory=dict)
+    walks: dict[str, Walked] = field(default_factory=dict)  # per listing name
 
 
 # (secret_sha256, path, first commit, blob in that commit, occurrences, in_head): no secret.
@@ -131,6 +156,21 @@ def rules_digest() -> str:
 
 def path_digest(path: str) -> str:
     return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:PATH_DIGEST_HEX]
+
+
+def finding_key(sha: str, digest: str) -> str:
+    """The key of a blob's findings: its id and the digest of the path it was scanned under."""
+    return sha + digest
+
+
+def blobs_digest(shas: Iterable[str]) -> str:
+    """Names a set of blobs (those an attribution walk was asked about)."""
+    return hashlib.sha256("\n".join(sorted(shas)).encode("ascii", "replace")).hexdigest()
+
+
+def order_digest(commits: Sequence[str]) -> str:
+    """Names the order in which `git rev-list` walked a set of revisions' commits."""
+    return hashlib.sha256("\n".join(commits).encode("ascii", "replace")).hexdigest()
 
 
 def revisions_digest(revisions: Sequence[str], max_blob_bytes: int) -> str:
@@ -202,6 +242,9 @@ def load(path: str, key: bytes, rules: str) -> CacheData | None:
         )
     try:
         document = json.loads(body)
+        if isinstance(document, dict) and document.get("format") != FORMAT:
+            # Signed, so written by this tool: an older (or newer) one, whose entries this one cannot read.
+            raise CacheUnusable("it was made by another version of the tool or of its rules")
         data = _decode(document)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         raise CacheUnusable("it is damaged") from None
@@ -254,7 +297,12 @@ def _encode(data: CacheData) -> dict[str, object]:
         "commits": "".join(sorted(data.commits)),
         "commit_findings": {sha: _secrets_out(found) for sha, found in data.commit_findings.items()},
         "listings": [[name, _listing_out(listing)] for name, listing in data.listings.items()],
+        "blob_listing": data.blob_listing,
         "attributions": [[name, [list(item) for item in items]] for name, items in data.attributions.items()],
+        "walks": [
+            [name, {"blobs": walked.blobs, "changes": [list(change) for change in walked.changes]}]
+            for name, walked in data.walks.items()
+        ],
     }
 
 
@@ -284,11 +332,20 @@ def _decode(document: dict[str, object]) -> CacheData:
         raise ValueError("listings")
     for name, listing in listings:
         data.listings[_text(name)] = _listing_in(listing)
+    data.blob_listing = _hex(document["blob_listing"])
     attributions = document["attributions"]
     if not isinstance(attributions, list):
         raise ValueError("attributions")
     for name, items in attributions:
         data.attributions[_hex(name)] = [_attributed_in(item) for item in items]
+    walks = document["walks"]
+    if not isinstance(walks, list):
+        raise ValueError("walks")
+    for name, walked in walks:
+        if not isinstance(walked, dict) or not isinstance(walked["changes"], list):
+            raise ValueError("walk")
+        changes = [(_hex(commit), _text(path), _hex(blob)) for commit, path, blob in walked["changes"]]
+        data.walks[_hex(name)] = Walked(_hex(walked["blobs"]), changes)
     return data
 
 
@@ -313,6 +370,8 @@ def _listing_out(listing: Listing) -> dict[str, object]:
         "flagged_blobs": listing.flagged_blobs,
         "flagged_tags": listing.flagged_tags,
         "flagged_commits": listing.flagged_commits,
+        "revisions": listing.revisions,
+        "order": listing.order,
     }
 
 
@@ -333,7 +392,15 @@ def _listing_in(value: object) -> Listing:
         flagged_blobs={_hex(sha): _text(path) for sha, path in flagged_blobs.items()},
         flagged_tags=[_hex(sha) for sha in value["flagged_tags"]],
         flagged_commits=[_hex(sha) for sha in value["flagged_commits"]],
+        revisions=[_revision(revision) for revision in value["revisions"]],
+        order=_hex(value["order"]),
     )
+
+
+def _revision(value: object) -> str:
+    text = _text(value)
+    _hex(text.removeprefix("^"))
+    return text
 
 
 def _secrets_out(found: Secrets) -> list[list[str]]:
@@ -406,7 +473,8 @@ class HistoryCache:
         self.old = old if old is not None else CacheData(rules=rules)
         self.new = CacheData(rules=rules)
         self.hits = 0
-        self.listing_used = False
+        self.listing_used = False  # a recorded listing was replayed: nothing was listed
+        self.listing_extended = False  # a recorded listing was extended by the new commits' objects
 
     @classmethod
     def open(cls, path: str, environ: Mapping[str, str] | None = None) -> tuple[HistoryCache | None, str | None]:
@@ -431,12 +499,17 @@ class HistoryCache:
         None when it was not scanned under that path."""
         if self.old.blobs.get(sha) != digest:
             return None
-        found = self.old.blob_findings.get(sha, ())
+        key = finding_key(sha, digest)
+        found = self.old.blob_findings.get(key, ())
         self.new.blobs[sha] = digest
         if found:
-            self.new.blob_findings[sha] = found
+            self.new.blob_findings[key] = found
         self.hits += 1
         return found
+
+    def flagged_blob(self, sha: str, path: str) -> Secrets:
+        """What a recorded listing's flagged blob holds (`listing` checked that it is recorded)."""
+        return self.old.blob_findings[finding_key(sha, path_digest(path))]
 
     def tag(self, sha: str) -> Secrets | None:
         if sha not in self.old.tags:
@@ -460,7 +533,8 @@ class HistoryCache:
         listing = self.old.listings.get(name)
         if listing is None:
             return None
-        if any(sha not in self.old.blob_findings for sha in listing.flagged_blobs):
+        blob_findings = self.old.blob_findings
+        if any(finding_key(sha, path_digest(path)) not in blob_findings for sha, path in listing.flagged_blobs.items()):
             return None
         if any(sha not in self.old.tag_findings for sha in listing.flagged_tags):
             return None
@@ -479,10 +553,17 @@ class HistoryCache:
     def attributed(self, name: str, items: list[Attributed]) -> None:
         self.new.attributions[name] = items
 
+    def walked(self, name: str) -> Walked | None:
+        """The changes an attribution walk of this listing read, if one was recorded."""
+        return self.old.walks.get(name)
+
+    def walk(self, name: str, walked: Walked) -> None:
+        self.new.walks[name] = walked
+
     def scanned_blob(self, sha: str, path: str, found: Secrets) -> None:
-        self.new.blobs[sha] = path_digest(path)
+        digest = self.new.blobs[sha] = path_digest(path)
         if found:
-            self.new.blob_findings[sha] = found
+            self.new.blob_findings[finding_key(sha, digest)] = found
 
     def scanned_tag(self, sha: str, found: Secrets) -> None:
         self.new.tags.add(sha)
@@ -496,13 +577,24 @@ class HistoryCache:
 
     def save(self, listing_name: str | None, listing: Listing | None) -> None:
         """Write what this audit saw. Blob ids are kept for the blobs this audit listed (all of the old
-        ones when it replayed a listing); messages and findings once recorded stay recorded."""
+        ones when it replayed a listing, the old ones and the new when it extended one); messages and
+        findings once recorded stay recorded."""
         old, new = self.old, self.new
-        nothing_new = not (new.blobs or new.tags or new.commits) and new.attributions.keys() <= old.attributions.keys()
+        nothing_new = (
+            not (new.blobs or new.tags or new.commits)
+            and new.attributions.keys() <= old.attributions.keys()
+            and new.walks.keys() <= old.walks.keys()
+        )
         if self.listing_used and nothing_new:
             return  # a replayed listing with nothing new: the file already says all of it
         data = CacheData(rules=new.rules)
-        data.blobs = dict(old.blobs) if self.listing_used else new.blobs
+        if self.listing_used:
+            data.blobs, data.blob_listing = dict(old.blobs), old.blob_listing
+        else:
+            # Extended: every old blob is still reachable (the old commits are), under the same path.
+            data.blobs = {**old.blobs, **new.blobs} if self.listing_extended else new.blobs
+            # `blobs` is then exactly the blobs of this listing, if it is recorded.
+            data.blob_listing = listing_name if listing_name is not None and listing is not None else ""
         data.blob_findings = {**old.blob_findings, **new.blob_findings}
         data.tags = old.tags | new.tags
         data.tag_findings = {**old.tag_findings, **new.tag_findings}
@@ -519,4 +611,9 @@ class HistoryCache:
             if len(data.attributions) >= MAX_LISTINGS:
                 break
             data.attributions.setdefault(name, items)
+        data.walks = dict(new.walks)
+        for name, walked in old.walks.items():
+            if len(data.walks) >= MAX_LISTINGS:
+                break
+            data.walks.setdefault(name, walked)
         save(self.path, self._key, data)
