@@ -35,6 +35,7 @@ from binance_secrets.git.process import (
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.result import ScanError
 from binance_secrets.sources import Chunk
+from binance_secrets.sources.git_walk import BufferedOutput
 from binance_secrets.worker_processes import drop_queue, stop_workers, unwind_on_signals
 
 if TYPE_CHECKING:
@@ -237,8 +238,9 @@ def start_messages(repo: GitRepository, revisions: Sequence[str]) -> GitProcess:
     """The `git log` stream of the messages of every commit `revisions` select, started (git runs ahead
     into a wide pipe while the caller is still busy listing objects)."""
     process = start_git(
-        repo, "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B", lines=revisions
-    )
+        BufferedOutput(repo), "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B",
+        lines=revisions,
+    )  # fmt: skip
     widen_pipe(process.stdout)
     return process
 
