@@ -320,3 +320,28 @@ def test_history_still_scans_what_follows_a_corrupt_blob_in_its_batch(tmp_path: 
     report = json.loads(result.stdout)
     assert [finding["path"] for finding in report["findings"]] == ["b.py"]
     assert any(error["path"].startswith("a.txt") for error in report["errors"]), report["errors"]
+
+
+def test_scanning_processes_report_a_corrupt_blob_by_path_and_scan_every_blob_after_it(tmp_path: Path) -> None:
+    """Issue #16: batches go to the scanning processes as plain tuples; a blob git dies on in a worker's
+    batch is still named by its path and id, and every other blob is scanned ("Partial scans are never
+    reported clean"), the report the same as the single process's. Enough blobs that workers start."""
+    repo = GitRepo.create(tmp_path / "repo")
+    for index in range(700):  # over `INLINE_OBJECTS`: the audit forks its scanning processes
+        repo.write(f"notes/n{index:03}.txt", f"note {index} {random_hex(16)}\n", stage=False)
+    repo.write("notes/n350.txt", random_hex(8000), stage=False)
+    repo.write("z/keys.py", f'BINANCE_API_KEY = "{api_key()}"\n', stage=False)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "many notes")
+    corrupt = repo.git("rev-parse", "HEAD:notes/n350.txt").strip()
+    _cut_short(repo, corrupt)
+    reports = []
+    for jobs in ("2", "1"):
+        result = run_subprocess(["history", "-f", "json", "--jobs", jobs], cwd=repo.path, env=repo.env)
+        assert result.exit_code == 1, result.stderr
+        report = json.loads(result.stdout)
+        report["stats"].pop("seconds")  # the one thing that may differ
+        reports.append(report)
+    assert [finding["path"] for finding in reports[0]["findings"]] == ["z/keys.py"]
+    assert [error["path"] for error in reports[0]["errors"]] == [f"notes/n350.txt (blob {corrupt[:12]})"]
+    assert reports[0] == reports[1]

@@ -20,7 +20,7 @@ import os
 import queue
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from binance_secrets.finding import Finding
 from binance_secrets.git.cat_file import CatFileBatch
@@ -60,12 +60,17 @@ INLINE_BYTES = BATCH_BYTES
 
 
 class ScanTask(NamedTuple):
-    """A tuple rather than a dataclass: tens of thousands are pickled to the workers."""
+    """A tuple rather than a dataclass: tens of thousands go to the workers, as plain tuples (`TaskTuple`)."""
 
     sha: str
     type: str  # "blob" or "tag" ("commit" is still read one by one, but messages come in bulk)
     path: str  # for blobs: the path rev-list listed it under, used only as detection context
     size: int = 0
+
+
+# A `ScanTask` as it travels to a worker: a named tuple pickles through Python-level hooks (about 2 µs a
+# task each way), a plain one in C (ten times less: 20,000 tasks, 0.05 s of CPU).
+TaskTuple = tuple[str, str, str, int]
 
 
 @dataclass(frozen=True)
@@ -117,33 +122,36 @@ def batches(tasks: Iterable[ScanTask]) -> Iterator[list[ScanTask]]:
         yield batch
 
 
-def scan_batch(cat_file: CatFileBatch, batch: list[ScanTask], prefilter: Prefilter | None = None) -> BatchResult:
+def scan_batch(
+    cat_file: CatFileBatch, batch: Sequence[TaskTuple], prefilter: Prefilter | None = None
+) -> BatchResult:
+    """The objects of one batch: `ScanTask`s, or the plain tuples a worker is sent (`TaskTuple`)."""
     result = BatchResult()
     tasks = iter(batch)
-    for read in cat_file.read(task.sha for task in batch):
-        task = next(tasks)
+    for read in cat_file.read([task[0] for task in batch]):
+        sha, kind, path, _ = next(tasks)
         result.objects += 1
         if read.sha is None:
-            result.errors.append(ScanError(_where(task), read.error or "unreadable object"))
+            result.errors.append(ScanError(_where(ScanTask(sha, kind, path)), read.error or "unreadable object"))
             continue
         result.bytes += len(read.data)
-        if task.type == "blob":
+        if kind == "blob":
             result.blobs += 1
             unread: list[ScanError] = []
-            findings = blob_findings(read.data, task.path, unread, prefilter)
+            findings = blob_findings(read.data, path, unread, prefilter)
             # Named like every other history error: the blob's path and id (one blob, many versions).
             result.errors.extend(
-                ScanError(f"{display(error.path)} (blob {task.sha[:12]})", error.message, unscanned=error.unscanned)
+                ScanError(f"{display(error.path)} (blob {sha[:12]})", error.message, unscanned=error.unscanned)
                 for error in unread
             )
             if not unread:
-                result.scanned.append(task.sha)
+                result.scanned.append(sha)
         else:
-            result.commits += task.type == "commit"
-            findings = message_findings(read.data, task.type)
-            result.scanned.append(task.sha)
+            result.commits += kind == "commit"
+            findings = message_findings(read.data, kind)
+            result.scanned.append(sha)
         if findings:
-            result.found.append(ObjectFindings(task.sha, task.type, tuple(findings)))
+            result.found.append(ObjectFindings(sha, kind, tuple(findings)))
     return result
 
 
@@ -359,7 +367,7 @@ def _where(task: ScanTask) -> str:
     return f"{task.type} {task.sha[:12]}"
 
 
-Work = list[ScanTask] | MessageScan
+Work = list[TaskTuple] | MessageScan
 
 
 def scan_in_parallel(
@@ -409,9 +417,9 @@ def scan_in_parallel(
     for worker in workers:
         worker.start()
     finished = 0
-    items: Iterable[Work] = work
+    items: Iterable[Work] = map(_plain, work)
     if messages is not None:
-        items = _chain_work(messages, work)
+        items = _chain_work(messages, items)
     try:
         for item in items:
             while True:
@@ -441,6 +449,11 @@ def scan_in_parallel(
         stop_workers(workers)
         drop_queue(task_queue)
         result_queue.close()
+
+
+def _plain(batch: list[ScanTask]) -> list[TaskTuple]:
+    """A batch as it is sent to a worker: plain tuples (see `TaskTuple`)."""
+    return cast("list[TaskTuple]", list(map(tuple, batch)))
 
 
 def _load_for_workers() -> None:
