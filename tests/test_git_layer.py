@@ -345,3 +345,26 @@ def test_scanning_processes_report_a_corrupt_blob_by_path_and_scan_every_blob_af
     assert [finding["path"] for finding in reports[0]["findings"]] == ["z/keys.py"]
     assert [error["path"] for error in reports[0]["errors"]] == [f"notes/n350.txt (blob {corrupt[:12]})"]
     assert reports[0] == reports[1]
+
+
+def test_small_audit_reads_every_message_git_wrote_beyond_a_default_pipe_before_the_listing_ended(
+    tmp_path: Path,
+) -> None:
+    """Issue #16: a small audit reads the messages' `git log` started before the listing, whose pipe is
+    widened only then; messages past the first 64 KiB (git blocked on the pipe meanwhile) are all scanned,
+    the secret in the oldest one found with either number of processes."""
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.commit_file("a.txt", "one\n")
+    repo.git("commit", "-q", "--no-gpg-sign", "--no-verify", "--allow-empty", "-m", f'BINANCE_API_KEY = "{api_key()}"')
+    first = repo.git("rev-parse", "HEAD").strip()
+    filler = "\n".join(random_hex(60) for _ in range(1500))  # about 90 KiB a message
+    for index in range(3):
+        repo.git("commit", "-q", "--no-gpg-sign", "--no-verify", "--allow-empty", "-m", f"filler {index}\n\n{filler}")
+    for jobs in ("1", "2"):
+        result = run_subprocess(["history", "-f", "json", "--jobs", jobs], cwd=repo.path, env=repo.env)
+        assert result.exit_code == 1, result.stderr
+        report = json.loads(result.stdout)
+        assert [(finding["path"], finding["commit"]["sha"]) for finding in report["findings"]] == [
+            ("<commit message>", first)
+        ], report["findings"]
+        assert report["stats"]["commits"] == 5

@@ -242,14 +242,16 @@ def _text_findings(message: bytes, path: str) -> list[tuple[str, Finding]]:
     return [("", finding) for finding in parts.detect(text, path)]
 
 
-def start_messages(repo: GitRepository, revisions: Sequence[str]) -> GitProcess:
+def start_messages(repo: GitRepository, revisions: Sequence[str], *, wide: bool = True) -> GitProcess:
     """The `git log` stream of the messages of every commit `revisions` select, started (git runs ahead
-    into a wide pipe while the caller is still busy listing objects)."""
+    into a wide pipe while the caller is still busy listing objects). Not `wide`: a pipe of the system's
+    default size, widened by the caller once it knows it will read the stream (see `scan_in_parallel`)."""
     process = start_git(
         BufferedOutput(repo), "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B",
         lines=revisions,
     )  # fmt: skip
-    widen_pipe(process.stdout)
+    if wide:
+        widen_pipe(process.stdout)
     return process
 
 
@@ -385,7 +387,9 @@ def scan_in_parallel(
     if jobs > 1:
         # The messages' `git log` starts now, beside the listing: if the audit turns out small, it is
         # read here with nothing left to wait for; if not, a worker reads its own and this one goes.
-        started = start_messages(repo, messages.revisions) if messages is not None else None
+        # Its pipe is widened only once it is known to be read: on a large history, git would otherwise
+        # fill 1 MiB of messages for nothing (some 0.05 s of CPU) before it is stopped.
+        started = start_messages(repo, messages.revisions, wide=False) if messages is not None else None
         try:
             ahead, small = _look_ahead(work)
         except BaseException:
@@ -394,6 +398,8 @@ def scan_in_parallel(
         work = itertools.chain(ahead, work)
         if small:
             jobs = 1
+            if started is not None:
+                widen_pipe(started.stdout)
         else:
             stop_process(started)
             started = None
