@@ -320,3 +320,51 @@ def test_history_still_scans_what_follows_a_corrupt_blob_in_its_batch(tmp_path: 
     report = json.loads(result.stdout)
     assert [finding["path"] for finding in report["findings"]] == ["b.py"]
     assert any(error["path"].startswith("a.txt") for error in report["errors"]), report["errors"]
+
+
+def test_scanning_processes_report_a_corrupt_blob_by_path_and_scan_every_blob_after_it(tmp_path: Path) -> None:
+    """Issue #16: batches go to the scanning processes as plain tuples; a blob git dies on in a worker's
+    batch is still named by its path and id, and every other blob is scanned ("Partial scans are never
+    reported clean"), the report the same as the single process's. Enough blobs that workers start."""
+    repo = GitRepo.create(tmp_path / "repo")
+    for index in range(700):  # over `INLINE_OBJECTS`: the audit forks its scanning processes
+        repo.write(f"notes/n{index:03}.txt", f"note {index} {random_hex(16)}\n", stage=False)
+    repo.write("notes/n350.txt", random_hex(8000), stage=False)
+    repo.write("z/keys.py", f'BINANCE_API_KEY = "{api_key()}"\n', stage=False)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "many notes")
+    corrupt = repo.git("rev-parse", "HEAD:notes/n350.txt").strip()
+    _cut_short(repo, corrupt)
+    reports = []
+    for jobs in ("2", "1"):
+        result = run_subprocess(["history", "-f", "json", "--jobs", jobs], cwd=repo.path, env=repo.env)
+        assert result.exit_code == 1, result.stderr
+        report = json.loads(result.stdout)
+        report["stats"].pop("seconds")  # the one thing that may differ
+        reports.append(report)
+    assert [finding["path"] for finding in reports[0]["findings"]] == ["z/keys.py"]
+    assert [error["path"] for error in reports[0]["errors"]] == [f"notes/n350.txt (blob {corrupt[:12]})"]
+    assert reports[0] == reports[1]
+
+
+def test_small_audit_reads_every_message_git_wrote_beyond_a_default_pipe_before_the_listing_ended(
+    tmp_path: Path,
+) -> None:
+    """Issue #16: a small audit reads the messages' `git log` started before the listing, whose pipe is
+    widened only then; messages past the first 64 KiB (git blocked on the pipe meanwhile) are all scanned,
+    the secret in the oldest one found with either number of processes."""
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.commit_file("a.txt", "one\n")
+    repo.git("commit", "-q", "--no-gpg-sign", "--no-verify", "--allow-empty", "-m", f'BINANCE_API_KEY = "{api_key()}"')
+    first = repo.git("rev-parse", "HEAD").strip()
+    filler = "\n".join(random_hex(60) for _ in range(1500))  # about 90 KiB a message
+    for index in range(3):
+        repo.git("commit", "-q", "--no-gpg-sign", "--no-verify", "--allow-empty", "-m", f"filler {index}\n\n{filler}")
+    for jobs in ("1", "2"):
+        result = run_subprocess(["history", "-f", "json", "--jobs", jobs], cwd=repo.path, env=repo.env)
+        assert result.exit_code == 1, result.stderr
+        report = json.loads(result.stdout)
+        assert [(finding["path"], finding["commit"]["sha"]) for finding in report["findings"]] == [
+            ("<commit message>", first)
+        ], report["findings"]
+        assert report["stats"]["commits"] == 5

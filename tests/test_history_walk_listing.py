@@ -363,3 +363,29 @@ def test_abandoned_walk_leaves_no_git_behind(tmp_path: Path) -> None:
     walk.close()
     assert all(process.returncode is not None for process in processes)
     assert walk._processes == []
+
+
+def test_walk_and_messages_read_git_output_in_full_buffers_whatever_the_users_git_flush(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue #16: into a pipe, `git log` flushes after every commit unless `GIT_FLUSH=0`; the streams read
+    # to their end (the walk, the messages) ask for full buffers, and still list and scan everything.
+    from binance_secrets.git.process import start_git, stop_process
+    from binance_secrets.sources.git_scan import scan_messages
+
+    monkeypatch.setenv("GIT_FLUSH", "1")
+    repo, _ = _history(tmp_path)
+    git_repo = open_repository(str(repo.path))
+    shown = start_git(git_walk.BufferedOutput(git_repo), "-c", "alias.flushing=!printenv GIT_FLUSH", "flushing")
+    try:
+        assert shown.stdout is not None
+        assert shown.stdout.read() == b"0\n"
+    finally:
+        stop_process(shown)
+    tips = all_tips(git_repo)
+    walk = WalkListing(git_repo, tips, whole=True)
+    assert _kinds(_listed(walk)) == _kinds(_listed(ObjectListing(git_repo, tips)))
+    assert walk.walked
+    commits = repo.git("rev-list", "--all").split()
+    scanned = [sha for result in scan_messages(git_repo, tips) for sha in result.scanned]
+    assert sorted(scanned) == sorted(commits)
