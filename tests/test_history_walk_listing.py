@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -365,27 +366,48 @@ def test_abandoned_walk_leaves_no_git_behind(tmp_path: Path) -> None:
     assert walk._processes == []
 
 
+def _long_history(path: Path, commits: int) -> Path:
+    """`commits` one-line commits through `git fast-import`: git's output outgrows any pipe."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    stream = []
+    for number in range(1, commits + 1):
+        content = b"value = %d\n" % number
+        stream.append(b"commit refs/heads/main\ncommitter T <t@example.invalid> %d +0000\n" % (1_600_000_000 + number))
+        stream.append(b"data 1\nc\nM 100644 inline f%d.txt\ndata %d\n%s\n" % (number % 50, len(content), content))
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=b"".join(stream), check=True)
+    return path
+
+
+def _environment_of(pid: int) -> list[bytes]:
+    with open(f"/proc/{pid}/environ", "rb") as handle:
+        return handle.read().split(b"\0")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads a process's environment in /proc")
 def test_walk_and_messages_read_git_output_in_full_buffers_whatever_the_users_git_flush(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Issue #16: into a pipe, `git log` flushes after every commit unless `GIT_FLUSH=0`; the streams read
-    # to their end (the walk, the messages) ask for full buffers, and still list and scan everything.
-    from binance_secrets.git.process import start_git, stop_process
-    from binance_secrets.sources.git_scan import scan_messages
+    # to their end (the walk, the messages) ask for full buffers. Each git is looked at while it runs:
+    # 20,000 commits of output fill its pipe, so it waits there for the reader.
+    from binance_secrets.git.process import stop_process
+    from binance_secrets.sources.git_scan import start_messages
 
     monkeypatch.setenv("GIT_FLUSH", "1")
-    repo, _ = _history(tmp_path)
-    git_repo = open_repository(str(repo.path))
-    shown = start_git(git_walk.BufferedOutput(git_repo), "-c", "alias.flushing=!printenv GIT_FLUSH", "flushing")
-    try:
-        assert shown.stdout is not None
-        assert shown.stdout.read() == b"0\n"
-    finally:
-        stop_process(shown)
+    git_repo = open_repository(str(_long_history(tmp_path / "long", 20_000)))
     tips = all_tips(git_repo)
     walk = WalkListing(git_repo, tips, whole=True)
-    assert _kinds(_listed(walk)) == _kinds(_listed(ObjectListing(git_repo, tips)))
-    assert walk.walked
-    commits = repo.git("rev-list", "--all").split()
-    scanned = [sha for result in scan_messages(git_repo, tips) for sha in result.scanned]
-    assert sorted(scanned) == sorted(commits)
+    listed = iter(walk)
+    try:
+        next(listed)
+        log = walk._processes[0]
+        assert log.poll() is None
+        assert b"GIT_FLUSH=0" in _environment_of(log.pid)
+    finally:
+        walk.close()
+    messages = start_messages(git_repo, tips, wide=False)
+    try:
+        assert messages.poll() is None
+        assert b"GIT_FLUSH=0" in _environment_of(messages.pid)
+    finally:
+        stop_process(messages)

@@ -64,6 +64,7 @@ def start_git(
     stdout: bool = True,
     stderr: bool = True,
     english: bool = False,
+    buffered: bool = False,
     bufsize: int = -1,
 ) -> GitProcess:
     """git started, its output to be read as a stream; end it with `stop_process`.
@@ -73,10 +74,17 @@ def start_git(
     the write cannot block on output nobody reads yet). `source` is another process's output to read
     instead; `stdin_pipe` leaves stdin open for the caller to write requests as it reads answers.
     `english`: messages the caller parses are git's own, whatever the user's locale.
+    `buffered`: git writes its output in full buffers (`GIT_FLUSH=0`), for a stream read to its end.
+    Into a pipe, `git log` and `rev-list` flush after every commit: some 15,000 writes of about 200
+    bytes for 20,000 small commits, each a read and a wake-up here (0.1-0.3 s of CPU, as much in git).
+    Never for a request-and-answer protocol (`cat-file --batch`): an answer held in git's buffer would
+    never come.
     """
     env = place.environment()
     if english:
         env["LC_ALL"] = "C"
+    if buffered:
+        env["GIT_FLUSH"] = "0"
     stdin: IO[bytes] | int = source or subprocess.DEVNULL
     if lines is not None or stdin_pipe:
         stdin = subprocess.PIPE

@@ -151,7 +151,7 @@ class ChangeLog:
             return
         self.start_graph()
         try:
-            self._log = start_git(repo, *LOG_ARGUMENTS, lines=revisions)
+            self._log = start_git(repo, *LOG_ARGUMENTS, lines=revisions, buffered=True)
         except BaseException:
             stop_process(self._graph)
             raise
@@ -443,7 +443,7 @@ def _relevant_changes(
         ]
     changes: dict[str, list[tuple[str, str | None]]] = {}
     for find_objects, wanted in runs:
-        process = start_git(repo, *LOG_ARGUMENTS, *find_objects, lines=revisions)
+        process = start_git(repo, *LOG_ARGUMENTS, *find_objects, lines=revisions, buffered=True)
         try:
             assert process.stdout is not None
             for commit, commit_changes in _parse_raw_log(nul_fields(process.stdout.read), wanted):
@@ -520,7 +520,9 @@ def _is_hex(value: bytes) -> bool:
 
 
 def _start_rev_list(repo: GitRepository, revisions: Sequence[str]) -> GitProcess:
-    return start_git(repo, "rev-list", "--topo-order", "--reverse", "--parents", "--stdin", lines=revisions)
+    return start_git(
+        repo, "rev-list", "--topo-order", "--reverse", "--parents", "--stdin", lines=revisions, buffered=True
+    )
 
 
 def _commits_parents_first(process: GitProcess, warnings: list[str]) -> Iterator[tuple[str, list[str]]]:

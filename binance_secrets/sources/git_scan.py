@@ -35,7 +35,6 @@ from binance_secrets.git.process import (
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.result import ScanError
 from binance_secrets.sources import Chunk
-from binance_secrets.sources.git_walk import BufferedOutput
 from binance_secrets.worker_processes import drop_queue, stop_workers, unwind_on_signals
 
 if TYPE_CHECKING:
@@ -247,8 +246,8 @@ def start_messages(repo: GitRepository, revisions: Sequence[str], *, wide: bool 
     into a wide pipe while the caller is still busy listing objects). Not `wide`: a pipe of the system's
     default size, widened by the caller once it knows it will read the stream (see `scan_in_parallel`)."""
     process = start_git(
-        BufferedOutput(repo), "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B",
-        lines=revisions,
+        repo, "-c", "log.showSignature=false", "log", "--stdin", "-z", "--no-color", "--format=%H%n%B",
+        lines=revisions, buffered=True,
     )  # fmt: skip
     if wide:
         widen_pipe(process.stdout)

@@ -24,11 +24,9 @@ import binascii
 import functools
 import os
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass
 
 from binance_secrets.git.process import (
     READ_BUFFER_BYTES,
-    GitPlace,
     GitProcess,
     git_message,
     run_git,
@@ -46,30 +44,6 @@ CHECK_CHUNK = 1024
 # Nested tags are peeled one level per round; past this many levels, the old listing does it.
 MAX_TAG_DEPTH = 16
 _CHECK_FORMAT = "--batch-command=%(objecttype) %(objectname) %(objectsize)"
-
-
-@dataclass(frozen=True)
-class BufferedOutput:
-    """`place`, its git writing its output in full buffers (`GIT_FLUSH=0`), for a stream read to its end.
-
-    Into a pipe, `git log` and `rev-list` flush their output after every commit: some 15,000 writes of
-    about 200 bytes for 20,000 small commits, each a read, a wake-up and a join of the block to its tail
-    here (0.1-0.3 s of CPU, about as much in git). Never for a request-and-answer protocol
-    (`cat-file --batch`): an answer held in git's buffer would never come."""
-
-    place: GitPlace
-
-    def command(self, *args: str) -> list[str]:
-        return self.place.command(*args)
-
-    def environment(self) -> dict[str, str]:
-        env = self.place.environment()
-        env["GIT_FLUSH"] = "0"
-        return env
-
-    @property
-    def cwd(self) -> str | None:
-        return self.place.cwd
 
 
 class _WalkFailed(Exception):
@@ -133,7 +107,7 @@ class WalkListing:
         from `rev-list` (what was listed stands: its ids are in `seen`)."""
         change_log = self.change_log = self._owned = ChangeLog.fed(self.repo, self.revisions)
         try:
-            log = start_git(BufferedOutput(self.repo), *LOG_ARGUMENTS, lines=self.revisions)
+            log = start_git(self.repo, *LOG_ARGUMENTS, lines=self.revisions, buffered=True)
             self._processes.append(log)
             widen_pipe(log.stdout)  # git writes, and we read, in fewer and larger steps
             # `--buffer`: answers come at each `flush`, all at once, not a write system call per blob.

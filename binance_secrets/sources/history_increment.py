@@ -178,7 +178,7 @@ def _new_walk_objects(
         return []
     if commit_order(repo, revisions) != commits:
         return None
-    log = start_git(repo, *LOG_ARGUMENTS, lines=revisions)
+    log = start_git(repo, *LOG_ARGUMENTS, lines=revisions, buffered=True)
     try:
         assert log.stdout is not None
         # `ChangeLog.keep` is the one parser of the stream; a fed log asks git for nothing.
