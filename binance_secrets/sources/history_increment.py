@@ -66,7 +66,7 @@ def commit_order(
 ) -> list[str] | None:
     """The commits `revisions` select, in the order git walks them (`rev-list`, and the listing's `log`);
     None when git cannot walk them all. `meanwhile` runs while git walks, on another core."""
-    process = start_git(repo, "rev-list", "--stdin", lines=revisions, stderr=False)
+    process = start_git(repo, "rev-list", "--stdin", lines=revisions, stderr=False, buffered=True)
     try:
         if meanwhile is not None:
             meanwhile()
