@@ -22,6 +22,7 @@ GIT = "git"
 GitProcess = subprocess.Popen[bytes]
 READ_BUFFER_BYTES = 1024 * 1024
 PIPE_BYTES = 1024 * 1024
+DEFAULT_PIPE_BYTES = 64 * 1024  # Linux
 
 
 class GitPlace(Protocol):
@@ -102,8 +103,13 @@ def start_git(
         raise cannot_run(error, place.cwd) from None
     if lines is not None:
         assert process.stdin is not None
+        data = "".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape")
+        if len(data) > DEFAULT_PIPE_BYTES:
+            # git takes each revision in turn (numpy's 20,000 refs: 0.15 s): in a pipe that holds them
+            # all, the write returns at once and the caller goes on beside git.
+            widen_pipe(process.stdin)
         try:
-            process.stdin.write("".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape"))
+            process.stdin.write(data)
             process.stdin.close()
         except BrokenPipeError:
             pass  # git ended early: its exit status and stderr say why, to the reader
@@ -187,8 +193,9 @@ def git_message(stderr: bytes) -> str:
 
 
 def widen_pipe(stream: IO[bytes] | None) -> None:
-    """A 1 MiB pipe for blob contents where the system allows it (Linux): git writes, and we read,
-    in far fewer, larger steps than through the default 64 KiB (10-20% less time in both)."""
+    """A 1 MiB pipe where the system allows it (Linux). For blob contents: git writes, and we read, in
+    far fewer, larger steps than through the default 64 KiB (10-20% less time in both). For revisions
+    written to git's stdin: the write need not wait for git to take them."""
     if stream is None:
         return
     with contextlib.suppress(ImportError, AttributeError, OSError, ValueError):

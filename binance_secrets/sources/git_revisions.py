@@ -107,9 +107,17 @@ def present_revisions(repo: GitRepository, revisions: Sequence[str]) -> tuple[li
     """
     shas = list(dict.fromkeys(revision.lstrip("^") for revision in revisions))
     missing: set[str] = set()
+    tags: list[str] = []
     with CatFileBatch(repo, check_only=True) as cat_file:
-        names = [name for sha in shas for name in (sha, f"{sha}^{{}}")]
-        for read in cat_file.read(names):
+        for read in cat_file.read(shas):
+            if read.sha is None:
+                missing.add(read.name)
+            elif read.type == "tag":
+                tags.append(read.name)
+        # Only a tag can lead to an object that is not there (its target, or its target's): anything
+        # else that is there is its own `^{}`. Peeling is what costs (numpy's 20,000 refs: 0.43 s of
+        # git, against 0.04 s for their types), so only the tags are peeled.
+        for read in cat_file.read([f"{sha}^{{}}" for sha in tags]):
             if read.sha is None:
                 missing.add(read.name.removesuffix("^{}"))
     errors = []

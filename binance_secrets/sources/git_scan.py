@@ -390,6 +390,10 @@ def scan_in_parallel(
         # fill 1 MiB of messages for nothing (some 0.05 s of CPU) before it is stopped.
         started = start_messages(repo, messages.revisions, wide=False) if messages is not None else None
         try:
+            if _forks():
+                # Loaded while git starts walking (the listing's first objects take it a while), and
+                # needed whichever way the look-ahead goes: here, or in workers forked with them.
+                _load_for_workers()
             ahead, small = _look_ahead(work)
         except BaseException:
             stop_process(started)
@@ -411,8 +415,6 @@ def scan_in_parallel(
     import multiprocessing
 
     context = multiprocessing.get_context()
-    if context.get_start_method() == "fork":
-        _load_for_workers()
     task_queue: multiprocessing.Queue[Work | None] = context.Queue(maxsize=2 * jobs)
     result_queue: multiprocessing.Queue[BatchResult | str | None] = context.Queue()
     workers = [
@@ -454,6 +456,13 @@ def scan_in_parallel(
         stop_workers(workers)
         drop_queue(task_queue)
         result_queue.close()
+
+
+def _forks() -> bool:
+    """Whether workers are forked: they then inherit what this process has loaded."""
+    import multiprocessing
+
+    return multiprocessing.get_start_method() == "fork"
 
 
 def _plain(batch: list[ScanTask]) -> list[TaskTuple]:

@@ -25,6 +25,7 @@ import functools
 import os
 from collections.abc import Generator, Iterator, Sequence
 
+from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import (
     READ_BUFFER_BYTES,
     GitProcess,
@@ -66,10 +67,26 @@ class WalkListing:
         self._owned: ChangeLog | None = None
         self._processes: list[GitProcess] = []
         self._listing: ObjectListing | None = None
+        self._began = False
+        self._started: tuple[GitProcess, GitProcess] | None = None
+
+    def start(self) -> None:
+        """The walk's git processes started now, so that git walks (on another core) while the caller
+        prepares the scan; the listing then reads them. Optional: iterating starts them too."""
+        if not self._began:
+            self._began = True
+            if self.whole:
+                self._started = self._start_walk()
 
     def __iter__(self) -> Iterator[ListedObject]:
+        self.start()
+        # Asked after git started walking: with many refs (numpy: 20,000) both take a while.
         tags = revision_tags(self.repo, self.revisions) if self.whole else None
         if tags is None:
+            # A tree, a blob or a missing object among them: only `rev-list` lists those.
+            self._stop()
+            self._close_change_log()
+            self.change_log = None
             yield from self._listed(set())
             return
         seen = {tag.sha.encode("ascii") for tag in tags}
@@ -85,11 +102,12 @@ class WalkListing:
 
     def close(self) -> None:
         """Stop git if the listing was abandoned (an error, a signal); a no-op once it has ended."""
-        for process in self._processes:
-            stop_process(process)
-        self._processes.clear()
+        self._stop()
         if self._listing is not None:
             self._listing.close()
+        self._close_change_log()
+
+    def _close_change_log(self) -> None:
         if self._owned is not None:
             self._owned.close()
             self._owned = None
@@ -102,10 +120,9 @@ class WalkListing:
                 yield listed
         self.error = listing.error
 
-    def _walk(self, seen: set[bytes]) -> Generator[ListedObject, None, bool]:
-        """The blobs of the walk, each once; True when git went through, False when the rest must come
-        from `rev-list` (what was listed stands: its ids are in `seen`)."""
-        change_log = self.change_log = self._owned = ChangeLog.fed(self.repo, self.revisions)
+    def _start_walk(self) -> tuple[GitProcess, GitProcess]:
+        """The walk's `git log` and the `cat-file` that sizes its new blobs, and the change log they fill."""
+        self.change_log = self._owned = ChangeLog.fed(self.repo, self.revisions)
         try:
             log = start_git(self.repo, *LOG_ARGUMENTS, lines=self.revisions, buffered=True)
             self._processes.append(log)
@@ -119,6 +136,14 @@ class WalkListing:
         except BaseException:
             self.close()
             raise
+        return log, check
+
+    def _walk(self, seen: set[bytes]) -> Generator[ListedObject, None, bool]:
+        """The blobs of the walk, each once; True when git went through, False when the rest must come
+        from `rev-list` (what was listed stands: its ids are in `seen`)."""
+        assert self._started is not None and self.change_log is not None
+        (log, check), self._started = self._started, None
+        change_log = self.change_log
         assert log.stdout is not None and log.stderr is not None
         # Blobs `keep` has added to `seen` but not asked about yet, and how many of them were listed.
         pending: list[tuple[bytes, bytes]] = []
@@ -157,6 +182,7 @@ class WalkListing:
         for process in self._processes:
             stop_process(process)
         self._processes.clear()
+        self._started = None
 
 
 def _checked(check: GitProcess, pending: list[tuple[bytes, bytes]]) -> Iterator[ListedObject]:
@@ -184,10 +210,17 @@ def revision_tags(repo: GitRepository, revisions: Sequence[str]) -> list[ListedO
     lists them); None when a revision is, or peels to, anything but a commit (a tree, a blob, a missing
     object): only `rev-list` lists those.
 
-    One `cat-file --batch` reads the revisions (commits are a few hundred bytes): a tag's `type` line
-    says what it points at, so only a tag of a tag takes another round."""
+    The revisions' types come first, from `cat-file --batch-check`: only the tags among them are read
+    (numpy's 20,000 refs are 190 tags: 0.04 s of git, against 0.25 s to read every commit). A tag's `type`
+    line says what it points at, so only a tag of a tag takes another round."""
     tags: dict[str, ListedObject] = {}
-    names = list(dict.fromkeys(revisions))
+    names = []
+    with CatFileBatch(repo, check_only=True) as cat_file:
+        for read in cat_file.read(dict.fromkeys(revisions)):
+            if read.type not in ("commit", "tag"):
+                return None  # a tree, a blob, or not there
+            if read.type == "tag" and read.sha is not None:
+                names.append(read.sha)
     for _ in range(MAX_TAG_DEPTH):
         if not names:
             return list(tags.values())

@@ -250,6 +250,7 @@ class _Run:
         # Closed on the way out whatever happens (an error, SIGTERM, Ctrl-C): workers and every git
         # process end before the audit returns.
         with contextlib.closing(results), contextlib.closing(tasks), contextlib.closing(listing):
+            listing.start()  # git walks while the scan gets ready
             for batch in results:
                 if self.change_log is None and (self.walk_wanted or self._reportable_in_blob(batch)):
                     self._begin_walk(listing)
