@@ -48,6 +48,10 @@ TAG_MESSAGE_PATH = "<tag message>"
 # traffic is noise, small enough that every core stays busy to the end.
 BATCH_OBJECTS = 256
 BATCH_BYTES = 4 * 1024 * 1024
+# Tasks are read in windows sorted by path (`by_path`): the first this many, then twice as many each time,
+# up to the largest. The first is what the look-ahead takes, so that a small audit waits for no more.
+FIRST_WINDOW_OBJECTS = 2 * BATCH_OBJECTS
+LARGEST_WINDOW_OBJECTS = 64 * BATCH_OBJECTS
 # How long the parent waits on a queue before checking that its workers are still alive.
 POLL_SECONDS = 0.1
 # Commit messages are reported in batches of this many commits, so progress moves while they stream.
@@ -106,6 +110,33 @@ class BatchResult:
     # Objects read and scanned whole (nothing left unread by a limit): what a cache may record.
     scanned: list[str] = field(default_factory=list)
     known_flagged: list[str] = field(default_factory=list)
+
+
+def by_path(tasks: Iterable[ScanTask]) -> Iterator[ScanTask]:
+    """The same tasks, each window of them (`FIRST_WINDOW_OBJECTS` growing to `LARGEST_WINDOW_OBJECTS`)
+    sorted by path, each path's versions in the listing's order (newest first).
+
+    `cat-file` rebuilds a blob from the version its pack stores whole (the newest, as a rule) through a
+    chain of deltas, and keeps recent bases in a cache; in the listing's order (commit by commit) the
+    versions of one file are far apart and the bases are gone again. numpy's 126,000 blobs, read by two
+    `cat-file`s a batch each in turn: 16.4 s of git's CPU time in the listing's order, 12.1 s so.
+    Only the order changes, never what is read or how.
+    """
+    window: list[ScanTask] = []
+    size = FIRST_WINDOW_OBJECTS
+    for task in tasks:
+        window.append(task)
+        if len(window) >= size:
+            window.sort(key=_path_of)
+            yield from window
+            window = []
+            size = min(2 * size, LARGEST_WINDOW_OBJECTS)
+    window.sort(key=_path_of)
+    yield from window
+
+
+def _path_of(task: ScanTask) -> str:
+    return task.path
 
 
 def batches(tasks: Iterable[ScanTask]) -> Iterator[list[ScanTask]]:
@@ -380,7 +411,7 @@ def scan_in_parallel(
     Little to read (under `INLINE_OBJECTS` objects and `INLINE_BYTES` bytes) is read here, without
     workers.
     """
-    work: Iterator[list[ScanTask]] = batches(tasks)
+    work: Iterator[list[ScanTask]] = batches(by_path(tasks))
     ahead: list[list[ScanTask]] = []
     started = None
     if jobs > 1:
@@ -415,7 +446,11 @@ def scan_in_parallel(
     import multiprocessing
 
     context = multiprocessing.get_context()
-    task_queue: multiprocessing.Queue[Work | None] = context.Queue(maxsize=2 * jobs)
+    # Room for a whole window of batches: while this process gathers and sorts the next window, the
+    # workers read the last one.
+    task_queue: multiprocessing.Queue[Work | None] = context.Queue(
+        maxsize=2 * jobs + LARGEST_WINDOW_OBJECTS // BATCH_OBJECTS
+    )
     result_queue: multiprocessing.Queue[BatchResult | str | None] = context.Queue()
     workers = [
         context.Process(target=_worker, args=(repo, task_queue, result_queue), daemon=True)
