@@ -32,8 +32,17 @@ if TYPE_CHECKING:
 
 def load_analysis() -> None:
     """Import steps 3 to 6 now: in a process about to fork the processes that scan a history, which then
-    inherit them instead of each importing them at its first candidate."""
-    from binance_secrets.detectors import candidates, file_facts, findings, pairing, positions  # noqa: F401
+    inherit them instead of each importing them at its first candidate. The base64 decoder and the
+    exchange attribution too: a history of any size meets both."""
+    from binance_secrets.detectors import (  # noqa: F401
+        candidates,
+        encoded_values,
+        exchanges,
+        file_facts,
+        findings,
+        pairing,
+        positions,
+    )
 
 
 def detect(
