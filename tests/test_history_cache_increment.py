@@ -608,3 +608,39 @@ def test_attribution_of_secrets_the_last_walk_was_not_asked_about_walks_every_co
         ("notes/readme.txt", False),
         ("app/settings.py", True),
     }
+
+
+def test_hostile_names_and_messages_in_new_commits_are_read_as_names_by_the_increment(
+    history: History, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The increment's own `git log --raw NEW --not OLD` and its commit-order `rev-list` read names and
+    # revisions written by whoever made the commits: a file named like an option, pathspec magic or a
+    # record header of the stream is a file, a branch named like an option is a ref, and no key in a
+    # name or a message is printed (the report is redacted).
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)  # a name that became `--output=FILE` would write here
+    cache = tmp_path / "audit.cache"
+    first_audit(capsys, history, cache)
+    names = [":(exclude)*", "--output=written-by-git.txt", "-h", "\x01" + "0" * 40, "dir/:(glob)**"]
+    keys = {name: api_key() for name in names}
+    for name, key in keys.items():
+        history.repo.write(name, assignment("BINANCE_API_KEY", key), stage=False)
+        history.git("--literal-pathspecs", "add", "--", name)
+    message_key = secret_key()
+    added = history.commit({}, f"--output=evil.txt\n\nBINANCE_API_SECRET = {message_key}\n")
+    history.git("update-ref", "refs/heads/--help", added)
+    kept = tmp_path / "kept.cache"
+    shutil.copy(cache, kept)
+
+    report = assert_same_as_full(capsys, history, cache, "--min-confidence", "low")
+
+    blob_findings = [finding for finding in report["findings"] if finding["path"] != "<commit message>"]
+    assert {(finding["path"], finding["commit"]["sha"]) for finding in blob_findings} == {
+        (name, added) for name in names
+    }
+    assert [finding["commit"]["sha"] for finding in report["findings"] if finding not in blob_findings] == [added]
+    assert listed_objects(history, kept) == len(names)  # the increment: only the new blobs
+    text = json.dumps(report)
+    assert not any(key in text for key in [*keys.values(), message_key])
+    assert not list(tmp_path.rglob("written-by-git*")) and not list(tmp_path.rglob("evil*"))
