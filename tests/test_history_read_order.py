@@ -17,7 +17,9 @@ import pytest
 
 from binance_secrets.cli import main
 from binance_secrets.sources.git_scan import (
+    FIRST_WINDOW_BYTES,
     FIRST_WINDOW_OBJECTS,
+    LARGEST_WINDOW_BYTES,
     LARGEST_WINDOW_OBJECTS,
     ScanTask,
     by_path,
@@ -26,39 +28,60 @@ from testing.gitrepo import git, init_repo
 from testing.keys import api_key, random_hex
 
 
-def _window_sizes(total: int) -> list[int]:
-    sizes, size = [], FIRST_WINDOW_OBJECTS
-    while total > 0:
-        sizes.append(min(size, total))
-        total -= size
-        size = min(2 * size, LARGEST_WINDOW_OBJECTS)
-    return sizes
+def _windows(tasks: list[ScanTask]) -> list[list[ScanTask]]:
+    """The windows `by_path` must cut, as its documentation says: objects or bytes, both doubling."""
+    windows: list[list[ScanTask]] = [[]]
+    size, most_objects, most_bytes = 0, FIRST_WINDOW_OBJECTS, FIRST_WINDOW_BYTES
+    for task in tasks:
+        windows[-1].append(task)
+        size += task.size
+        if len(windows[-1]) >= most_objects or size >= most_bytes:
+            windows.append([])
+            size = 0
+            most_objects = min(2 * most_objects, LARGEST_WINDOW_OBJECTS)
+            most_bytes = min(2 * most_bytes, LARGEST_WINDOW_BYTES)
+    return [window for window in windows if window]
 
 
-@pytest.mark.parametrize("total", [0, 1, FIRST_WINDOW_OBJECTS, FIRST_WINDOW_OBJECTS + 1, 40_000])
-def test_each_window_is_sorted_by_path_and_keeps_its_own_tasks_in_listing_order(total: int) -> None:
+@pytest.mark.parametrize(
+    ("total", "blob_bytes"),
+    [
+        (0, 100),
+        (1, 100),
+        (FIRST_WINDOW_OBJECTS, 100),
+        (FIRST_WINDOW_OBJECTS + 1, 100),
+        (40_000, 100),  # windows of objects, up to the largest
+        (3_000, 300_000),  # windows of bytes: large blobs reach a worker after 4 MB, not 512 blobs
+        (200, 20 * 1024 * 1024),
+    ],
+)
+def test_each_window_is_sorted_by_path_and_keeps_its_own_tasks_in_listing_order(total: int, blob_bytes: int) -> None:
     generator = random.Random(total)
     paths = [f"dir{index % 7}/file{index}.py" for index in range(53)]
-    tasks = [ScanTask(random_hex(40), "blob", generator.choice(paths), index) for index in range(total)]
+    tasks = [ScanTask(random_hex(40), "blob", generator.choice(paths), blob_bytes) for _ in range(total)]
     ordered = list(by_path(tasks))
-    assert sorted(ordered, key=lambda task: task.size) == tasks  # each task once, nothing else
+    assert sorted(ordered) == sorted(tasks)  # each task once, nothing else
+    windows = _windows(tasks)
     start = 0
-    for size in _window_sizes(total):
-        window, listed = ordered[start : start + size], tasks[start : start + size]
+    for listed in windows:
         # The window holds exactly the tasks listed in its turn, sorted by path; the versions of one
         # path (newest first, as listed) stay in the listing's order.
-        assert window == sorted(listed, key=lambda task: task.path)
-        start += size
+        assert ordered[start : start + len(listed)] == sorted(listed, key=lambda task: task.path)
+        start += len(listed)
     assert start == total
-    if total > LARGEST_WINDOW_OBJECTS:
-        assert LARGEST_WINDOW_OBJECTS in _window_sizes(total)  # the windows stop growing
+    if total and blob_bytes * FIRST_WINDOW_OBJECTS > FIRST_WINDOW_BYTES:
+        assert len(windows[0]) < FIRST_WINDOW_OBJECTS  # the first window ends at its bytes
+    if total > 2 * LARGEST_WINDOW_OBJECTS and blob_bytes * LARGEST_WINDOW_OBJECTS < LARGEST_WINDOW_BYTES:
+        assert max(map(len, windows)) == LARGEST_WINDOW_OBJECTS  # the windows stop growing
 
 
 def test_the_first_window_is_no_more_than_a_small_audit_reads_in_its_own_process() -> None:
-    from binance_secrets.sources.git_scan import INLINE_OBJECTS
+    from binance_secrets.sources.git_scan import INLINE_BYTES, INLINE_OBJECTS
 
-    # The look-ahead decides small or not after `INLINE_OBJECTS` objects: it never waits for more.
+    # The look-ahead decides small or not after `INLINE_OBJECTS` objects or `INLINE_BYTES` bytes: the
+    # first window never makes it wait for more.
     assert FIRST_WINDOW_OBJECTS <= INLINE_OBJECTS
+    assert FIRST_WINDOW_BYTES <= INLINE_BYTES
 
 
 def _history(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:

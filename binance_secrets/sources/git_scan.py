@@ -48,10 +48,13 @@ TAG_MESSAGE_PATH = "<tag message>"
 # traffic is noise, small enough that every core stays busy to the end.
 BATCH_OBJECTS = 256
 BATCH_BYTES = 4 * 1024 * 1024
-# Tasks are read in windows sorted by path (`by_path`): the first this many, then twice as many each time,
-# up to the largest. The first is what the look-ahead takes, so that a small audit waits for no more.
+# Tasks are read in windows sorted by path (`by_path`): the first ends at this many objects or bytes (what
+# the look-ahead takes, so that no audit waits for more before its first batch), each next one at twice
+# as many, up to the largest.
 FIRST_WINDOW_OBJECTS = 2 * BATCH_OBJECTS
+FIRST_WINDOW_BYTES = BATCH_BYTES
 LARGEST_WINDOW_OBJECTS = 64 * BATCH_OBJECTS
+LARGEST_WINDOW_BYTES = 1024 * 1024 * 1024
 # How long the parent waits on a queue before checking that its workers are still alive.
 POLL_SECONDS = 0.1
 # Commit messages are reported in batches of this many commits, so progress moves while they stream.
@@ -113,8 +116,8 @@ class BatchResult:
 
 
 def by_path(tasks: Iterable[ScanTask]) -> Iterator[ScanTask]:
-    """The same tasks, each window of them (`FIRST_WINDOW_OBJECTS` growing to `LARGEST_WINDOW_OBJECTS`)
-    sorted by path, each path's versions in the listing's order (newest first).
+    """The same tasks, each window of them (see `FIRST_WINDOW_OBJECTS`) sorted by path, each path's
+    versions in the listing's order (newest first).
 
     `cat-file` rebuilds a blob from the version its pack stores whole (the newest, as a rule) through a
     chain of deltas, and keeps recent bases in a cache; in the listing's order (commit by commit) the
@@ -123,14 +126,17 @@ def by_path(tasks: Iterable[ScanTask]) -> Iterator[ScanTask]:
     Only the order changes, never what is read or how.
     """
     window: list[ScanTask] = []
-    size = FIRST_WINDOW_OBJECTS
+    window_bytes = 0
+    most_objects, most_bytes = FIRST_WINDOW_OBJECTS, FIRST_WINDOW_BYTES
     for task in tasks:
         window.append(task)
-        if len(window) >= size:
+        window_bytes += task.size
+        if len(window) >= most_objects or window_bytes >= most_bytes:
             window.sort(key=_path_of)
             yield from window
-            window = []
-            size = min(2 * size, LARGEST_WINDOW_OBJECTS)
+            window, window_bytes = [], 0
+            most_objects = min(2 * most_objects, LARGEST_WINDOW_OBJECTS)
+            most_bytes = min(2 * most_bytes, LARGEST_WINDOW_BYTES)
     window.sort(key=_path_of)
     yield from window
 
