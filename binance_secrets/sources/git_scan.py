@@ -428,9 +428,7 @@ def scan_in_parallel(
         started = start_messages(repo, messages.revisions, wide=False) if messages is not None else None
         try:
             if _forks():
-                # Loaded while git starts walking (the listing's first objects take it a while), and
-                # needed whichever way the look-ahead goes: here, or in workers forked with them.
-                _load_for_workers()
+                _load_common()
             ahead, small = _look_ahead(work)
         except BaseException:
             stop_process(started)
@@ -452,6 +450,8 @@ def scan_in_parallel(
     import multiprocessing
 
     context = multiprocessing.get_context()
+    if context.get_start_method() == "fork":
+        _load_for_workers()
     # Room for a whole window of batches: while this process gathers and sorts the next window, the
     # workers read the last one.
     task_queue: multiprocessing.Queue[Work | None] = context.Queue(
@@ -511,9 +511,19 @@ def _plain(batch: list[ScanTask]) -> list[TaskTuple]:
     return cast("list[TaskTuple]", list(map(tuple, batch)))
 
 
+def _load_common() -> None:
+    """What a scan needs whichever way the look-ahead goes (here, or in workers forked with it): the
+    content readers and the prefilter's databases, loaded while git starts walking."""
+    from binance_secrets.sources.prefilter import load_prefilter
+
+    _parts()
+    load_prefilter()
+
+
 def _load_for_workers() -> None:
     """What every scanning process needs (the detectors, the native databases), loaded once here before
-    they are forked, rather than by each of them (about 70 ms of CPU time each)."""
+    they are forked, rather than by each of them (about 70 ms of CPU time each). Only for workers: a
+    small audit read here loads no more than it meets."""
     from binance_secrets.detectors import load_analysis
     from binance_secrets.sources.prefilter import compile_native
 
