@@ -245,6 +245,29 @@ def test_dangling_ref_is_reported_and_every_other_ref_still_scanned(
     assert code == 0 and report["errors"] == []
 
 
+@pytest.mark.parametrize("nested", [False, True])
+def test_tag_of_a_lost_commit_is_reported_and_every_other_ref_still_scanned(
+    repo: Path, capsys: pytest.CaptureFixture[str], nested: bool
+) -> None:
+    # Only tags are peeled when the refs are checked (`present_revisions`): a tag that is there but
+    # leads to a commit that is not, directly or through another tag, must still be found out.
+    added = commit_file(repo, "k.py", assignment(api_key()), "add key")
+    git(repo, "checkout", "-q", "--orphan", "gone")
+    lost = commit_file(repo, "g.txt", "gone\n", "only the tag leads here")
+    git(repo, "tag", "-a", "-m", "release", "v1", lost)
+    if nested:
+        git(repo, "tag", "-a", "-m", "release of the release", "v1-signed", "v1")
+        git(repo, "tag", "-d", "v1")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "branch", "-D", "gone")
+    delete_object(repo, lost)
+    code, report, err = history(capsys, str(repo))
+    assert code == 1, err
+    assert [finding["commit"]["sha"] for finding in report["findings"]] == [added]
+    assert ("refs/tags/v1-signed" if nested else "refs/tags/v1") in messages(report)
+    assert "which is missing from the repository" in messages(report)
+
+
 def test_missing_commit_is_reported_and_the_history_around_it_still_scanned(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
