@@ -55,6 +55,15 @@ def is_partial_clone(repo: GitRepository) -> bool:
     return False
 
 
+def object_types(repo: GitRepository, names: Iterable[str]) -> dict[str, str]:
+    """The type of each named object that is there (`commit`, `tag`, `tree`, `blob`); a missing or
+    unreadable one is left out. Headers only (`cat-file --batch-check`): nothing is read or peeled."""
+    from binance_secrets.git.cat_file import CatFileBatch
+
+    with CatFileBatch(repo, check_only=True) as cat_file:
+        return {read.name: read.type for read in cat_file.read(dict.fromkeys(names)) if read.sha is not None}
+
+
 def present_objects(repo: GitRepository, shas: Iterable[str]) -> set[str]:
     """Which of these blobs are in the repository, asked without reading them.
 

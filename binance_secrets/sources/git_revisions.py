@@ -15,7 +15,7 @@ from binance_secrets.git.cat_file import CatFileBatch
 from binance_secrets.git.process import run_git, start_git, stop_process
 from binance_secrets.git.repository import GitRepository
 from binance_secrets.result import ScanError
-from binance_secrets.sources.git_objects import ZERO_SHA, resolve_commit
+from binance_secrets.sources.git_objects import ZERO_SHA, object_types, resolve_commit
 
 # Missing commits are cut out of history one `rev-list` run at a time; past this many, give up.
 MAX_MISSING_COMMIT_ROUNDS = 64
@@ -98,28 +98,28 @@ def from_environment(repo: GitRepository, environ: Mapping[str, str]) -> tuple[l
     return new_to_remotes(repo, tip_sha), f"{local}, commits on no remote"
 
 
-def present_revisions(repo: GitRepository, revisions: Sequence[str]) -> tuple[list[str], list[ScanError]]:
-    """The revisions whose objects are all there, and an error entry for each one that is not.
+def present_revisions(
+    repo: GitRepository, revisions: Sequence[str]
+) -> tuple[list[str], list[ScanError], dict[str, str]]:
+    """The revisions whose objects are all there, an error entry for each one that is not, and the type
+    of each object named (`object_types`: the listing needs to know which are tags).
 
     One ref to a missing object (a dangling ref, a tag to a lost commit) would make every `rev-list`
     of the audit fail: it is left out and reported, and the rest is scanned. A missing exclusion
     (`^sha`) is dropped too: scanning more is safe.
     """
     shas = list(dict.fromkeys(revision.lstrip("^") for revision in revisions))
-    missing: set[str] = set()
-    tags: list[str] = []
-    with CatFileBatch(repo, check_only=True) as cat_file:
-        for read in cat_file.read(shas):
-            if read.sha is None:
-                missing.add(read.name)
-            elif read.type == "tag":
-                tags.append(read.name)
-        # Only a tag can lead to an object that is not there (its target, or its target's): anything
-        # else that is there is its own `^{}`. Peeling is what costs (numpy's 20,000 refs: 0.43 s of
-        # git, against 0.04 s for their types), so only the tags are peeled.
-        for read in cat_file.read([f"{sha}^{{}}" for sha in tags]):
-            if read.sha is None:
-                missing.add(read.name.removesuffix("^{}"))
+    types = object_types(repo, shas)
+    missing = {sha for sha in shas if sha not in types}
+    # Only a tag can lead to an object that is not there (its target, or its target's): anything else
+    # that is there is its own `^{}`. Peeling is what costs (numpy's 20,000 refs: 0.43 s of git, against
+    # 0.04 s for their types), so only the tags are peeled.
+    tags = [sha for sha, kind in types.items() if kind == "tag"]
+    if tags:
+        with CatFileBatch(repo, check_only=True) as cat_file:
+            for read in cat_file.read([f"{sha}^{{}}" for sha in tags]):
+                if read.sha is None:
+                    missing.add(read.name.removesuffix("^{}"))
     errors = []
     for sha in shas:
         if sha in missing and f"^{sha}" not in revisions:
@@ -132,7 +132,8 @@ def present_revisions(repo: GitRepository, revisions: Sequence[str]) -> tuple[li
                     "what only it leads to was not scanned",
                 )
             )
-    return [revision for revision in revisions if revision.lstrip("^") not in missing], errors
+    present = [revision for revision in revisions if revision.lstrip("^") not in missing]
+    return present, errors, {sha: kind for sha, kind in types.items() if sha not in missing}
 
 
 def cut_missing_commits(

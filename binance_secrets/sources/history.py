@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from binance_secrets.filters import CONFIDENCE_ORDER, FindingFilter
@@ -104,14 +104,14 @@ def audit_history(
     bad = [revision for revision in request.revisions if not _REVISION.match(revision)]
     if bad:
         raise ValueError(f"revisions must be resolved object names, not {bad[0]!r}")
-    revisions, errors = present_revisions(repo, request.revisions)
+    revisions, errors, types = present_revisions(repo, request.revisions)
     request = dataclasses.replace(request, revisions=tuple(revisions))
     cache = None
     if request.cache is not None:
         cache, warning = HistoryCache.open(request.cache)
         if warning is not None:
             errors.append(ScanError("<cache>", warning, unscanned=False))
-    run = _Run(repo, request, finding_filter, path_filter, on_progress, cache)
+    run = _Run(repo, request, finding_filter, path_filter, on_progress, cache, types)
     run.scan()
     if cache is not None and run.listing_error is None:
         try:
@@ -127,7 +127,7 @@ def audit_history(
             if missing:
                 lost = "missing from the repository: the history only it leads to was not scanned"
                 errors.extend(ScanError(f"commit {sha[:12]}", lost) for sha in missing)
-                run = _Run(grafted, request, finding_filter, path_filter, on_progress)
+                run = _Run(grafted, request, finding_filter, path_filter, on_progress, revision_types=types)
                 run.scan()
     errors.extend(run.errors)
     stats = ScanStats(
@@ -151,9 +151,11 @@ class _Run:
         path_filter: PathFilter,
         on_progress: ProgressCallback | None,
         cache: HistoryCache | None = None,
+        revision_types: Mapping[str, str] | None = None,
     ) -> None:
         self.repo = repo
         self.request = request
+        self.revision_types = revision_types  # the type of each revision's object, as already asked
         # The one filter stage, with the excludes: a blob is read under one path and reported under each.
         self.finding_filter = finding_filter.excluding(path_filter)
         self.path_filter = path_filter
@@ -202,7 +204,7 @@ class _Run:
         found: list[ObjectFindings] = []
         # The walk lists a whole history of a complete repository (see `git_walk`).
         whole = not self.shallow and self.repo.graft_file is None and not self.repo.partial
-        listing = WalkListing(self.repo, self.request.revisions, whole=whole)
+        listing = WalkListing(self.repo, self.request.revisions, whole=whole, types=self.revision_types)
         replay = self._recorded_listing()
         increment = self._increment() if replay is None else None
         if replay is not None:
