@@ -450,7 +450,7 @@ def scan_in_parallel(
     import multiprocessing
 
     context = multiprocessing.get_context()
-    if context.get_start_method() == "fork":
+    if _forks():
         _load_for_workers()
     # Room for a whole window of batches: while this process gathers and sorts the next window, the
     # workers read the last one.
@@ -521,13 +521,12 @@ def _load_common() -> None:
 
 
 def _load_for_workers() -> None:
-    """What every scanning process needs (the detectors, the native databases), loaded once here before
-    they are forked, rather than by each of them (about 70 ms of CPU time each). Only for workers: a
-    small audit read here loads no more than it meets."""
+    """The rest of what every scanning process needs (after `_load_common`): the analysis and every
+    native database, loaded once here before they are forked, rather than by each of them (about 70 ms
+    of CPU time each). Only for workers: a small audit read here loads no more than it meets."""
     from binance_secrets.detectors import load_analysis
     from binance_secrets.sources.prefilter import compile_native
 
-    _parts()
     load_analysis()
     compile_native()
 

@@ -190,6 +190,12 @@ class _Run:
         self.change_log: ChangeLog | None = None
         self.walk_wanted = False
 
+    @property
+    def _whole_graph(self) -> bool:
+        """Every commit and tree the revisions reach is here: not shallow, no graft, not a partial clone
+        (`shallow` is known once `_scan` has begun)."""
+        return not self.shallow and self.repo.graft_file is None and not self.repo.partial
+
     def scan(self) -> None:
         try:
             self._scan()
@@ -203,8 +209,7 @@ class _Run:
         self.shallow = bool(shallow)
         found: list[ObjectFindings] = []
         # The walk lists a whole history of a complete repository (see `git_walk`).
-        whole = not self.shallow and self.repo.graft_file is None and not self.repo.partial
-        listing = WalkListing(self.repo, self.request.revisions, whole=whole, types=self.revision_types)
+        listing = WalkListing(self.repo, self.request.revisions, whole=self._whole_graph, types=self.revision_types)
         replay = self._recorded_listing()
         increment = self._increment() if replay is None else None
         if replay is not None:
@@ -232,7 +237,7 @@ class _Run:
             notice = "submodules are not followed; scan their repositories separately"
             self.errors.append(ScanError(REPOSITORY, notice, unscanned=False))
         history = _History(self.repo, self.request, self.finding_filter, self.errors)
-        if self.cache is not None and not self.shallow and self.repo.graft_file is None and not self.repo.partial:
+        if self.cache is not None and self._whole_graph:
             history.cache = self.cache  # the graph is the one its commit ids name: its walk may be kept
             history.listing_name = self._listing_name()
             history.increment = increment
@@ -339,7 +344,7 @@ class _Run:
 
     def _increment(self) -> Increment | None:
         """What the new commits add to the listing the cache recorded, when refs only moved forward."""
-        if self.cache is None or self.shallow or self.repo.graft_file is not None or self.repo.partial:
+        if self.cache is None or not self._whole_graph:
             return None
         return find_increment(
             self.repo, self.request.revisions, self.cache, self.request.max_blob_bytes, _load_detectors
