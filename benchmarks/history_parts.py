@@ -38,12 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.history import run_once  # noqa: E402
 from binance_secrets.detectors import load_analysis  # noqa: E402
 from binance_secrets.filters import CONFIDENCE_ORDER, DEFAULT_MIN_CONFIDENCE  # noqa: E402
 from binance_secrets.git.cat_file import CatFileBatch  # noqa: E402
 from binance_secrets.git.process import READ_BUFFER_BYTES, GitProcess, start_git, stop_process  # noqa: E402
 from binance_secrets.git.repository import GitRepository  # noqa: E402
-from binance_secrets.sources.git_attribution import LOG_ARGUMENTS  # noqa: E402
+from binance_secrets.sources.git_attribution import LOG_ARGUMENTS, ChangeLog  # noqa: E402
 from binance_secrets.sources.git_objects import open_repository  # noqa: E402
 from binance_secrets.sources.git_revisions import all_tips, present_revisions  # noqa: E402
 from binance_secrets.sources.git_scan import ScanTask, blob_findings, by_path, start_messages  # noqa: E402
@@ -91,9 +92,7 @@ def git_parts(repo: GitRepository, revisions: list[str]) -> dict[str, float]:
     return {
         "git: the walk (log --raw)": drained(start_git(repo, *LOG_ARGUMENTS, lines=revisions, buffered=True)),
         "git: the messages (log --format=%B)": drained(start_messages(repo, revisions)),
-        ORDER_PART: drained(
-            start_git(repo, "rev-list", "--topo-order", "--reverse", "--parents", "--stdin", lines=revisions)
-        ),
+        ORDER_PART: drained(ChangeLog.fed(repo, revisions).take_graph()),  # the attribution's own command
     }
 
 
@@ -148,13 +147,10 @@ def listed_blobs(repo: GitRepository, revisions: list[str], types: dict[str, str
 
 
 def audit(path: Path) -> dict[str, float]:
-    """The whole audit, for comparison: `binance-secrets history PATH`, its CPU (every process) and wall time."""
-    before, started = children_cpu(), time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "binance_secrets", "history", str(path), "--no-progress", "-f", "json"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=ROOT,
-    )  # fmt: skip
-    return {"cpu": children_cpu() - before, "wall": time.perf_counter() - started}
+    """The whole audit, for comparison: `binance-secrets history PATH`, its CPU (every process) and wall
+    time, measured as `benchmarks/history.py` measures it."""
+    sample = run_once([sys.executable, "-m", "binance_secrets", "history", str(path), "--no-progress", "-f", "json"])
+    return {"cpu": sample.cpu, "wall": sample.wall}
 
 
 def best(results: list[dict[str, float]]) -> dict[str, float]:
