@@ -168,7 +168,7 @@ def scan_batch(
         sha, kind, path, _ = next(tasks)
         result.objects += 1
         if read.sha is None:
-            result.errors.append(ScanError(_where(ScanTask(sha, kind, path)), read.error or "unreadable object"))
+            result.errors.append(ScanError(_where(sha, kind, path), read.error or "unreadable object"))
             continue
         result.bytes += len(read.data)
         if kind == "blob":
@@ -399,10 +399,10 @@ def display(path: str) -> str:
     return os.fsdecode(path.encode("utf-8", "surrogateescape"))
 
 
-def _where(task: ScanTask) -> str:
-    if task.type == "blob":
-        return f"{display(task.path) or '?'} (blob {task.sha[:12]})"
-    return f"{task.type} {task.sha[:12]}"
+def _where(sha: str, kind: str, path: str) -> str:
+    if kind == "blob":
+        return f"{display(path) or '?'} (blob {sha[:12]})"
+    return f"{kind} {sha[:12]}"
 
 
 Work = list[TaskTuple] | MessageScan
